@@ -1,0 +1,122 @@
+# Makefile: builds the OpenVBS images (hypervisor at EL2, VTL0 test kernel),
+# the host unit tests, and runs everything in QEMU. `make help` lists targets.
+
+CLANG    ?= clang
+LD       := ld.lld
+PYTHON   ?= /usr/bin/python3
+B        := build
+RES      := $(shell $(CLANG) -print-resource-dir)
+ARM64LIB := /usr/lib/aarch64-linux-gnu
+DEPS_OK  := $(B)/.deps-ok
+
+# Target code: freestanding C11 for AArch64, our own minimal libc headers,
+# libfdt's headers copied out of /usr/include so no glibc header can leak in.
+TARGET_CFLAGS := --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -nostdinc -isystem $(RES)/include -Ilib/include -I$(B)/fdt-include \
+	-Iinclude -Ilib -Ilib/arm64 -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie \
+	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
+TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
+LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
+
+LIB_SRC  := lib/libc.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c
+HV_SRC   := $(wildcard hv/*.c) hv/entry.S hv/payload.S
+VTL0_SRC := $(wildcard vtl0/*.c) vtl0/entry.S
+
+obj = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))
+HV_OBJ   := $(call obj,hv,$(HV_SRC) $(LIB_SRC))
+VTL0_OBJ := $(call obj,vtl0,$(VTL0_SRC) $(LIB_SRC))
+
+QEMU_ARGS = -M virt,virtualization=on,gic-version=3,iommu=smmuv3 \
+	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
+	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf
+
+.PHONY: all deps run test bench debug clean help host-tests count
+all: $(B)/hv.elf
+
+help:
+	@echo "make run     build and boot in QEMU; console in VTL0 (stdin not a tty: run its lines)"
+	@echo "make test    host unit tests + QEMU integration tests, ends with 'N passed, N failed'"
+	@echo "make bench   deterministic instruction counts -> build/bench.json"
+	@echo "make debug   QEMU halted, waiting for gdb-multiarch on :1234"
+	@echo "make count   line counts of the trusted computing base"
+
+deps: $(DEPS_OK)
+$(DEPS_OK): scripts/install-deps.sh
+	@./scripts/install-deps.sh
+	@mkdir -p $(B) && touch $@
+
+$(B)/fdt-include/libfdt.h: | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	cp /usr/include/fdt.h /usr/include/libfdt.h /usr/include/libfdt_env.h $(dir $@)
+
+# ---- target images ------------------------------------------------------
+$(B)/hv/%.o: %.c $(B)/fdt-include/libfdt.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_CFLAGS) -Ihv -c $< -o $@
+
+$(B)/hv/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -Ihv -c $< -o $@
+
+$(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.elf
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.elf"' -c $< -o $@
+
+$(B)/vtl0/%.o: %.c $(B)/fdt-include/libfdt.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_CFLAGS) -Ivtl0 -c $< -o $@
+
+$(B)/vtl0/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -Ivtl0 -c $< -o $@
+
+$(B)/hv.elf: $(HV_OBJ) hv/hv.ld
+	$(LD) $(LDFLAGS) -T hv/hv.ld $(HV_OBJ) $(ARM64LIB)/libfdt.a -o $@
+
+$(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
+	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a -o $@
+
+# ---- host unit tests (cmocka) -------------------------------------------
+HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/arm64 -Ihv \
+	-fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platform \
+	$(B)/host/test_elf $(B)/host/test_fmt
+
+$(B)/host/test_pgtable: tests/host/test_pgtable.c lib/arm64/pgtable.c | $(DEPS_OK)
+$(B)/host/test_owner: tests/host/test_owner.c hv/owner.c | $(DEPS_OK)
+$(B)/host/test_platform: tests/host/test_platform.c hv/platform.c | $(DEPS_OK)
+$(B)/host/test_elf: tests/host/test_elf.c lib/elf.c | $(DEPS_OK)
+$(B)/host/test_fmt: tests/host/test_fmt.c lib/fmt.c | $(DEPS_OK)
+$(HOST_TESTS):
+	@mkdir -p $(dir $@)
+	gcc $(HOST_CFLAGS) $(filter %.c,$^) -o $@ -lcmocka -l:libfdt.so.1
+
+$(B)/host/virt.dtb: | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	qemu-system-aarch64 $(subst -kernel $(B)/hv.elf,,$(QEMU_ARGS)) \
+		-machine dumpdtb=$@ >/dev/null 2>&1 || test -s $@
+
+host-tests: $(HOST_TESTS) $(B)/host/virt.dtb
+
+# ---- front door ----------------------------------------------------------
+run: $(DEPS_OK) $(B)/hv.elf
+	@$(PYTHON) scripts/ovbs_qemu.py run -- $(QEMU_ARGS)
+
+debug: $(DEPS_OK) $(B)/hv.elf
+	@echo "QEMU waits for gdb: gdb-multiarch $(B)/hv.elf -ex 'target remote :1234'"
+	@echo "(add-symbol-file $(B)/vtl0.elf for the VTL0 kernel)"
+	qemu-system-aarch64 $(QEMU_ARGS) -serial mon:stdio -s -S
+
+test: $(DEPS_OK) $(B)/hv.elf host-tests
+	@$(PYTHON) tests/run_all.py --build $(B) -- $(QEMU_ARGS)
+
+bench: $(DEPS_OK) $(B)/hv.elf
+	@$(PYTHON) scripts/ovbs_qemu.py bench --out $(B)/bench.json -- $(QEMU_ARGS)
+
+count:
+	@$(PYTHON) scripts/count_tcb.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

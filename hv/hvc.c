@@ -1,0 +1,135 @@
+/* hvc.c: table-driven dispatch of SMCCC 1.1 calls from guests (EL2).
+ * Architecture calls (OEN 0), PSCI (OEN 4) and OpenVBS's own vendor
+ * hypervisor calls (OEN 6). An unknown function ID returns NOT_SUPPORTED and
+ * changes nothing. Boot-only calls close when VTL0 starts. */
+#include "arm64/sysreg.h"
+#include "hv.h"
+#include "openvbs/hvcall.h"
+#include "stage2.h"
+#include "trap.h"
+
+typedef void (*hvc_fn)(struct guest_regs *regs);
+
+#define CALL_BOOT_ONLY  (1u << 0) /* refused once boot is done */
+
+struct hvc_call {
+    uint32_t fid;
+    uint32_t flags;
+    hvc_fn fn;
+};
+
+static void set_status(struct guest_regs *regs, int64_t status)
+{
+    regs->x[0] = (uint64_t)status;
+}
+
+static void call_null(struct guest_regs *regs)
+{
+    set_status(regs, HV_STATUS_SUCCESS);
+}
+
+/* x1 = index of the run to report. */
+static void call_memmap_entry(struct guest_regs *regs)
+{
+    struct own_run r;
+    if (regs->x[1] > 0xffffffffu || !owner_run(&hv_owners, (unsigned)regs->x[1], &r)) {
+        set_status(regs, HV_STATUS_INVALID_PARAMETER);
+        return;
+    }
+    set_status(regs, HV_STATUS_SUCCESS);
+    regs->x[1] = r.base;
+    regs->x[2] = r.size;
+    regs->x[3] = r.owner | ((uint64_t)r.access << 8);
+}
+
+static void call_info(struct guest_regs *regs)
+{
+    set_status(regs, HV_STATUS_SUCCESS);
+    regs->x[1] = hv_features;
+    regs->x[2] = stage2_ipa_bits();
+    regs->x[3] = vtl0_stage2.pt.table_pages;
+}
+
+static void call_count(struct guest_regs *regs);
+
+static void call_uid(struct guest_regs *regs)
+{
+    regs->x[0] = OVBS_UID_0;
+    regs->x[1] = OVBS_UID_1;
+    regs->x[2] = OVBS_UID_2;
+    regs->x[3] = OVBS_UID_3;
+}
+
+static void call_revision(struct guest_regs *regs)
+{
+    regs->x[0] = OVBS_REVISION_MAJOR;
+    regs->x[1] = OVBS_REVISION_MINOR;
+}
+
+/* Vendor calls, indexed by function number (bits 15:0). */
+static const struct hvc_call vendor_calls[] = {
+    { OVBS_HV_NULL, 0, call_null },
+    { OVBS_HV_MEMMAP_ENTRY, 0, call_memmap_entry },
+    { OVBS_HV_INFO, 0, call_info },
+};
+#define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
+
+static void call_count(struct guest_regs *regs)
+{
+    regs->x[0] = NUM_VENDOR_CALLS;
+}
+
+static void call_smccc_version(struct guest_regs *regs)
+{
+    regs->x[0] = SMCCC_VERSION_1_1;
+}
+
+static void call_arch_features(struct guest_regs *regs)
+{
+    uint32_t q = (uint32_t)regs->x[1];
+    bool known = q == SMCCC_VERSION || q == SMCCC_ARCH_FEATURES;
+    set_status(regs, known ? SMCCC_RET_SUCCESS : SMCCC_RET_NOT_SUPPORTED);
+}
+
+/* Everything that is not a numbered vendor call. */
+static const struct hvc_call other_calls[] = {
+    { SMCCC_VERSION, 0, call_smccc_version },
+    { SMCCC_ARCH_FEATURES, 0, call_arch_features },
+    { OVBS_CALL_COUNT, 0, call_count },
+    { OVBS_CALL_UID, 0, call_uid },
+    { OVBS_CALL_REVISION, 0, call_revision },
+};
+
+static const struct hvc_call *find_call(uint32_t fid)
+{
+    uint32_t oen = (fid >> SMCCC_OEN_SHIFT) & SMCCC_OEN_MASK;
+    uint32_t num = fid & 0xffff;
+    bool vendor64 = oen == SMCCC_OEN_VENDOR_HYP && (fid & SMCCC_64BIT);
+    if (vendor64 && num < NUM_VENDOR_CALLS && vendor_calls[num].fid == fid)
+        return &vendor_calls[num];
+    for (unsigned i = 0; i < sizeof(other_calls) / sizeof(other_calls[0]); i++) {
+        if (other_calls[i].fid == fid)
+            return &other_calls[i];
+    }
+    return 0;
+}
+
+void hvc_dispatch(struct guest_regs *regs, enum conduit how)
+{
+    uint32_t fid = (uint32_t)regs->x[0]; /* SMCCC: the ID is w0 */
+    (void)how;
+    const struct hvc_call *c = find_call(fid);
+    if (c) {
+        if ((c->flags & CALL_BOOT_ONLY) && hv_owners.boot_done) {
+            hv_log("call 0x%08x refused: boot-only call after boot", fid);
+            set_status(regs, HV_STATUS_ACCESS_DENIED);
+            return;
+        }
+        c->fn(regs);
+        return;
+    }
+    if (psci_handle(regs, fid))
+        return;
+    hv_log("unknown call 0x%08x from VTL0 (PC 0x%lx) -> NOT_SUPPORTED", fid, regs->elr);
+    set_status(regs, SMCCC_RET_NOT_SUPPORTED);
+}

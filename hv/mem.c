@@ -1,0 +1,127 @@
+/* mem.c: physical memory at boot (EL2): carve the hypervisor's and VTL1's
+ * ranges out of RAM in the ownership map, register devices, and build
+ * VTL0's stage 2 from the map, so that the map is the single source of
+ * truth for who may touch what. */
+#include <libfdt.h>
+#include "hv.h"
+#include "layout.h"
+#include "percpu.h"
+#include "stage2.h"
+
+extern char __hv_start[], __hv_end[];
+
+struct owner_map hv_owners;
+struct stage2 vtl0_stage2;
+
+#define VMID_VTL0 1
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+static void stop(const char *what, uint64_t base, uint64_t size, int rc)
+{
+    hv_log("FATAL: %s [0x%lx, 0x%lx): error %d", what, base, base + size, rc);
+    hv_halt_failure();
+}
+
+static void claim(uint64_t base, uint64_t size, uint8_t to, const char *what)
+{
+    int rc = owner_transition(&hv_owners, base, size, OWNER_VTL0, to);
+    if (rc)
+        stop(what, base, size, rc);
+    hv_log("  %-10s [0x%010lx, 0x%010lx) %s", owner_name(to), base, base + size, what);
+}
+
+static void register_ram(void)
+{
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < hv_platform.nram; i++)
+        pages += hv_platform.ram[i].size / PAGE_SIZE;
+    /* The pool holds tables plus one ownership byte per RAM page. */
+    uint64_t pool_base = align_up((uint64_t)(uintptr_t)__hv_end, PAGE_SIZE);
+    uint64_t pool_size = HV_POOL_SIZE + align_up(pages, PAGE_SIZE);
+    pool_init(pool_base, pool_size);
+    for (unsigned i = 0; i < hv_platform.nram; i++) {
+        uint64_t base = align_up(hv_platform.ram[i].base, PAGE_SIZE);
+        uint64_t end = (hv_platform.ram[i].base + hv_platform.ram[i].size) & ~(PAGE_SIZE - 1);
+        if (end <= base)
+            continue;
+        uint64_t n = (end - base) / PAGE_SIZE;
+        uint8_t *state = pool_alloc_pages((unsigned)(align_up(n, PAGE_SIZE) / PAGE_SIZE), 1);
+        int rc = state ? owner_add_ram(&hv_owners, base, end - base, state) : OWN_ERR_FULL;
+        if (rc)
+            stop("cannot register RAM", base, end - base, rc);
+    }
+    hv_log("memory layout:");
+    uint64_t fdt = (uint64_t)(uintptr_t)hv_boot_fdt;
+    claim(fdt & ~(PAGE_SIZE - 1), align_up(fdt_totalsize(hv_boot_fdt) + (fdt & (PAGE_SIZE - 1)), PAGE_SIZE),
+          OWNER_HV, "boot device tree");
+    uint64_t hv_base = (uint64_t)(uintptr_t)__hv_start;
+    claim(hv_base, pool_base + pool_size - hv_base, OWNER_HV, "hypervisor image + page pool");
+    uint64_t vtl1 = align_up(pool_base + pool_size, 2ull << 20);
+    claim(vtl1, HV_VTL1_SIZE, OWNER_VTL1, "reserved for VTL1");
+}
+
+/* Devices the hypervisor keeps are registered first, so a VTL0 device that
+ * shares a page with one of them loses that page (fail closed). */
+static void register_devices(void)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < hv_platform.ndev; i++) {
+            const struct plat_dev *d = &hv_platform.dev[i];
+            if (d->hv_owned != (pass == 0))
+                continue;
+            uint8_t owner = d->hv_owned ? OWNER_MMIO_HV : OWNER_MMIO_VTL0;
+            int rc = owner_add_mmio(&hv_owners, d->base, d->size, owner, d->name);
+            if (rc)
+                hv_log("  device %s [0x%lx, 0x%lx) not given to VTL0: error %d", d->name,
+                       d->base, d->base + d->size, rc);
+        }
+    }
+}
+
+static unsigned stage2_prot_for(const struct own_run *r)
+{
+    unsigned prot = r->access; /* OVBS_ACC_* and PT_R/W/XK/XU share values */
+    if (r->owner == OWNER_MMIO_VTL0)
+        prot |= PT_DEVICE;
+    return prot;
+}
+
+/* Build VTL0's stage 2 from the ownership map, then check the result: no
+ * page that VTL0 does not own may translate. */
+static void build_vtl0_stage2(void)
+{
+    int rc = stage2_init(&vtl0_stage2, VMID_VTL0);
+    if (rc)
+        stop("cannot create VTL0 stage 2", 0, 0, rc);
+    struct own_run r;
+    for (unsigned i = 0; owner_run(&hv_owners, i, &r); i++) {
+        if (r.owner != OWNER_VTL0 && r.owner != OWNER_MMIO_VTL0)
+            continue;
+        rc = stage2_map(&vtl0_stage2, r.base, r.size, stage2_prot_for(&r));
+        if (rc)
+            stop("cannot map for VTL0", r.base, r.size, rc);
+    }
+    for (unsigned i = 0; owner_run(&hv_owners, i, &r); i++) {
+        if (r.owner == OWNER_VTL0 || r.owner == OWNER_MMIO_VTL0)
+            continue;
+        if (pt_lookup(&vtl0_stage2.pt, r.base, NULL, NULL, NULL) ||
+            pt_lookup(&vtl0_stage2.pt, r.base + r.size - PAGE_SIZE, NULL, NULL, NULL))
+            stop("VTL0 stage 2 maps memory it does not own", r.base, r.size, -1);
+    }
+    hv_log("VTL0 stage 2: VMID %u, %u-bit IPA, start level %u, %zu table pages (%zu KiB)",
+           vtl0_stage2.vmid, stage2_ipa_bits(), vtl0_stage2.pt.start_level,
+           vtl0_stage2.pt.table_pages, vtl0_stage2.pt.table_pages * 4);
+}
+
+void mem_init(void)
+{
+    owner_init(&hv_owners);
+    register_ram();
+    register_devices();
+    stage2_setup_vtcr();
+    build_vtl0_stage2();
+}

@@ -1,0 +1,291 @@
+/* platform.c: device-tree discovery with libfdt (EL2 at boot, before any
+ * guest runs; also host tests). Nothing about the machine is assumed: RAM,
+ * console, GIC, PSCI, PCIe and SMMU all come from the tree. */
+#include <libfdt.h>
+#include <string.h>
+#include "platform.h"
+
+static uint64_t read_cells(const fdt32_t *p, int cells)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < cells; i++)
+        v = (v << 32) | fdt32_to_cpu(p[i]);
+    return v;
+}
+
+static int addr_cells(const void *fdt, int node)
+{
+    return fdt_address_cells(fdt, node);
+}
+
+static int size_cells(const void *fdt, int node)
+{
+    return fdt_size_cells(fdt, node);
+}
+
+/* Translate a bus address of a child of `bus` up to the root's address
+ * space through each ancestor's "ranges". False if some ancestor has no
+ * "ranges" (its children are not memory mapped, e.g. /cpus). */
+static bool translate(const void *fdt, int bus, uint64_t *addr)
+{
+    while (bus != 0) {
+        int parent = fdt_parent_offset(fdt, bus);
+        if (parent < 0)
+            return false;
+        int len;
+        const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
+        if (!r)
+            return false;
+        if (len > 0) {
+            int ca = addr_cells(fdt, bus), pa = addr_cells(fdt, parent);
+            int cs = size_cells(fdt, bus);
+            if (ca < 1 || ca > 3 || pa < 1 || pa > 2 || cs < 1 || cs > 2)
+                return false;
+            int stride = (ca + pa + cs) * 4;
+            bool found = false;
+            for (int off = 0; off + stride <= len; off += stride) {
+                const fdt32_t *e = r + off / 4;
+                /* Only the low two cells of a child address are an offset
+                 * (PCI's first cell is a space code, not an address). */
+                uint64_t child = read_cells(e + (ca > 2 ? ca - 2 : 0), ca > 2 ? 2 : ca);
+                uint64_t paddr = read_cells(e + ca, pa);
+                uint64_t size = read_cells(e + ca + pa, cs);
+                if (*addr >= child && *addr - child < size) {
+                    *addr = paddr + (*addr - child);
+                    found = true;
+                    break;
+                }
+            }
+            if (!found)
+                return false;
+        }
+        bus = parent;
+    }
+    return true;
+}
+
+static bool node_enabled(const void *fdt, int node)
+{
+    const char *s = fdt_getprop(fdt, node, "status", NULL);
+    return !s || !strcmp(s, "okay") || !strcmp(s, "ok");
+}
+
+static void copy_name(char *dst, const char *name)
+{
+    size_t n = strnlen(name, PLAT_NAME_LEN - 1);
+    memcpy(dst, name, n);
+    dst[n] = '\0';
+}
+
+static int add_dev(struct platform *p, uint64_t base, uint64_t size, bool hv,
+                   const char *name)
+{
+    if (p->ndev == PLAT_MAX_DEVS)
+        return PLAT_ERR_TOO_MANY;
+    struct plat_dev *d = &p->dev[p->ndev++];
+    d->base = base;
+    d->size = size;
+    d->hv_owned = hv;
+    copy_name(d->name, name);
+    return PLAT_OK;
+}
+
+static int parse_memory(const void *fdt, struct platform *p)
+{
+    int ac = addr_cells(fdt, 0), sc = size_cells(fdt, 0);
+    if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+        return PLAT_ERR_CELLS;
+    int node = -1;
+    while ((node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
+                                                 sizeof("memory"))) >= 0) {
+        if (!node_enabled(fdt, node))
+            continue;
+        int len;
+        const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+        int stride = (ac + sc) * 4;
+        for (int off = 0; reg && off + stride <= len; off += stride) {
+            uint64_t base = read_cells(reg + off / 4, ac);
+            uint64_t size = read_cells(reg + off / 4 + ac, sc);
+            if (size == 0)
+                continue;
+            if (p->nram == PLAT_MAX_RAM)
+                return PLAT_ERR_TOO_MANY;
+            p->ram[p->nram].base = base;
+            p->ram[p->nram].size = size;
+            p->nram++;
+        }
+    }
+    return p->nram ? PLAT_OK : PLAT_ERR_NO_RAM;
+}
+
+static void parse_cpus(const void *fdt, struct platform *p)
+{
+    int cpus = fdt_path_offset(fdt, "/cpus");
+    if (cpus < 0)
+        return;
+    int ac = addr_cells(fdt, cpus);
+    int node;
+    fdt_for_each_subnode(node, fdt, cpus) {
+        const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+        if (!type || strcmp(type, "cpu") || !node_enabled(fdt, node))
+            continue;
+        int len;
+        const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+        if (!reg || ac < 1 || ac > 2 || len < ac * 4 || p->ncpus == PLAT_MAX_CPUS)
+            continue;
+        p->cpu_mpidr[p->ncpus++] = read_cells(reg, ac);
+    }
+}
+
+static void parse_psci(const void *fdt, struct platform *p)
+{
+    int node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+    if (node < 0)
+        node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");
+    if (node < 0)
+        return;
+    const char *method = fdt_getprop(fdt, node, "method", NULL);
+    p->psci = method != NULL;
+    p->psci_smc = method && !strcmp(method, "smc");
+}
+
+/* The windows of a PCIe host bridge, from its "ranges": each entry is
+ * (3-cell PCI address, parent address, 2-cell size). */
+static int parse_pcie_windows(const void *fdt, int node, struct platform *p)
+{
+    int len, parent = fdt_parent_offset(fdt, node);
+    const fdt32_t *r = fdt_getprop(fdt, node, "ranges", &len);
+    int pa = addr_cells(fdt, parent);
+    if (!r || addr_cells(fdt, node) != 3 || size_cells(fdt, node) != 2 || pa < 1 || pa > 2)
+        return PLAT_OK;
+    int stride = (3 + pa + 2) * 4;
+    for (int off = 0; off + stride <= len; off += stride) {
+        const fdt32_t *e = r + off / 4;
+        uint32_t space = (fdt32_to_cpu(e[0]) >> 24) & 3; /* 1 I/O, 2 mem32, 3 mem64 */
+        uint64_t base = read_cells(e + 3, pa);
+        uint64_t size = read_cells(e + 3 + pa, 2);
+        const char *name = space == 1 ? "pcie-io" : space == 2 ? "pcie-mem32" : "pcie-mem64";
+        int rc = add_dev(p, base, size, false, name);
+        if (rc)
+            return rc;
+    }
+    return PLAT_OK;
+}
+
+static bool is_compatible(const void *fdt, int node, const char *c)
+{
+    return fdt_node_check_compatible(fdt, node, c) == 0;
+}
+
+/* Record well-known devices and add every reg range of a memory-mapped node
+ * to the device list. */
+static int parse_device(const void *fdt, int node, struct platform *p)
+{
+    int parent = fdt_parent_offset(fdt, node);
+    int ac = addr_cells(fdt, parent), sc = size_cells(fdt, parent);
+    int len;
+    const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    if (!reg || ac < 1 || ac > 2 || sc < 0 || sc > 2)
+        return PLAT_OK; /* not addressed like memory (PCI functions, cpus...) */
+    const char *name = fdt_get_name(fdt, node, NULL);
+    bool smmu = is_compatible(fdt, node, "arm,smmu-v3");
+    int stride = (ac + sc) * 4, index = 0;
+    for (int off = 0; off + stride <= len; off += stride, index++) {
+        uint64_t base = read_cells(reg + off / 4, ac);
+        uint64_t size = sc ? read_cells(reg + off / 4 + ac, sc) : 0;
+        if (size == 0 || !translate(fdt, parent, &base))
+            continue;
+        if (is_compatible(fdt, node, "arm,pl011") && !p->uart.size) {
+            p->uart.base = base;
+            p->uart.size = size;
+        }
+        if (is_compatible(fdt, node, "arm,gic-v3")) {
+            p->gic_version = 3;
+            if (index == 0)
+                p->gicd = (struct plat_range){ base, size };
+            else if (index == 1)
+                p->gicr = (struct plat_range){ base, size };
+        }
+        if (smmu && !p->has_smmu) {
+            p->has_smmu = true;
+            p->smmu = (struct plat_range){ base, size };
+        }
+        if (is_compatible(fdt, node, "pci-host-ecam-generic") && index == 0) {
+            p->has_pcie = true;
+            p->ecam = (struct plat_range){ base, size };
+        }
+        int rc = add_dev(p, base, size, smmu, name);
+        if (rc)
+            return rc;
+    }
+    if (is_compatible(fdt, node, "pci-host-ecam-generic"))
+        return parse_pcie_windows(fdt, node, p);
+    return PLAT_OK;
+}
+
+int platform_parse(const void *fdt, struct platform *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->bootargs = "";
+    if (fdt_check_header(fdt) != 0)
+        return PLAT_ERR_FDT;
+    int rc = parse_memory(fdt, p);
+    if (rc)
+        return rc;
+    parse_cpus(fdt, p);
+    parse_psci(fdt, p);
+
+    int node = -1, depth = 0;
+    while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+        const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+        if (depth == 0 || (type && (!strcmp(type, "memory") || !strcmp(type, "cpu"))))
+            continue;
+        if (!node_enabled(fdt, node))
+            continue;
+        rc = parse_device(fdt, node, p);
+        if (rc)
+            return rc;
+    }
+    if (node != -FDT_ERR_NOTFOUND)
+        return PLAT_ERR_FDT;
+    if (!p->uart.size)
+        return PLAT_ERR_NO_UART;
+
+    int chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen >= 0) {
+        const char *args = fdt_getprop(fdt, chosen, "bootargs", NULL);
+        if (args)
+            p->bootargs = args;
+    }
+    return PLAT_OK;
+}
+
+const char *platform_error(int err)
+{
+    switch (err) {
+    case PLAT_OK: return "ok";
+    case PLAT_ERR_FDT: return "invalid device tree";
+    case PLAT_ERR_NO_RAM: return "no memory node";
+    case PLAT_ERR_NO_UART: return "no PL011 UART";
+    case PLAT_ERR_CELLS: return "unsupported #address-cells/#size-cells";
+    case PLAT_ERR_TOO_MANY: return "too many ranges";
+    default: return "unknown error";
+    }
+}
+
+bool platform_has_arg(const struct platform *p, const char *key)
+{
+    size_t klen = strlen(key);
+    const char *s = p->bootargs;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        const char *end = s;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - s) == klen && !strncmp(s, key, klen))
+            return true;
+        s = end;
+    }
+    return false;
+}

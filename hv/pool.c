@@ -1,0 +1,46 @@
+/* pool.c: the hypervisor's page pool (EL2): a bump allocator over a
+ * hypervisor-owned range plus a free list of returned pages. Pages come
+ * back zeroed. One CPU allocates during boot; later users will need a lock. */
+#include <string.h>
+#include "hv.h"
+
+static uint64_t pool_next, pool_end;
+static void *free_list; /* singly linked through the first word of each page */
+static uint64_t free_count;
+
+void pool_init(uint64_t base, uint64_t size)
+{
+    pool_next = base;
+    pool_end = base + size;
+}
+
+void *pool_alloc_pages(unsigned count, unsigned align_pages)
+{
+    if (count == 1 && align_pages <= 1 && free_list) {
+        void *p = free_list;
+        free_list = *(void **)p;
+        free_count--;
+        memset(p, 0, PAGE_SIZE);
+        return p;
+    }
+    uint64_t align = (align_pages ? align_pages : 1) * PAGE_SIZE;
+    uint64_t start = (pool_next + align - 1) & ~(align - 1);
+    uint64_t bytes = (uint64_t)count * PAGE_SIZE;
+    if (count == 0 || start > pool_end || bytes > pool_end - start)
+        return NULL;
+    pool_next = start + bytes;
+    memset((void *)start, 0, bytes);
+    return (void *)start;
+}
+
+void pool_free_page(void *page)
+{
+    *(void **)page = free_list;
+    free_list = page;
+    free_count++;
+}
+
+uint64_t pool_pages_free(void)
+{
+    return (pool_end - pool_next) / PAGE_SIZE + free_count;
+}

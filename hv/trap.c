@@ -1,0 +1,133 @@
+/* trap.c: what happens when a guest traps to EL2 (entry.S saves its
+ * registers and calls hv_guest_exit). ESR_EL2 says why: HVC and SMC go to
+ * the call dispatcher; stage-2 aborts are logged and reflected into the
+ * guest as synchronous external aborts; anything else is refused as an
+ * undefined instruction. The hypervisor itself never stops for a guest. */
+#include "arm64/sysreg.h"
+#include "hv.h"
+#include "trap.h"
+
+/* Offsets in the EL1 vector table (VBAR_EL1) by where the exception came from. */
+#define VEC_CUR_SP0   0x000
+#define VEC_CUR_SPX   0x200
+#define VEC_LOWER_64  0x400
+#define VEC_LOWER_32  0x600
+
+static bool from_el0(uint64_t spsr)
+{
+    return ((spsr >> 2) & 3) == 0;
+}
+
+static uint64_t vector_offset(uint64_t spsr)
+{
+    if (spsr & (1u << 4))
+        return VEC_LOWER_32;     /* M[4]: AArch32 EL0 */
+    if (from_el0(spsr))
+        return VEC_LOWER_64;
+    return (spsr & 1) ? VEC_CUR_SPX : VEC_CUR_SP0;
+}
+
+/* Emulate exception entry to EL1 (Arm ARM D1.10): save the return state in
+ * ELR_EL1/SPSR_EL1, report ESR_EL1/FAR_EL1, and continue at the vector with
+ * all of DAIF masked, in EL1h, with PAN set unless SCTLR_EL1.SPAN says not. */
+void inject_sync_exception(struct guest_regs *regs, uint32_t esr, uint64_t far)
+{
+    WRITE_SYSREG(elr_el1, regs->elr);
+    WRITE_SYSREG(spsr_el1, regs->spsr);
+    WRITE_SYSREG(esr_el1, esr);
+    WRITE_SYSREG(far_el1, far);
+    uint64_t pstate = PSR_MODE_EL1h | PSR_DAIF;
+    uint64_t sctlr = READ_SYSREG(sctlr_el1);
+    if (!(sctlr & (1ull << 23)))  /* SPAN == 0: PAN is set on exception entry */
+        pstate |= PSR_PAN;
+    regs->elr = READ_SYSREG(vbar_el1) + vector_offset(regs->spsr);
+    regs->spsr = pstate;
+}
+
+static void inject_undef(struct guest_regs *regs)
+{
+    inject_sync_exception(regs, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
+}
+
+static const char *access_name(uint32_t esr, bool instr)
+{
+    if (instr)
+        return "execute";
+    if (esr & ISS_DABT_CM)
+        return "cache maintenance";
+    return (esr & ISS_DABT_WNR) ? "write" : "read";
+}
+
+/* A stage-2 fault: VTL0 touched an IPA it has no right to. HPFAR_EL2.FIPA
+ * (bits 43:4) holds IPA[51:12]; the page offset comes from FAR_EL2. */
+static void stage2_abort(struct guest_regs *regs, uint32_t esr, bool instr)
+{
+    uint64_t far = READ_SYSREG(far_el2);
+    uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+    uint8_t owner = owner_of(&hv_owners, ipa);
+    bool el0 = from_el0(regs->spsr);
+    hv_log("VTL0 %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
+           el0 ? "EL0" : "EL1", access_name(esr, instr), ipa, far, regs->elr,
+           fsc_name(ISS_FSC(esr)), owner_name(owner));
+    unsigned ec;
+    if (instr)
+        ec = el0 ? EC_IABT_LOWER : EC_IABT_CUR;
+    else
+        ec = el0 ? EC_DABT_LOWER : EC_DABT_CUR;
+    uint32_t iss = FSC_SYNC_EXT_ABORT | (instr ? 0 : (esr & (ISS_DABT_WNR | ISS_DABT_CM)));
+    inject_sync_exception(regs, (ec << ESR_EC_SHIFT) | ESR_IL | iss, far);
+}
+
+static void guest_sync(struct guest_regs *regs)
+{
+    uint32_t esr = (uint32_t)READ_SYSREG(esr_el2);
+    unsigned ec = ESR_EC(esr);
+    switch (ec) {
+    case EC_HVC64:
+        /* ELR already points past the HVC. SMCCC uses only `hvc #0`. */
+        if (esr & 0xffff)
+            regs->x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+        else
+            hvc_dispatch(regs, CONDUIT_HVC);
+        break;
+    case EC_SMC64:
+        /* A trapped SMC reports the SMC itself in ELR: step over it. */
+        regs->elr += 4;
+        if (esr & 0xffff)
+            regs->x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+        else
+            hvc_dispatch(regs, CONDUIT_SMC);
+        break;
+    case EC_DABT_LOWER:
+        stage2_abort(regs, esr, false);
+        break;
+    case EC_IABT_LOWER:
+        stage2_abort(regs, esr, true);
+        break;
+    default:
+        hv_log("VTL0 trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
+               esr_class_name(ec), esr, regs->elr);
+        inject_undef(regs);
+        break;
+    }
+}
+
+struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
+{
+    switch (kind) {
+    case EXIT_SYNC:
+        guest_sync(regs);
+        break;
+    case EXIT_SERROR:
+        /* Reflect it: HCR_EL2.VSE makes a virtual SError pending for VTL0. */
+        hv_log("SError while VTL0 ran (ESR 0x%lx) -> virtual SError injected",
+               READ_SYSREG(esr_el2));
+        WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | (1ull << 8));
+        break;
+    default:
+        /* IRQ/FIQ are not routed to EL2 (HCR_EL2.IMO/FMO = 0). */
+        hv_log("unexpected %s exit from VTL0 ignored", kind == EXIT_IRQ ? "IRQ" : "FIQ");
+        break;
+    }
+    return this_cpu()->cur_regs;
+}

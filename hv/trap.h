@@ -1,0 +1,17 @@
+/* trap.h: handling of guest exits at EL2: hypercalls, SMCs and aborts. */
+#ifndef OVBS_HV_TRAP_H
+#define OVBS_HV_TRAP_H
+#include <stdint.h>
+#include "percpu.h"
+
+/* How a call arrived. */
+enum conduit { CONDUIT_HVC, CONDUIT_SMC };
+
+struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind);
+void hvc_dispatch(struct guest_regs *regs, enum conduit how);
+/* PSCI relay: true if `fid` is a PSCI call (handled, result in x0). */
+bool psci_handle(struct guest_regs *regs, uint32_t fid);
+bool psci_implemented(uint32_t fid);
+/* Make VTL0 take an exception at EL1 as if the hardware had raised it. */
+void inject_sync_exception(struct guest_regs *regs, uint32_t esr, uint64_t far);
+#endif

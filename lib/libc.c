@@ -1,0 +1,176 @@
+/* libc.c: byte-wise mem and str helpers and the fortify/stack-protector hooks
+ * that Debian's static libraries call. Linked into every image (EL2 and EL1);
+ * built general-regs-only so the hypervisor never touches FP/SIMD state. */
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include "panic.h"
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (d == s || n == 0)
+        return dst;
+    if (d < s) {
+        while (n--)
+            *d++ = *s++;
+    } else {
+        while (n--)
+            d[n] = s[n];
+    }
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    uint8_t *d = dst;
+    while (n--)
+        *d++ = (uint8_t)c;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const uint8_t *p = s;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == (uint8_t)c)
+            return (void *)(p + i);
+    }
+    return NULL;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (uint8_t)*a - (uint8_t)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i] || !a[i])
+            return (uint8_t)a[i] - (uint8_t)b[i];
+    }
+    return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
+char *strrchr(const char *s, int c)
+{
+    const char *last = NULL;
+    for (;; s++) {
+        if (*s == (char)c)
+            last = s;
+        if (!*s)
+            return (char *)last;
+    }
+}
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 10;
+    return 99;
+}
+
+unsigned long strtoul(const char *s, char **end, int base)
+{
+    unsigned long v = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = (s[0] == '0') ? 8 : 10;
+    }
+    while (digit_value(*s) < base) {
+        v = v * (unsigned long)base + (unsigned long)digit_value(*s);
+        s++;
+    }
+    if (end)
+        *end = (char *)s;
+    return v;
+}
+
+/* ---- Stack protector: the canary is set from a random source at boot. ---- */
+uintptr_t __stack_chk_guard = 0x5a17c0de0f1e5b5bull;
+
+void __stack_chk_fail(void)
+{
+    panic("stack protector: stack smashed");
+}
+
+/* ---- _FORTIFY_SOURCE checked variants used by Debian's libraries ------- */
+void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dstlen)
+{
+    if (n > dstlen)
+        panic("fortify: memcpy overflow");
+    return memcpy(dst, src, n);
+}
+
+void *__memmove_chk(void *dst, const void *src, size_t n, size_t dstlen)
+{
+    if (n > dstlen)
+        panic("fortify: memmove overflow");
+    return memmove(dst, src, n);
+}
+
+void *__memset_chk(void *dst, int c, size_t n, size_t dstlen)
+{
+    if (n > dstlen)
+        panic("fortify: memset overflow");
+    return memset(dst, c, n);
+}

@@ -1,0 +1,161 @@
+/* console.c: the interactive console of the VTL0 test kernel (EL1 of VTL0),
+ * the shell `make run` leaves the user in. Every command prints what it did;
+ * failed commands are counted and reported at power-off so scripted runs
+ * can exit non-zero. */
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "kernel.h"
+#include "pl011.h"
+
+static unsigned failures;
+
+static const char *const owner_names[] = {
+    "none", "hv", "vtl1", "vtl0", "mmio-vtl0", "mmio-hv",
+};
+
+static void access_string(unsigned acc, char out[5])
+{
+    out[0] = (acc & OVBS_ACC_R) ? 'r' : '-';
+    out[1] = (acc & OVBS_ACC_W) ? 'w' : '-';
+    out[2] = (acc & OVBS_ACC_XK) ? 'x' : '-';
+    out[3] = (acc & OVBS_ACC_XU) ? 'u' : '-';
+    out[4] = '\0';
+}
+
+void print_memmap(void)
+{
+    struct hv_result info = hvc(OVBS_HV_INFO, 0, 0, 0);
+    kprintf("physical memory map (from the hypervisor's ownership map)\n");
+    kprintf("  %-37s %-10s %s\n", "range", "owner", "VTL0 access (r w x=kernel-exec u=user-exec)");
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0 != HV_STATUS_SUCCESS)
+            break;
+        unsigned owner = r.x3 & 0xff;
+        char acc[5];
+        access_string((r.x3 >> 8) & 0xff, acc);
+        kprintf("  [0x%010lx, 0x%010lx) %-10s %s  %lu KiB\n", r.x1, r.x1 + r.x2,
+                owner < 6 ? owner_names[owner] : "?", acc, r.x2 >> 10);
+    }
+    kprintf("hypervisor: features 0x%lx (%s%s%s), %lu-bit IPA, VTL0 stage-2 tables %lu pages\n",
+            info.x1, (info.x1 & OVBS_FEAT_XNX) ? "XNX " : "",
+            (info.x1 & OVBS_FEAT_SMMU) ? "SMMU " : "", (info.x1 & OVBS_FEAT_RNDR) ? "RNDR" : "",
+            info.x2, info.x3);
+}
+
+static void help(void)
+{
+    kprintf("commands:\n"
+            "  help            this list\n"
+            "  info            physical memory map: owner and VTL0 access of every range\n"
+            "  test list|all|NAME   run functional and attack tests\n"
+            "  attack list|all|NAME run attack scenarios and show how they were blocked\n"
+            "  bench           instruction counts (meaningful under make bench)\n"
+            "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
+}
+
+static void run_tests(const char *arg, bool attacks_only)
+{
+    unsigned pass = 0, fail = 0;
+    if (!strcmp(arg, "list")) {
+        for (unsigned i = 0; i < num_tests; i++) {
+            if (!attacks_only || tests[i].attack)
+                kprintf("  %-24s %s%s\n", tests[i].name, tests[i].attack ? "[attack] " : "",
+                        tests[i].what);
+        }
+        return;
+    }
+    if (!strcmp(arg, "all") || !arg[0]) {
+        for (unsigned i = 0; i < num_tests; i++) {
+            if (attacks_only && !tests[i].attack)
+                continue;
+            if (run_test(&tests[i]))
+                pass++;
+            else
+                fail++;
+        }
+        kprintf("TESTS %u passed, %u failed\n", pass, fail);
+        failures += fail;
+        return;
+    }
+    const struct test *t = find_test(arg);
+    if (!t || (attacks_only && !t->attack)) {
+        kprintf("no such %s: %s (try '%s list')\n", attacks_only ? "attack" : "test", arg,
+                attacks_only ? "attack" : "test");
+        failures++;
+        return;
+    }
+    if (attacks_only)
+        kprintf("attack %s: %s\n", t->name, t->what);
+    if (!run_test(t))
+        failures++;
+}
+
+static void execute(char *line)
+{
+    while (*line == ' ')
+        line++;
+    char *arg = line;
+    while (*arg && *arg != ' ')
+        arg++;
+    if (*arg)
+        *arg++ = '\0';
+    while (*arg == ' ')
+        arg++;
+
+    if (!line[0] || line[0] == '#')
+        return;
+    if (!strcmp(line, "help")) {
+        help();
+    } else if (!strcmp(line, "info")) {
+        print_memmap();
+    } else if (!strcmp(line, "test")) {
+        run_tests(arg, false);
+    } else if (!strcmp(line, "attack")) {
+        run_tests(arg[0] ? arg : "list", true);
+    } else if (!strcmp(line, "bench")) {
+        run_bench();
+    } else if (!strcmp(line, "poweroff")) {
+        kprintf("console: %u failure(s); powering off\n", failures);
+        poweroff();
+    } else {
+        kprintf("unknown command '%s' (try 'help')\n", line);
+        failures++;
+    }
+}
+
+static int read_char(void)
+{
+    char c;
+    while (!pl011_getc(&c))
+        ;
+    return (unsigned char)c;
+}
+
+void console_run(void)
+{
+    char line[128];
+    kprintf("OpenVBS VTL0 console. Type 'help'.\n");
+    for (;;) {
+        unsigned n = 0;
+        kprintf("vtl0> ");
+        for (;;) {
+            int c = read_char();
+            if (c == '\r' || c == '\n') {
+                kprintf("\n");
+                break;
+            }
+            if ((c == 0x7f || c == 0x08) && n > 0) {
+                n--;
+                kprintf("\b \b");
+                continue;
+            }
+            if (c >= 0x20 && c < 0x7f && n < sizeof(line) - 1) {
+                line[n++] = (char)c;
+                kprintf("%c", c);
+            }
+        }
+        line[n] = '\0';
+        execute(line);
+    }
+}

@@ -1,0 +1,231 @@
+/* entry.S: VTL0 test kernel entry, EL1 exception vectors, the switch to EL0
+ * and the fault probes the attack tests use. Runs at EL1 in VTL0. */
+
+    .section .text.entry, "ax"
+    .global _start
+_start:
+    mrs     x20, pmccntr_el0        /* first instruction: boot_to_vtl0 metric */
+    mov     x19, x0                 /* device tree from the hypervisor */
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+1:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       1b
+2:  adrp    x1, kstack_top
+    add     x1, x1, :lo12:kstack_top
+    mov     sp, x1
+    adrp    x1, vtl0_vectors
+    add     x1, x1, :lo12:vtl0_vectors
+    msr     vbar_el1, x1
+    mov     x1, #(3 << 20)          /* CPACR_EL1.FPEN: FP/SIMD for libfdt */
+    msr     cpacr_el1, x1
+    isb
+    mov     x0, x19
+    mov     x1, x20
+    bl      kmain
+3:  wfe
+    b       3b
+
+/* Frame layout (struct frame in kernel.h): x0..x30, elr, spsr, esr, far. */
+#define FRAME_SIZE  (36 * 8)
+
+.macro vector kind
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x1, #\kind
+    b       vector_common
+.endm
+
+    .section .text.vectors, "ax"
+    .balign 0x800
+    .global vtl0_vectors
+vtl0_vectors:
+    vector 0        /* EL1 with SP_EL0 */
+    vector 1
+    vector 2
+    vector 3
+    vector 0        /* EL1 with SP_EL1 */
+    vector 1
+    vector 2
+    vector 3
+    vector 16       /* EL0 AArch64: kind | 16 */
+    vector 17
+    vector 18
+    vector 19
+    vector 16       /* EL0 AArch32 */
+    vector 17
+    vector 18
+    vector 19
+
+vector_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x2, elr_el1
+    stp     x30, x2, [sp, #240]
+    mrs     x2, spsr_el1
+    mrs     x3, esr_el1
+    stp     x2, x3, [sp, #256]
+    mrs     x2, far_el1
+    str     x2, [sp, #272]
+    mov     x0, sp
+    bl      vtl0_exception          /* (frame, kind) */
+    ldp     x2, x3, [sp, #248]
+    msr     elr_el1, x2
+    msr     spsr_el1, x3
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp, #0]
+    add     sp, sp, #FRAME_SIZE
+    eret
+
+/* long enter_el0(uint64_t pc, uint64_t sp): run user code until it traps;
+ * el0_return(result) comes back here from the exception handler. */
+    .text
+    .global enter_el0
+enter_el0:
+    adrp    x9, el0_saved
+    add     x9, x9, :lo12:el0_saved
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    stp     x29, x30, [x9, #80]
+    mov     x10, sp
+    str     x10, [x9, #96]
+    msr     sp_el0, x1
+    msr     elr_el1, x0
+    msr     spsr_el1, xzr           /* EL0t, interrupts unmasked state irrelevant */
+    isb
+    eret
+
+    .global el0_return
+el0_return:
+    adrp    x9, el0_saved
+    add     x9, x9, :lo12:el0_saved
+    ldp     x19, x20, [x9, #0]
+    ldp     x21, x22, [x9, #16]
+    ldp     x23, x24, [x9, #32]
+    ldp     x25, x26, [x9, #48]
+    ldp     x27, x28, [x9, #64]
+    ldp     x29, x30, [x9, #80]
+    ldr     x10, [x9, #96]
+    mov     sp, x10
+    ret
+
+/* Fault probes: each has one instruction that may fault, at a global
+ * label the exception handler recognises; on a fault it resumes at the next
+ * instruction with x0 = PROBE_FAULT_VALUE. */
+    .global probe_load, probe_load_insn
+probe_load:
+    mov     x1, x0
+probe_load_insn:
+    ldr     x0, [x1]
+    ret
+
+    .global probe_store, probe_store_insn
+probe_store:
+    mov     x2, x0
+    mov     x0, #0
+probe_store_insn:
+    str     x1, [x2]
+    ret
+
+    .global probe_dc_zva, probe_dc_zva_insn
+probe_dc_zva:
+    mov     x1, x0
+    mov     x0, #0
+probe_dc_zva_insn:
+    dc      zva, x1
+    ret
+
+    .global probe_msr_vttbr, probe_msr_vttbr_insn
+probe_msr_vttbr:
+    mov     x1, x0
+    mov     x0, #0
+probe_msr_vttbr_insn:
+    msr     vttbr_el2, x1
+    ret
+
+    .global probe_msr_hcr, probe_msr_hcr_insn
+probe_msr_hcr:
+    mov     x1, x0
+    mov     x0, #0
+probe_msr_hcr_insn:
+    msr     hcr_el2, x1
+    ret
+
+/* uint64_t probe_exec(uint64_t addr): branch to addr; an instruction abort
+ * there returns to our caller with x0 = PROBE_FAULT_VALUE. */
+    .global probe_exec
+probe_exec:
+    mov     x1, x0
+    mov     x0, #0
+    br      x1
+
+/* uint64_t probe_eret_el2(void): try to ERET into EL2h. The CPU refuses the
+ * illegal return: PSTATE.IL is set and the next instruction raises an
+ * illegal-execution-state exception, which resumes after probe_eret_target. */
+    .global probe_eret_el2, probe_eret_target
+probe_eret_el2:
+    mov     x0, #0x3c9              /* SPSR: EL2h, DAIF masked */
+    msr     spsr_el1, x0
+    adr     x0, probe_eret_target
+    msr     elr_el1, x0
+    mov     x0, #0
+    isb
+    eret
+probe_eret_target:
+    nop
+    ret
+
+    .bss
+    .balign 16
+el0_saved:
+    .space  112
+    .balign 16
+kstack:
+    .space  32768
+    .global kstack_top
+kstack_top:
+
+/* EL0 test programs, on their own user-executable page. */
+    .section .user_text, "ax"
+    .global user_hvc, user_svc_exit
+user_hvc:                            /* HVC is UNDEFINED at EL0 */
+    movz    x0, #0xc600, lsl #16
+    hvc     #0
+    mov     x0, #0
+    svc     #0
+user_svc_exit:                       /* exit(42) */
+    mov     x0, #42
+    svc     #0

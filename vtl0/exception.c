@@ -1,0 +1,78 @@
+/* exception.c: the VTL0 test kernel's exception handling (EL1 of VTL0).
+ * Faults at the probe instructions of entry.S are expected (the attack tests
+ * provoke them) and resumed; exceptions from EL0 end the user program; any
+ * other exception is a bug in this kernel and stops it with a report. */
+#include "arm64/sysreg.h"
+#include "kernel.h"
+#include "panic.h"
+
+volatile struct fault_record last_fault;
+static volatile uint64_t exec_target; /* armed by expect_exec_fault */
+
+extern char probe_load_insn[], probe_store_insn[], probe_dc_zva_insn[];
+extern char probe_msr_vttbr_insn[], probe_msr_hcr_insn[], probe_eret_target[];
+
+void expect_exec_fault(uint64_t target)
+{
+    exec_target = target;
+}
+
+static void record(const struct frame *f)
+{
+    last_fault.esr = f->esr;
+    last_fault.far = f->far;
+    last_fault.elr = f->elr;
+    last_fault.count++;
+}
+
+static bool is_probe(uint64_t pc)
+{
+    return pc == (uint64_t)(uintptr_t)probe_load_insn ||
+           pc == (uint64_t)(uintptr_t)probe_store_insn ||
+           pc == (uint64_t)(uintptr_t)probe_dc_zva_insn ||
+           pc == (uint64_t)(uintptr_t)probe_msr_vttbr_insn ||
+           pc == (uint64_t)(uintptr_t)probe_msr_hcr_insn;
+}
+
+static bool fixup_kernel_fault(struct frame *f)
+{
+    unsigned ec = ESR_EC(f->esr);
+    if (is_probe(f->elr)) {
+        record(f);
+        f->elr += 4;
+        f->x[0] = PROBE_FAULT_VALUE;
+        return true;
+    }
+    if (exec_target && f->elr == exec_target && (ec == EC_IABT_CUR || ec == EC_UNKNOWN)) {
+        record(f);
+        exec_target = 0;
+        f->elr = f->x[30]; /* back to probe_exec's caller */
+        f->x[0] = PROBE_FAULT_VALUE;
+        return true;
+    }
+    if (ec == EC_ILLEGAL_STATE && f->elr == (uint64_t)(uintptr_t)probe_eret_target) {
+        record(f);
+        f->elr += 4;
+        f->spsr &= ~(uint64_t)PSR_IL;
+        f->x[0] = PROBE_FAULT_VALUE;
+        return true;
+    }
+    return false;
+}
+
+/* kind: 0 sync, 1 IRQ, 2 FIQ, 3 SError; +16 when taken from EL0. */
+void vtl0_exception(struct frame *f, unsigned kind)
+{
+    unsigned ec = ESR_EC(f->esr);
+    if (kind == 16) {
+        record(f);
+        if (ec == EC_SVC64)
+            el0_return((long)f->x[0]);
+        el0_return(-(long)(0x1000 + ec)); /* killed by exception class ec */
+    }
+    if (kind == 0 && fixup_kernel_fault(f))
+        return;
+    kprintf("VTL0 unexpected exception kind %u: %s (EC 0x%x) ESR 0x%lx FAR 0x%lx ELR 0x%lx\n",
+            kind, esr_class_name(ec), ec, f->esr, f->far, f->elr);
+    panic("unexpected exception");
+}

@@ -1,0 +1,72 @@
+/* kernel.h: internal interface of the VTL0 test kernel (EL1 of VTL0). This
+ * kernel is the attacker's seat in the threat model: it owns VTL0 entirely
+ * and tries everything the hypervisor must refuse. */
+#ifndef OVBS_VTL0_KERNEL_H
+#define OVBS_VTL0_KERNEL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "openvbs/hvcall.h"
+
+/* Saved by the vectors in entry.S. */
+struct frame {
+    uint64_t x[31];
+    uint64_t elr, spsr, esr, far;
+    uint64_t pad;
+};
+
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_run(void);
+void poweroff(void);
+
+/* Hypercalls (SMCCC over HVC, and PSCI over SMC). */
+struct hv_result {
+    uint64_t x0, x1, x2, x3;
+};
+struct hv_result hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+struct hv_result smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* Memory: identity-mapped stage 1 of this kernel. */
+void mmu_init(void);
+/* Map [pa, pa+size) into our own stage 1 as an attacker would; prot PT_*. */
+bool mmu_map(uint64_t pa, uint64_t size, unsigned prot);
+/* Map one page at virtual `va` to physical `pa` (an alias). */
+bool mmu_map_alias(uint64_t va, uint64_t pa);
+extern uint64_t vtl0_ram_base, vtl0_ram_size;
+extern uintptr_t uart_base;
+
+/* Fault probes (entry.S): on a fault they return PROBE_FAULT_VALUE and the
+ * fault is described in last_fault. */
+#define PROBE_FAULT_VALUE 0xfa17fa17fa17fa17ull
+struct fault_record {
+    unsigned count;
+    uint64_t esr, far, elr;
+};
+extern volatile struct fault_record last_fault;
+uint64_t probe_load(uint64_t addr);
+uint64_t probe_store(uint64_t addr, uint64_t value);
+uint64_t probe_dc_zva(uint64_t addr);
+uint64_t probe_msr_vttbr(uint64_t value);
+uint64_t probe_msr_hcr(uint64_t value);
+uint64_t probe_exec(uint64_t addr);
+uint64_t probe_eret_el2(void);
+void expect_exec_fault(uint64_t target);
+long enter_el0(uint64_t pc, uint64_t sp);
+_Noreturn void el0_return(long result);
+extern char user_hvc[], user_svc_exit[];
+extern uint64_t user_stack_top;
+
+/* Tests. */
+struct test {
+    const char *name;
+    bool attack;           /* an attack the threat model forbids */
+    bool (*run)(void);
+    const char *what;
+};
+extern const struct test tests[];
+extern const unsigned num_tests;
+bool run_test(const struct test *t);
+const struct test *find_test(const char *name);
+void print_memmap(void);
+void run_bench(void);
+extern uint64_t boot_insns;
+#endif

@@ -1,0 +1,110 @@
+/* main.c: VTL0 test kernel start-up (EL1 of VTL0): find the console and
+ * RAM in the device tree the hypervisor handed over, enable our own MMU,
+ * then give the console to the user. */
+#include <libfdt.h>
+#include <stdarg.h>
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "fmt.h"
+#include "kernel.h"
+#include "panic.h"
+#include "pl011.h"
+
+uint64_t vtl0_ram_base, vtl0_ram_size;
+uintptr_t uart_base;
+uint64_t boot_insns;
+
+void kprintf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    pl011_write(buf, n < (int)sizeof(buf) ? (unsigned long)n : sizeof(buf) - 1);
+}
+
+void poweroff(void)
+{
+    smc(PSCI_SYSTEM_OFF, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("wfe");
+}
+
+_Noreturn void panic(const char *msg)
+{
+    kprintf("VTL0 PANIC: %s\n", msg);
+    poweroff();
+    for (;;)
+        ;
+}
+
+static uint64_t cells(const fdt32_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 32) | fdt32_to_cpu(p[i]);
+    return v;
+}
+
+/* The console is the PL011 that /chosen/stdout-path names, else the first. */
+static bool find_uart(const void *fdt)
+{
+    int node = -1;
+    int chosen = fdt_path_offset(fdt, "/chosen");
+    const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", NULL) : NULL;
+    if (path) {
+        /* "path[:options]": the node path ends at the first ':'. */
+        const char *colon = strchr(path, ':');
+        int n = colon ? (int)(colon - path) : (int)strlen(path);
+        node = fdt_path_offset_namelen(fdt, path, n);
+    }
+    if (node < 0)
+        node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+    if (node < 0)
+        return false;
+    int len;
+    const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    int ac = fdt_address_cells(fdt, fdt_parent_offset(fdt, node));
+    if (!reg || ac < 1 || ac > 2 || len < ac * 4)
+        return false;
+    uart_base = (uintptr_t)cells(reg, ac);
+    return true;
+}
+
+static bool find_ram(const void *fdt)
+{
+    int node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
+    int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+    int len;
+    const fdt32_t *reg = node >= 0 ? fdt_getprop(fdt, node, "reg", &len) : NULL;
+    if (!reg || ac < 1 || ac > 2 || sc < 1 || sc > 2 || len < (ac + sc) * 4)
+        return false;
+    /* Use the range that holds this kernel. */
+    extern char __kernel_start[];
+    uint64_t k = (uint64_t)(uintptr_t)__kernel_start;
+    for (int off = 0; off + (ac + sc) * 4 <= len; off += (ac + sc) * 4) {
+        uint64_t base = cells(reg + off / 4, ac), size = cells(reg + off / 4 + ac, sc);
+        if (k >= base && k - base < size) {
+            vtl0_ram_base = base;
+            vtl0_ram_size = size;
+            return true;
+        }
+    }
+    return false;
+}
+
+void kmain(const void *fdt, uint64_t first_insn_count)
+{
+    boot_insns = first_insn_count;
+    if (fdt_check_header(fdt) || !find_uart(fdt))
+        poweroff(); /* nowhere to print */
+    pl011_init(uart_base);
+    if (!find_ram(fdt))
+        panic("no memory node for this kernel");
+    kprintf("VTL0 test kernel at EL%lu: RAM [0x%lx, 0x%lx), console 0x%lx\n",
+            (READ_SYSREG(CurrentEL) >> 2) & 3, vtl0_ram_base, vtl0_ram_base + vtl0_ram_size,
+            (uint64_t)uart_base);
+    mmu_init();
+    console_run();
+}

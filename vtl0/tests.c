@@ -1,0 +1,386 @@
+/* tests.c: the VTL0 test kernel's named tests (EL1 of VTL0). Functional
+ * checks of the hypercall interface, then attacks: each tries something the
+ * threat model forbids and passes only if the hypervisor (or the CPU) blocked
+ * it and VTL0 kept running. Aborts the hypervisor injects arrive as
+ * synchronous external aborts (FSC 0x10), which is how we know stage 2, and
+ * not our own stage 1, stopped the access. */
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "kernel.h"
+#include "pgtable.h"
+
+static char detail[160];
+
+static bool note(bool ok, const char *msg)
+{
+    unsigned i = 0;
+    while (msg[i] && i < sizeof(detail) - 1) {
+        detail[i] = msg[i];
+        i++;
+    }
+    detail[i] = '\0';
+    return ok;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+struct run {
+    uint64_t base, size;
+    unsigned owner, access;
+};
+
+static bool memmap_entry(unsigned i, struct run *r)
+{
+    struct hv_result res = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+    if (res.x0 != HV_STATUS_SUCCESS)
+        return false;
+    r->base = res.x1;
+    r->size = res.x2;
+    r->owner = res.x3 & 0xff;
+    r->access = (res.x3 >> 8) & 0xff;
+    return true;
+}
+
+static bool find_owned(unsigned owner, unsigned nth, struct run *out)
+{
+    struct run r;
+    for (unsigned i = 0; memmap_entry(i, &r); i++) {
+        if (r.owner == owner && nth-- == 0) {
+            *out = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool blocked_by_stage2(uint64_t value, unsigned before, unsigned ec)
+{
+    return value == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
+           ESR_EC(last_fault.esr) == ec && ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+}
+
+/* Map `pa` into our own stage 1 the way an attacker in VTL0 would. */
+static bool map_target(uint64_t pa, bool device)
+{
+    return mmu_map(pa & ~0xfffull, 4096, PT_R | PT_W | (device ? PT_DEVICE : PT_XK));
+}
+
+enum access_kind { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_ZVA };
+
+static bool attack_range(unsigned owner, enum access_kind kind, bool device)
+{
+    struct run r;
+    unsigned tried = 0;
+    for (unsigned n = 0; find_owned(owner, n, &r); n++) {
+        uint64_t targets[2] = { r.base, r.base + r.size - 4096 };
+        for (unsigned t = 0; t < 2; t++) {
+            uint64_t a = targets[t];
+            if (!map_target(a, device))
+                return note(false, "could not map the target in our stage 1");
+            unsigned before = last_fault.count;
+            uint64_t v;
+            unsigned ec = EC_DABT_CUR;
+            switch (kind) {
+            case ACC_READ: v = probe_load(a); break;
+            case ACC_WRITE: v = probe_store(a, 0x4141414141414141ull); break;
+            case ACC_ZVA: v = probe_dc_zva(a); break;
+            default:
+                ec = EC_IABT_CUR;
+                expect_exec_fault(a);
+                v = probe_exec(a);
+                break;
+            }
+            if (!blocked_by_stage2(v, before, ec)) {
+                kprintf("    access to 0x%lx not blocked as expected (value 0x%lx ESR 0x%lx)\n",
+                        a, v, last_fault.esr);
+                return note(false, "access was not blocked by stage 2");
+            }
+            tried++;
+        }
+    }
+    if (!tried)
+        return note(false, "no range with that owner to attack");
+    return note(true, "every access faulted: synchronous external abort injected by hv");
+}
+
+/* ---- functional tests -------------------------------------------------- */
+
+static bool t_smccc_version(void)
+{
+    return note(hvc(SMCCC_VERSION, 0, 0, 0).x0 == SMCCC_VERSION_1_1, "SMCCC 1.1");
+}
+
+static bool t_smccc_arch_features(void)
+{
+    bool ok = hvc(SMCCC_ARCH_FEATURES, SMCCC_VERSION, 0, 0).x0 == 0 &&
+              (int64_t)hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1 | 0x7f00, 0, 0).x0 ==
+                  SMCCC_RET_NOT_SUPPORTED;
+    return note(ok, "known call reported, unknown call NOT_SUPPORTED");
+}
+
+static bool t_vendor_uid(void)
+{
+    struct hv_result r = hvc(OVBS_CALL_UID, 0, 0, 0);
+    struct hv_result v = hvc(OVBS_CALL_REVISION, 0, 0, 0);
+    bool ok = r.x0 == OVBS_UID_0 && r.x1 == OVBS_UID_1 && r.x2 == OVBS_UID_2 &&
+              r.x3 == OVBS_UID_3 && v.x0 == OVBS_REVISION_MAJOR && v.x1 == OVBS_REVISION_MINOR;
+    return note(ok, "UID and revision identify OpenVBS");
+}
+
+static bool t_hv_null_call(void)
+{
+    return note(hvc(OVBS_HV_NULL, 1, 2, 3).x0 == HV_STATUS_SUCCESS, "null call succeeds");
+}
+
+/* SMCCC 1.1: x4-x17 are preserved across a call. */
+static bool t_hv_preserves_registers(void)
+{
+    register uint64_t x0 __asm__("x0") = OVBS_HV_NULL;
+    register uint64_t x4 __asm__("x4") = 0x4444;
+    register uint64_t x9 __asm__("x9") = 0x9999;
+    register uint64_t x17 __asm__("x17") = 0x1717;
+    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x4), "+r"(x9), "+r"(x17) : : "x1", "x2", "x3",
+                     "memory");
+    return note(x0 == 0 && x4 == 0x4444 && x9 == 0x9999 && x17 == 0x1717,
+                "x4..x17 unchanged across a hypercall");
+}
+
+static bool t_hv_info(void)
+{
+    struct hv_result r = hvc(OVBS_HV_INFO, 0, 0, 0);
+    bool ok = r.x0 == 0 && (r.x1 & OVBS_FEAT_XNX) && r.x2 >= 40 && r.x3 > 0 && r.x3 < 64;
+    kprintf("    features 0x%lx, IPA %lu bits, VTL0 stage-2 tables %lu pages\n", r.x1, r.x2, r.x3);
+    return note(ok, "features, IPA size and table pages reported");
+}
+
+static bool t_memmap_consistent(void)
+{
+    struct run r;
+    uint64_t prev_end = 0;
+    bool have_hv = false, have_vtl1 = false, have_self = false;
+    uint64_t self = (uint64_t)(uintptr_t)&t_memmap_consistent;
+    for (unsigned i = 0; memmap_entry(i, &r); i++) {
+        if (r.size == 0 || r.base < prev_end)
+            return note(false, "runs overlap or are out of order");
+        prev_end = r.base + r.size;
+        if ((r.owner == OWNER_HV || r.owner == OWNER_VTL1 || r.owner == OWNER_MMIO_HV) &&
+            r.access != 0)
+            return note(false, "VTL0 has access to memory it does not own");
+        have_hv |= r.owner == OWNER_HV;
+        have_vtl1 |= r.owner == OWNER_VTL1;
+        if (self >= r.base && self < r.base + r.size)
+            have_self = r.owner == OWNER_VTL0 && r.access == OVBS_ACC_RWX;
+        if (r.owner == OWNER_VTL0 && (vtl0_ram_base < r.base + r.size && r.base < vtl0_ram_base))
+            return note(false, "device tree RAM does not match");
+    }
+    return note(have_hv && have_vtl1 && have_self,
+                "sorted, hv and VTL1 ranges have no VTL0 access, this kernel is VTL0 RWX");
+}
+
+static bool t_memmap_bad_index(void)
+{
+    bool ok = hvc(OVBS_HV_MEMMAP_ENTRY, 1ull << 40, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              hvc(OVBS_HV_MEMMAP_ENTRY, 100000, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER;
+    return note(ok, "out-of-range index: INVALID_PARAMETER");
+}
+
+static bool t_psci_version(void)
+{
+    return note(smc(PSCI_VERSION, 0, 0, 0).x0 == 0x10000, "PSCI 1.0 via trapped SMC");
+}
+
+static bool t_psci_features(void)
+{
+    bool ok = smc(PSCI_FEATURES, PSCI_CPU_ON_64, 0, 0).x0 == 0 &&
+              (int64_t)smc(PSCI_FEATURES, 0x8400ffff, 0, 0).x0 == PSCI_RET_NOT_SUPPORTED;
+    return note(ok, "CPU_ON implemented, unknown function not");
+}
+
+static bool t_psci_affinity(void)
+{
+    uint64_t me = READ_SYSREG(mpidr_el1) & 0xff00ffffffull;
+    bool ok = smc(PSCI_AFFINITY_INFO_64, me, 0, 0).x0 == 0 &&
+              smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1 &&
+              (int64_t)smc(PSCI_AFFINITY_INFO_64, 0xff, 0, 0).x0 == PSCI_RET_INVALID_PARAMS;
+    return note(ok, "this CPU on, the other off, unknown MPIDR invalid");
+}
+
+static bool t_own_ram_rw(void)
+{
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(vtl0_ram_base + vtl0_ram_size - 8);
+    *p = 0x1234abcd5678ef00ull;
+    return note(*p == 0x1234abcd5678ef00ull, "VTL0 RAM is readable and writable");
+}
+
+static bool t_el0_svc(void)
+{
+    long rc = enter_el0((uint64_t)(uintptr_t)user_svc_exit, user_stack_top);
+    return note(rc == 42, "EL0 program ran and returned 42 via SVC");
+}
+
+/* ---- attacks ------------------------------------------------------------ */
+
+static bool a_read_hv(void) { return attack_range(OWNER_HV, ACC_READ, false); }
+static bool a_write_hv(void) { return attack_range(OWNER_HV, ACC_WRITE, false); }
+static bool a_exec_hv(void) { return attack_range(OWNER_HV, ACC_EXEC, false); }
+static bool a_zva_hv(void) { return attack_range(OWNER_HV, ACC_ZVA, false); }
+static bool a_read_vtl1(void) { return attack_range(OWNER_VTL1, ACC_READ, false); }
+static bool a_write_vtl1(void) { return attack_range(OWNER_VTL1, ACC_WRITE, false); }
+static bool a_exec_vtl1(void) { return attack_range(OWNER_VTL1, ACC_EXEC, false); }
+static bool a_smmu_read(void) { return attack_range(OWNER_MMIO_HV, ACC_READ, true); }
+static bool a_smmu_write(void) { return attack_range(OWNER_MMIO_HV, ACC_WRITE, true); }
+
+/* Reach hypervisor memory through a different virtual address: stage 2
+ * checks the physical page, whatever our stage 1 says. */
+static bool a_alias_hv(void)
+{
+    struct run r;
+    if (!find_owned(OWNER_HV, 1, &r) && !find_owned(OWNER_HV, 0, &r))
+        return note(false, "no hypervisor range");
+    uint64_t alias = 0x7000000000ull;
+    if (!mmu_map_alias(alias, r.base))
+        return note(false, "could not create the alias");
+    unsigned before = last_fault.count;
+    uint64_t v = probe_load(alias);
+    return note(blocked_by_stage2(v, before, EC_DABT_CUR),
+                "alias VA to hypervisor PA: blocked at stage 2");
+}
+
+static bool a_mmio_hole(void)
+{
+    struct run r;
+    uint64_t prev_end = 0, hole = 0;
+    for (unsigned i = 0; memmap_entry(i, &r); i++) {
+        if (r.base > prev_end && prev_end >= 0x1000) {
+            hole = prev_end;
+            break;
+        }
+        prev_end = r.base + r.size;
+    }
+    if (!hole || !map_target(hole, true))
+        return note(false, "no hole found");
+    unsigned before = last_fault.count;
+    uint64_t v = probe_load(hole);
+    kprintf("    hole at 0x%lx\n", hole);
+    return note(blocked_by_stage2(v, before, EC_DABT_CUR), "unassigned address: abort");
+}
+
+static volatile uint64_t secondary_ran;
+static void secondary_entry(void)
+{
+    secondary_ran = 1;
+    for (;;)
+        ;
+}
+
+static bool a_psci_cpu_on(void)
+{
+    uint64_t me = READ_SYSREG(mpidr_el1) & 0xff00ffffffull;
+    uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;
+    int64_t via_smc = (int64_t)smc(PSCI_CPU_ON_64, me | 1, entry, 0).x0;
+    int64_t via_hvc = (int64_t)hvc(PSCI_CPU_ON_64, me | 1, entry, 0).x0;
+    int64_t self = (int64_t)smc(PSCI_CPU_ON_64, me, entry, 0).x0;
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    bool still_off = smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1;
+    kprintf("    CPU_ON via SMC %ld, via HVC %ld, self %ld, secondary ran %lu\n", via_smc, via_hvc,
+            self, secondary_ran);
+    return note(via_smc == PSCI_RET_DENIED && via_hvc == PSCI_RET_DENIED &&
+                    self == PSCI_RET_ALREADY_ON && still_off && !secondary_ran,
+                "CPU_ON at our own code denied; no CPU started");
+}
+
+static bool a_unknown_hvc(void)
+{
+    register uint64_t x0 __asm__("x0") = OVBS_HV_NULL;
+    __asm__ volatile("hvc #1" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+    bool ok = (int64_t)hvc(OVBS_FN(0xffff), 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+              (int64_t)hvc(0xc5001234, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+              (int64_t)hvc(OVBS_HV_NULL & ~SMCCC_64BIT, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+              (int64_t)x0 == SMCCC_RET_NOT_SUPPORTED &&
+              hvc(OVBS_HV_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS;
+    return note(ok, "unknown IDs, 32-bit variant and hvc #1: NOT_SUPPORTED; hv still answers");
+}
+
+static bool a_unknown_smc(void)
+{
+    bool ok = (int64_t)smc(0xc2000001, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+              (int64_t)smc(0xbf000000, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED;
+    return note(ok, "SiP and trusted-OS SMCs are not passed to firmware");
+}
+
+static bool a_hvc_from_el0(void)
+{
+    long rc = enter_el0((uint64_t)(uintptr_t)user_hvc, user_stack_top);
+    return note(rc == -(0x1000 + EC_UNKNOWN),
+                "HVC at EL0 is undefined; VTL0's own kernel handled it");
+}
+
+static bool a_msr_el2(void)
+{
+    unsigned before = last_fault.count;
+    uint64_t a = probe_msr_vttbr(0), b = probe_msr_hcr(0);
+    return note(a == PROBE_FAULT_VALUE && b == PROBE_FAULT_VALUE &&
+                    last_fault.count == before + 2 && ESR_EC(last_fault.esr) == EC_UNKNOWN,
+                "writing VTTBR_EL2/HCR_EL2 from EL1 is undefined");
+}
+
+static bool a_eret_el2(void)
+{
+    unsigned before = last_fault.count;
+    uint64_t v = probe_eret_el2();
+    return note(v == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
+                    ESR_EC(last_fault.esr) == EC_ILLEGAL_STATE,
+                "ERET to EL2 from EL1 is an illegal return");
+}
+
+const struct test tests[] = {
+    { "smccc_version", false, t_smccc_version, "SMCCC_VERSION answers 1.1" },
+    { "smccc_arch_features", false, t_smccc_arch_features, "SMCCC_ARCH_FEATURES" },
+    { "vendor_uid", false, t_vendor_uid, "vendor service UID and revision" },
+    { "hv_null_call", false, t_hv_null_call, "null hypercall" },
+    { "hv_preserves_registers", false, t_hv_preserves_registers, "SMCCC register rules" },
+    { "hv_info", false, t_hv_info, "hypervisor features" },
+    { "memmap_consistent", false, t_memmap_consistent, "ownership map seen from VTL0" },
+    { "memmap_bad_index", false, t_memmap_bad_index, "bad memory-map query" },
+    { "psci_version", false, t_psci_version, "PSCI version through the relay" },
+    { "psci_features", false, t_psci_features, "PSCI_FEATURES" },
+    { "psci_affinity_info", false, t_psci_affinity, "PSCI AFFINITY_INFO" },
+    { "own_ram_rw", false, t_own_ram_rw, "VTL0 RAM works" },
+    { "el0_svc", false, t_el0_svc, "EL0 round trip" },
+    { "read_hv", true, a_read_hv, "read hypervisor memory" },
+    { "write_hv", true, a_write_hv, "write hypervisor memory" },
+    { "exec_hv", true, a_exec_hv, "execute hypervisor memory" },
+    { "zero_hv", true, a_zva_hv, "DC ZVA on hypervisor memory" },
+    { "alias_hv", true, a_alias_hv, "hypervisor memory through a VA alias" },
+    { "read_vtl1", true, a_read_vtl1, "read memory reserved for VTL1" },
+    { "write_vtl1", true, a_write_vtl1, "write memory reserved for VTL1" },
+    { "exec_vtl1", true, a_exec_vtl1, "execute memory reserved for VTL1" },
+    { "smmu_read", true, a_smmu_read, "read SMMU registers" },
+    { "smmu_write", true, a_smmu_write, "write SMMU registers" },
+    { "mmio_hole", true, a_mmio_hole, "touch an unassigned physical address" },
+    { "psci_cpu_on", true, a_psci_cpu_on, "PSCI CPU_ON at our own code to reach EL2" },
+    { "unknown_hvc", true, a_unknown_hvc, "unknown hypercalls" },
+    { "unknown_smc", true, a_unknown_smc, "SMCs to other firmware services" },
+    { "hvc_from_el0", true, a_hvc_from_el0, "HVC from EL0" },
+    { "msr_el2_regs", true, a_msr_el2, "write EL2 system registers from EL1" },
+    { "eret_to_el2", true, a_eret_el2, "ERET into EL2" },
+};
+const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
+
+const struct test *find_test(const char *name)
+{
+    for (unsigned i = 0; i < num_tests; i++) {
+        if (!strcmp(tests[i].name, name))
+            return &tests[i];
+    }
+    return 0;
+}
+
+bool run_test(const struct test *t)
+{
+    detail[0] = '\0';
+    bool ok = t->run();
+    kprintf("TEST %s %s %s\n", t->name, ok ? "PASS" : "FAIL", detail);
+    return ok;
+}
