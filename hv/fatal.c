@@ -2,7 +2,7 @@
  * failed boot step or a failed internal check prints a decoded report and
  * stops the machine with a failure status: through a pvpanic PCI device when
  * the platform has one (QEMU exits non-zero with -action panic=exit-failure),
- * otherwise by a firmware reset request, and finally by parking the CPU. */
+ * otherwise by a firmware reset request; then the CPU is parked. */
 #include "arm64/sysreg.h"
 #include "hv.h"
 #include "layout.h"
@@ -30,11 +30,11 @@ static uint64_t mem32_window(void)
 /* Find pvpanic on bus 0 of the ECAM, give BAR0 an address in the 32-bit
  * window, and write PANICKED. Runs with the EL2 MMU off, so every access
  * is Device-nGnRnE and nothing needs mapping. */
-static void pvpanic_signal(void)
+static bool pvpanic_signal(void)
 {
     uint64_t window = mem32_window();
     if (!hv_platform.has_pcie || !window)
-        return;
+        return false;
     for (unsigned dev = 0; dev < 32; dev++) {
         volatile uint32_t *cfg = (volatile uint32_t *)(uintptr_t)(hv_platform.ecam.base +
                                                                    ((uint64_t)dev << 15));
@@ -46,8 +46,9 @@ static void pvpanic_signal(void)
         dsb_sy();
         *(volatile uint8_t *)(uintptr_t)window = PVPANIC_PANICKED;
         dsb_sy();
-        return;
+        return true;
     }
+    return false;
 }
 
 _Noreturn void hv_halt_failure(void)
@@ -56,8 +57,10 @@ _Noreturn void hv_halt_failure(void)
     uint64_t sctlr = READ_SYSREG(sctlr_el2);
     WRITE_SYSREG(sctlr_el2, sctlr & ~1ull); /* MMU off: identity mapped, safe */
     isb();
-    pvpanic_signal();
-    __asm__ volatile("mov x0, %0\n smc #0" : : "r"((uint64_t)PSCI_SYSTEM_RESET) : "x0", "memory");
+    /* After pvpanic, only wait: a reset request now would replace the
+     * panic as the reason QEMU stops, and with it the failure status. */
+    if (!pvpanic_signal())
+        __asm__ volatile("mov x0, %0\n smc #0" : : "r"((uint64_t)PSCI_SYSTEM_RESET) : "x0", "memory");
     for (;;)
         __asm__ volatile("wfe");
 }

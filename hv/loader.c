@@ -76,7 +76,8 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
         return node;
     rc = fdt_setprop_string(fdt, node, "device_type", "memory");
     struct own_run r;
-    for (unsigned i = 0; !rc && owner_run(&hv_owners, i, &r); i++) {
+    struct own_iter it;
+    for (owner_iter_init(&it); !rc && owner_iter_next(&hv_owners, &it, &r);) {
         if (r.owner != OWNER_VTL0)
             continue;
         rc = fdt_appendprop_addrrange(fdt, 0, node, "reg", r.base, r.size);
@@ -114,7 +115,8 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
 static uint64_t place_vtl0_fdt(const struct elf_image *img, uint64_t size)
 {
     struct own_run r;
-    for (unsigned i = 0; owner_run(&hv_owners, i, &r); i++) {
+    struct own_iter it;
+    for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
         if (r.owner != OWNER_VTL0)
             continue;
         for (uint64_t a = (r.base + (2ull << 20) - 1) & ~((2ull << 20) - 1);

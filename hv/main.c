@@ -117,6 +117,10 @@ static void run_selftests(void)
         hv_log("selftest: executing from hypervisor data");
         ((void (*)(void))(uintptr_t)code)();
     }
+    if (platform_has_arg(&hv_platform, "hv.selftest=write-text")) {
+        hv_log("selftest: writing to hypervisor text");
+        *(volatile uint32_t *)(uintptr_t)&run_selftests = 0;
+    }
 }
 
 void hv_main(uint64_t fdt_addr)

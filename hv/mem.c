@@ -98,14 +98,15 @@ static void build_vtl0_stage2(void)
     if (rc)
         stop("cannot create VTL0 stage 2", 0, 0, rc);
     struct own_run r;
-    for (unsigned i = 0; owner_run(&hv_owners, i, &r); i++) {
+    struct own_iter it;
+    for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
         if (r.owner != OWNER_VTL0 && r.owner != OWNER_MMIO_VTL0)
             continue;
         rc = stage2_map(&vtl0_stage2, r.base, r.size, stage2_prot_for(&r));
         if (rc)
             stop("cannot map for VTL0", r.base, r.size, rc);
     }
-    for (unsigned i = 0; owner_run(&hv_owners, i, &r); i++) {
+    for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
         if (r.owner == OWNER_VTL0 || r.owner == OWNER_MMIO_VTL0)
             continue;
         if (pt_lookup(&vtl0_stage2.pt, r.base, NULL, NULL, NULL) ||

@@ -195,44 +195,54 @@ uint8_t owner_vtl0_access(const struct owner_map *m, uint64_t addr)
     return default_access(owner_of(m, addr));
 }
 
+void owner_iter_init(struct own_iter *it)
+{
+    it->bank = 0;
+    it->mmio = 0;
+    it->page = 0;
+}
+
 /* Runs come from two sorted lists (device ranges, RAM banks) merged by base;
  * a RAM bank contributes one run per change of page state. */
+bool owner_iter_next(const struct owner_map *m, struct own_iter *it, struct own_run *r)
+{
+    if (it->bank == m->nbanks && it->mmio == m->nmmio)
+        return false;
+    bool take_mmio = it->bank == m->nbanks ||
+                     (it->mmio < m->nmmio && m->mmio[it->mmio].base < m->bank[it->bank].base);
+    if (take_mmio) {
+        const struct own_mmio *d = &m->mmio[it->mmio++];
+        r->base = d->base;
+        r->size = d->size;
+        r->owner = d->owner;
+        r->access = default_access(d->owner);
+        r->name = d->name;
+        return true;
+    }
+    const struct own_bank *b = &m->bank[it->bank];
+    uint8_t s = b->state[it->page];
+    uint64_t start = it->page;
+    while (it->page < b->pages && b->state[it->page] == s)
+        it->page++;
+    r->base = b->base + start * PAGE_SIZE;
+    r->size = (it->page - start) * PAGE_SIZE;
+    r->owner = STATE_OWNER(s);
+    r->access = STATE_ACCESS(s);
+    r->name = NULL;
+    if (it->page == b->pages) {
+        it->bank++;
+        it->page = 0;
+    }
+    return true;
+}
+
 bool owner_run(const struct owner_map *m, unsigned index, struct own_run *run)
 {
-    unsigned bi = 0, mi = 0, count = 0;
-    uint64_t page = 0; /* position inside bank[bi] */
-
-    while (bi < m->nbanks || mi < m->nmmio) {
-        bool take_mmio = bi == m->nbanks ||
-                         (mi < m->nmmio && m->mmio[mi].base < m->bank[bi].base);
-        struct own_run r;
-        if (take_mmio) {
-            const struct own_mmio *d = &m->mmio[mi++];
-            r.base = d->base;
-            r.size = d->size;
-            r.owner = d->owner;
-            r.access = default_access(d->owner);
-            r.name = d->name;
-        } else {
-            const struct own_bank *b = &m->bank[bi];
-            uint8_t s = b->state[page];
-            uint64_t start = page;
-            while (page < b->pages && b->state[page] == s)
-                page++;
-            r.base = b->base + start * PAGE_SIZE;
-            r.size = (page - start) * PAGE_SIZE;
-            r.owner = STATE_OWNER(s);
-            r.access = STATE_ACCESS(s);
-            r.name = NULL;
-            if (page == b->pages) {
-                bi++;
-                page = 0;
-            }
-        }
-        if (count++ == index) {
-            *run = r;
+    struct own_iter it;
+    owner_iter_init(&it);
+    for (unsigned i = 0; owner_iter_next(m, &it, run); i++) {
+        if (i == index)
             return true;
-        }
     }
     return false;
 }

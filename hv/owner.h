@@ -73,6 +73,13 @@ int owner_transition(struct owner_map *m, uint64_t base, uint64_t size, uint8_t 
 bool owner_transition_allowed(const struct owner_map *m, uint8_t from, uint8_t to);
 uint8_t owner_of(const struct owner_map *m, uint64_t addr);
 uint8_t owner_vtl0_access(const struct owner_map *m, uint64_t addr);
+/* Walking the runs in address order: init, then next until it returns false. */
+struct own_iter {
+    unsigned bank, mmio;
+    uint64_t page;
+};
+void owner_iter_init(struct own_iter *it);
+bool owner_iter_next(const struct owner_map *m, struct own_iter *it, struct own_run *run);
 /* The index-th run in address order; false past the last. */
 bool owner_run(const struct owner_map *m, unsigned index, struct own_run *run);
 const char *owner_name(uint8_t owner);

@@ -23,43 +23,44 @@ static int size_cells(const void *fdt, int node)
     return fdt_size_cells(fdt, node);
 }
 
-/* Translate a bus address of a child of `bus` up to the root's address
- * space through each ancestor's "ranges". False if some ancestor has no
- * "ranges" (its children are not memory mapped, e.g. /cpus). */
-static bool translate(const void *fdt, int bus, uint64_t *addr)
+#define MAX_DEPTH 16
+
+/* Translate a bus address of a child of ancestors[level] up to the root's
+ * address space through each ancestor's "ranges". ancestors[0] is the root.
+ * False if some ancestor has no "ranges" (its children are not memory
+ * mapped, e.g. /cpus). The walk keeps ancestors on a stack because libfdt's
+ * fdt_parent_offset rescans the tree from the start on every call. */
+static bool translate(const void *fdt, const int *ancestors, int level, uint64_t *addr)
 {
-    while (bus != 0) {
-        int parent = fdt_parent_offset(fdt, bus);
-        if (parent < 0)
-            return false;
+    for (; level > 0; level--) {
+        int bus = ancestors[level], parent = ancestors[level - 1];
         int len;
         const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
         if (!r)
             return false;
-        if (len > 0) {
-            int ca = addr_cells(fdt, bus), pa = addr_cells(fdt, parent);
-            int cs = size_cells(fdt, bus);
-            if (ca < 1 || ca > 3 || pa < 1 || pa > 2 || cs < 1 || cs > 2)
-                return false;
-            int stride = (ca + pa + cs) * 4;
-            bool found = false;
-            for (int off = 0; off + stride <= len; off += stride) {
-                const fdt32_t *e = r + off / 4;
-                /* Only the low two cells of a child address are an offset
-                 * (PCI's first cell is a space code, not an address). */
-                uint64_t child = read_cells(e + (ca > 2 ? ca - 2 : 0), ca > 2 ? 2 : ca);
-                uint64_t paddr = read_cells(e + ca, pa);
-                uint64_t size = read_cells(e + ca + pa, cs);
-                if (*addr >= child && *addr - child < size) {
-                    *addr = paddr + (*addr - child);
-                    found = true;
-                    break;
-                }
+        if (len == 0)
+            continue;
+        int ca = addr_cells(fdt, bus), pa = addr_cells(fdt, parent);
+        int cs = size_cells(fdt, bus);
+        if (ca < 1 || ca > 3 || pa < 1 || pa > 2 || cs < 1 || cs > 2)
+            return false;
+        int stride = (ca + pa + cs) * 4;
+        bool found = false;
+        for (int off = 0; off + stride <= len; off += stride) {
+            const fdt32_t *e = r + off / 4;
+            /* Only the low two cells of a child address are an offset
+             * (PCI's first cell is a space code, not an address). */
+            uint64_t child = read_cells(e + (ca > 2 ? ca - 2 : 0), ca > 2 ? 2 : ca);
+            uint64_t paddr = read_cells(e + ca, pa);
+            uint64_t size = read_cells(e + ca + pa, cs);
+            if (*addr >= child && *addr - child < size) {
+                *addr = paddr + (*addr - child);
+                found = true;
+                break;
             }
-            if (!found)
-                return false;
         }
-        bus = parent;
+        if (!found)
+            return false;
     }
     return true;
 }
@@ -151,9 +152,9 @@ static void parse_psci(const void *fdt, struct platform *p)
 
 /* The windows of a PCIe host bridge, from its "ranges": each entry is
  * (3-cell PCI address, parent address, 2-cell size). */
-static int parse_pcie_windows(const void *fdt, int node, struct platform *p)
+static int parse_pcie_windows(const void *fdt, int node, int parent, struct platform *p)
 {
-    int len, parent = fdt_parent_offset(fdt, node);
+    int len;
     const fdt32_t *r = fdt_getprop(fdt, node, "ranges", &len);
     int pa = addr_cells(fdt, parent);
     if (!r || addr_cells(fdt, node) != 3 || size_cells(fdt, node) != 2 || pa < 1 || pa > 2)
@@ -179,9 +180,9 @@ static bool is_compatible(const void *fdt, int node, const char *c)
 
 /* Record well-known devices and add every reg range of a memory-mapped node
  * to the device list. */
-static int parse_device(const void *fdt, int node, struct platform *p)
+static int parse_device(const void *fdt, const int *ancestors, int depth, struct platform *p)
 {
-    int parent = fdt_parent_offset(fdt, node);
+    int node = ancestors[depth], parent = ancestors[depth - 1];
     int ac = addr_cells(fdt, parent), sc = size_cells(fdt, parent);
     int len;
     const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
@@ -193,7 +194,7 @@ static int parse_device(const void *fdt, int node, struct platform *p)
     for (int off = 0; off + stride <= len; off += stride, index++) {
         uint64_t base = read_cells(reg + off / 4, ac);
         uint64_t size = sc ? read_cells(reg + off / 4 + ac, sc) : 0;
-        if (size == 0 || !translate(fdt, parent, &base))
+        if (size == 0 || !translate(fdt, ancestors, depth - 1, &base))
             continue;
         if (is_compatible(fdt, node, "arm,pl011") && !p->uart.size) {
             p->uart.base = base;
@@ -219,7 +220,7 @@ static int parse_device(const void *fdt, int node, struct platform *p)
             return rc;
     }
     if (is_compatible(fdt, node, "pci-host-ecam-generic"))
-        return parse_pcie_windows(fdt, node, p);
+        return parse_pcie_windows(fdt, node, parent, p);
     return PLAT_OK;
 }
 
@@ -235,18 +236,24 @@ int platform_parse(const void *fdt, struct platform *p)
     parse_cpus(fdt, p);
     parse_psci(fdt, p);
 
+    /* fdt_next_node counts the root as depth 1; ancestors[d - 1] is the node
+     * at depth d, so ancestors[0] is the root. */
+    int ancestors[MAX_DEPTH];
     int node = -1, depth = 0;
-    while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+    while ((node = fdt_next_node(fdt, node, &depth)) >= 0 && depth > 0) {
+        if (depth > MAX_DEPTH)
+            return PLAT_ERR_FDT;
+        ancestors[depth - 1] = node;
         const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-        if (depth == 0 || (type && (!strcmp(type, "memory") || !strcmp(type, "cpu"))))
+        if (depth == 1 || (type && (!strcmp(type, "memory") || !strcmp(type, "cpu"))))
             continue;
         if (!node_enabled(fdt, node))
             continue;
-        rc = parse_device(fdt, node, p);
+        rc = parse_device(fdt, ancestors, depth - 1, p);
         if (rc)
             return rc;
     }
-    if (node != -FDT_ERR_NOTFOUND)
+    if (node < 0 && node != -FDT_ERR_NOTFOUND)
         return PLAT_ERR_FDT;
     if (!p->uart.size)
         return PLAT_ERR_NO_UART;

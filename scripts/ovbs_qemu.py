@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""ovbs_qemu.py: host-side driver that boots OpenVBS in QEMU (runs on the
+build host). Modes: `run` (interactive console, or the lines of a non-tty
+stdin), `bench` (deterministic instruction counts to JSON). Also imported by
+the integration tests as a library."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+
+QEMU = "qemu-system-aarch64"
+DEFAULT_TIMEOUT = 180
+
+
+class Boot:
+    """Result of one scripted boot."""
+
+    def __init__(self, returncode, output, timed_out):
+        self.returncode = returncode
+        self.output = output
+        self.timed_out = timed_out
+
+    def console_failures(self):
+        m = re.search(r"console: (\d+) failure\(s\)", self.output)
+        return int(m.group(1)) if m else None
+
+    def ok(self):
+        """Clean run: QEMU exited 0 after a power-off with no failed command
+        and no fatal report from any layer."""
+        return (not self.timed_out and self.returncode == 0
+                and self.console_failures() == 0
+                and "FATAL" not in self.output and "VTL0 PANIC" not in self.output)
+
+
+def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_TIMEOUT,
+                  echo=False):
+    """Boot with `commands` (a string of console lines) fed to the UART.
+    A final `poweroff` is added if the script does not end with one."""
+    lines = [l for l in commands.splitlines() if l.strip()]
+    if not lines or lines[-1].strip() != "poweroff":
+        lines.append("poweroff")
+    args = [QEMU] + list(qemu_args) + ["-serial", "stdio", "-monitor", "none"]
+    if append:
+        args += ["-append", append]
+    if icount:
+        args += ["-icount", "shift=0,sleep=off"]
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    timed_out = []
+
+    def kill():
+        timed_out.append(True)
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        proc.stdin.write(("\n".join(lines) + "\n").encode())
+        proc.stdin.close()
+        chunks = []
+        for raw in iter(proc.stdout.readline, b""):
+            text = raw.decode("utf-8", "replace").replace("\r", "")
+            chunks.append(text)
+            if echo:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    return Boot(rc, "".join(chunks), bool(timed_out))
+
+
+def cmd_run(qemu_args, append):
+    if sys.stdin.isatty():
+        print("OpenVBS: booting; the console is VTL0's. 'poweroff' or Ctrl-A x to leave.")
+        args = [QEMU] + qemu_args + ["-serial", "mon:stdio"]
+        if append:
+            args += ["-append", append]
+        os.execvp(QEMU, args)
+    boot = scripted_boot(qemu_args, sys.stdin.read(), append=append, echo=True)
+    if boot.timed_out:
+        print(f"ovbs_qemu: timed out after {DEFAULT_TIMEOUT} s", file=sys.stderr)
+    elif not boot.ok():
+        print(f"ovbs_qemu: run failed (QEMU status {boot.returncode}, "
+              f"console failures {boot.console_failures()})", file=sys.stderr)
+    return 0 if boot.ok() else 1
+
+
+def parse_bench(output):
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^BENCH (\w+) (\d+)$", output, re.M)}
+
+
+def cmd_bench(qemu_args, out):
+    boot = scripted_boot(qemu_args, "bench\npoweroff\n", append="hv.bench", icount=True)
+    metrics = parse_bench(boot.output)
+    if not boot.ok() or not metrics:
+        sys.stdout.write(boot.output)
+        print("ovbs_qemu: benchmark boot failed", file=sys.stderr)
+        return 1
+    print("metric                          instructions")
+    for name in sorted(metrics):
+        print(f"{name:<32}{metrics[name]:>12}")
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(metrics, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {out}")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("mode", choices=["run", "bench"])
+    ap.add_argument("--out", default="build/bench.json")
+    ap.add_argument("--append", default=os.environ.get("OVBS_APPEND", ""))
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    a = ap.parse_args(argv[:split])
+    qemu_args = argv[split + 1:]
+    if a.mode == "run":
+        return cmd_run(qemu_args, a.append)
+    return cmd_bench(qemu_args, a.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""conftest.py: pytest fixtures for the QEMU integration tests (build host).
+Boots the images `make` built with the QEMU arguments the Makefile passes in
+OVBS_QEMU_ARGS, and shares one full test-suite boot between tests."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+import ovbs_qemu  # noqa: E402
+
+
+def qemu_args():
+    raw = os.environ.get("OVBS_QEMU_ARGS")
+    if not raw:
+        pytest.exit("OVBS_QEMU_ARGS not set: run through `make test`", returncode=2)
+    return raw.split("\x1f")
+
+
+def boot(commands, append="", icount=False, timeout=ovbs_qemu.DEFAULT_TIMEOUT):
+    return ovbs_qemu.scripted_boot(qemu_args(), commands, append=append, icount=icount,
+                                   timeout=timeout)
+
+
+_suite = {}
+
+
+def suite_boot():
+    """One boot that runs every VTL0 test; shared by all parametrized cases."""
+    if "boot" not in _suite:
+        _suite["boot"] = boot("test all\n")
+    return _suite["boot"]
+
+
+def vtl0_test_names():
+    listing = boot("test list\n")
+    names = []
+    for line in listing.output.splitlines():
+        parts = line.split()
+        if line.startswith("  ") and parts and parts[0].islower() and "[" not in parts[0]:
+            names.append(parts[0])
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    if "vtl0_test" in metafunc.fixturenames:
+        metafunc.parametrize("vtl0_test", vtl0_test_names())
+
+
+@pytest.fixture
+def suite():
+    return suite_boot()
