@@ -77,7 +77,7 @@ $(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
 	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a -o $@
 
 # ---- host unit tests (cmocka) -------------------------------------------
-HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/arm64 -Ihv \
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/arm64 -Ihv \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platform \
 	$(B)/host/test_elf $(B)/host/test_fmt

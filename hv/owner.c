@@ -164,7 +164,7 @@ int owner_transition(struct owner_map *m, uint64_t base, uint64_t size, uint8_t 
     /* Check phase: the whole range must be RAM in state `from`. */
     const struct own_bank *b = bank_of(m, base);
     if (!b || base + size - b->base > b->pages * PAGE_SIZE)
-        return OWN_ERR_NOT_RAM; /* banks never touch: one range, one bank */
+        return OWN_ERR_NOT_RAM; /* a range may not span two banks */
     uint64_t first = (base - b->base) / PAGE_SIZE, n = size / PAGE_SIZE;
     for (uint64_t i = 0; i < n; i++) {
         if (STATE_OWNER(b->state[first + i]) != from)

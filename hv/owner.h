@@ -51,7 +51,8 @@ struct owner_map {
     bool boot_done; /* set once VTL0 runs: boot-only transitions close */
 };
 
-/* A maximal run of pages with one owner and one VTL0 access. */
+/* A run of pages with one owner and one VTL0 access: maximal within one RAM
+ * bank or one device range (touching banks or devices give separate runs). */
 struct own_run {
     uint64_t base;
     uint64_t size;

@@ -41,7 +41,7 @@ static int add_segment(struct elf_image *out, const struct phdr *p, size_t size)
         return ELF_ERR_SEGMENT;
     if (p->memsz == 0)
         return ELF_OK;
-    if (p->paddr + p->memsz < p->paddr || (p->paddr + p->memsz) >> 48)
+    if (p->paddr + p->memsz < p->paddr || p->paddr + p->memsz > (1ull << 48))
         return ELF_ERR_SEGMENT;
     for (unsigned i = 0; i < out->nseg; i++) {
         const struct elf_segment *s = &out->seg[i];

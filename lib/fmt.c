@@ -97,6 +97,13 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'i': {
             int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
             uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+            if (v < 0 && pad == '0' && !left) {
+                /* C puts the sign before zero padding: -0042 */
+                put(&o, '-');
+                width = width > 0 ? width - 1 : 0;
+                put_padded(&o, tmp, utoa(tmp, mag, 10, 0), width, left, pad);
+                break;
+            }
             size_t n = 0;
             if (v < 0)
                 tmp[n++] = '-';

@@ -51,8 +51,8 @@
 /* x0 = status. Does nothing: the cost of one trap to EL2 and back. */
 #define OVBS_HV_NULL               OVBS_FN(0x00)
 /* x1 = entry index. Returns x0 = status, x1 = base, x2 = size,
- * x3 = owner | (vtl0 access << 8) | (flags << 16). Entries are maximal runs of
- * pages with one owner and one access, in address order. */
+ * x3 = owner | (vtl0 access << 8). Entries are runs of pages with one owner
+ * and one access, in address order (maximal within a RAM bank or device). */
 #define OVBS_HV_MEMMAP_ENTRY       OVBS_FN(0x01)
 /* Returns x0 = status, x1 = feature bits (OVBS_FEAT_*), x2 = IPA bits,
  * x3 = pages used by VTL0's stage-2 tables. */

@@ -146,6 +146,9 @@ static int leaf_attrs(const struct pgtable *pt, unsigned prot, uint64_t *out)
             return PT_ERR_PROT;
         if ((prot & PT_XU) && !(prot & PT_USER))
             return PT_ERR_PROT;
+        /* The architecture never lets EL1 execute what EL0 can write. */
+        if ((prot & PT_XK) && (prot & PT_USER) && (prot & PT_W))
+            return PT_ERR_PROT;
         a |= S1_ATTRIDX(dev ? 1 : 0);
         if (!dev)
             a |= DESC_SH_INNER;
@@ -212,9 +215,11 @@ static uint64_t make_leaf(unsigned level, uint64_t pa, uint64_t attrs)
 
 /* ---- Reservation (phase one) ------------------------------------------ */
 
+/* Reserved pages, linked through their first word (they are zeroed again
+ * when taken), so a reservation of any size needs no array. */
 struct reserve {
-    void *pages[64];
-    unsigned count;
+    void *head;
+    uint64_t count;
 };
 
 static uint64_t entries_spanned(uint64_t va, uint64_t end, unsigned level)
@@ -224,10 +229,11 @@ static uint64_t entries_spanned(uint64_t va, uint64_t end, unsigned level)
 }
 
 /* Upper bound of the table pages an update of [va, end) can create. A table
- * at level L hangs off an entry at level L-1. Where level L-1 can hold blocks
- * and the output address is congruent with the input address, only the
- * first and last L-1 entries can be partially covered (at most 2 tables);
- * otherwise every spanned L-1 entry may need one. */
+ * at level L hangs off an entry at level L-1. An unmap only ever splits the
+ * blocks at its two ends. Where level L-1 can hold blocks and the output
+ * address is congruent with the input address, only the first and last L-1
+ * entries can be partially covered (at most 2 tables); otherwise every
+ * spanned L-1 entry may need one. */
 static uint64_t tables_needed(const struct pgtable *pt, uint64_t va, uint64_t end,
                               uint64_t pa, bool unmap)
 {
@@ -236,8 +242,8 @@ static uint64_t tables_needed(const struct pgtable *pt, uint64_t va, uint64_t en
         unsigned parent = level - 1;
         uint64_t span = entries_spanned(va, end, parent);
         uint64_t psize = pt_level_size(parent);
-        bool congruent = unmap || ((va ^ pa) & (psize - 1)) == 0;
-        if (parent > 0 && level_has_blocks(parent) && congruent)
+        bool congruent = ((va ^ pa) & (psize - 1)) == 0;
+        if (unmap || (parent > 0 && level_has_blocks(parent) && congruent))
             total += span < 2 ? span : 2;
         else
             total += span;
@@ -247,22 +253,27 @@ static uint64_t tables_needed(const struct pgtable *pt, uint64_t va, uint64_t en
 
 static void reserve_release(struct pgtable *pt, struct reserve *r)
 {
-    while (r->count)
-        pt->ops->free_page(pt->ctx, r->pages[--r->count]);
+    while (r->head) {
+        void *p = r->head;
+        r->head = *(void **)p;
+        pt->ops->free_page(pt->ctx, p);
+    }
+    r->count = 0;
 }
 
 static int reserve_fill(struct pgtable *pt, struct reserve *r, uint64_t n)
 {
+    r->head = NULL;
     r->count = 0;
-    if (n > sizeof(r->pages) / sizeof(r->pages[0]))
-        return PT_ERR_NOMEM;
     while (r->count < n) {
         void *p = pt->ops->alloc_page(pt->ctx);
         if (!p) {
             reserve_release(pt, r);
             return PT_ERR_NOMEM;
         }
-        r->pages[r->count++] = p;
+        *(void **)p = r->head;
+        r->head = p;
+        r->count++;
     }
     return PT_OK;
 }
@@ -270,8 +281,12 @@ static int reserve_fill(struct pgtable *pt, struct reserve *r, uint64_t n)
 static uint64_t *reserve_take(struct pgtable *pt, struct reserve *r)
 {
     /* Cannot run dry: reserve_fill took an upper bound. */
+    uint64_t *p = r->head;
+    r->head = *(void **)p;
+    r->count--;
+    p[0] = 0;
     pt->table_pages++;
-    return r->pages[--r->count];
+    return p;
 }
 
 /* ---- Applying an update (phase two, cannot fail) ---------------------- */

@@ -1,0 +1,247 @@
+/* test_platform.c: host unit tests (cmocka) for device-tree discovery (hv/platform.c); runs
+ * on the build host against QEMU virt's tree ($OVBS_VIRT_DTB) and trees built with libfdt. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "platform.h"
+
+static void *virt_dtb;
+static size_t virt_size;
+static struct platform plat; /* parsed from virt_dtb by the group setup */
+
+static int load_virt(void **state)
+{
+    (void)state;
+    const char *path = getenv("OVBS_VIRT_DTB");
+    if (!path || !*path)
+        path = "build/host/virt.dtb";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s (run `make build/host/virt.dtb`)\n", path);
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    virt_dtb = n > 0 ? malloc((size_t)n) : NULL;
+    if (!virt_dtb || fread(virt_dtb, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    virt_size = (size_t)n;
+    return 0;
+}
+
+static int free_virt(void **state)
+{
+    (void)state;
+    free(virt_dtb);
+    return 0;
+}
+
+static const struct plat_dev *find_dev(const struct platform *p, uint64_t base)
+{
+    const struct plat_dev *found = NULL;
+    for (unsigned i = 0; i < p->ndev; i++) {
+        if (p->dev[i].base == base) {
+            assert_null(found); /* listed once */
+            found = &p->dev[i];
+        }
+    }
+    assert_non_null(found);
+    return found;
+}
+
+static void test_virt_ram_and_uart(void **state)
+{
+    (void)state;
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    assert_int_equal(plat.nram, 1);
+    assert_int_equal(plat.ram[0].base, 0x40000000);
+    assert_int_equal(plat.ram[0].size, 512ull << 20);
+    assert_int_equal(plat.uart.base, 0x09000000);
+    assert_int_equal(plat.uart.size, 0x1000);
+    assert_string_equal(plat.bootargs, ""); /* no -append */
+    /* No device range may cover RAM. */
+    for (unsigned i = 0; i < plat.ndev; i++) {
+        const struct plat_dev *d = &plat.dev[i];
+        assert_true(d->size > 0);
+        assert_true(d->base + d->size <= plat.ram[0].base ||
+                    d->base >= plat.ram[0].base + plat.ram[0].size);
+    }
+}
+
+static void test_virt_gic_psci_cpus(void **state)
+{
+    (void)state;
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    assert_int_equal(plat.gic_version, 3);
+    assert_int_equal(plat.gicd.base, 0x08000000);
+    assert_int_equal(plat.gicd.size, 0x10000);
+    assert_int_equal(plat.gicr.base, 0x080a0000);
+    assert_int_equal(plat.gicr.size, 0xf60000);
+    assert_true(plat.psci);
+    assert_true(plat.psci_smc);
+    assert_int_equal(plat.ncpus, 2);
+    assert_int_equal(plat.cpu_mpidr[0], 0);
+    assert_int_equal(plat.cpu_mpidr[1], 1);
+}
+
+static void test_virt_pcie_smmu_ownership(void **state)
+{
+    (void)state;
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    assert_true(plat.has_pcie);
+    assert_int_equal(plat.ecam.base, 0x4010000000ull);
+    assert_int_equal(plat.ecam.size, 0x10000000);
+    assert_true(plat.has_smmu);
+    assert_int_equal(plat.smmu.base, 0x09050000);
+    assert_int_equal(plat.smmu.size, 0x20000);
+    const struct plat_dev *smmu = find_dev(&plat, 0x09050000);
+    assert_true(smmu->hv_owned);
+    assert_int_equal(smmu->size, 0x20000);
+    unsigned owned = 0;
+    for (unsigned i = 0; i < plat.ndev; i++)
+        owned += plat.dev[i].hv_owned;
+    assert_int_equal(owned, 1); /* only the SMMU stays with the hypervisor */
+    assert_false(find_dev(&plat, 0x09000000)->hv_owned);
+    assert_false(find_dev(&plat, 0x4010000000ull)->hv_owned);
+}
+
+static void test_virt_device_list(void **state)
+{
+    (void)state;
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    const struct plat_dev *d = find_dev(&plat, 0x10000000);
+    assert_string_equal(d->name, "pcie-mem32");
+    assert_int_equal(d->size, 0x2eff0000);
+    d = find_dev(&plat, 0x8000000000ull);
+    assert_string_equal(d->name, "pcie-mem64");
+    assert_int_equal(d->size, 0x8000000000ull);
+    d = find_dev(&plat, 0x3eff0000);
+    assert_string_equal(d->name, "pcie-io");
+    assert_int_equal(d->size, 0x10000);
+    /* The ITS is a child of the GIC, reached through its empty "ranges". */
+    d = find_dev(&plat, 0x08080000);
+    assert_int_equal(d->size, 0x20000);
+    assert_string_equal(d->name, "its@8080000");
+    assert_false(d->hv_owned);
+    /* Both reg entries of the flash, and devices named after their node. */
+    assert_int_equal(find_dev(&plat, 0)->size, 0x4000000);
+    assert_int_equal(find_dev(&plat, 0x4000000)->size, 0x4000000);
+    assert_string_equal(find_dev(&plat, 0x09000000)->name, "pl011@9000000");
+    assert_string_equal(find_dev(&plat, 0x0a003e00)->name, "virtio_mmio@a003e00");
+    assert_int_equal(find_dev(&plat, 0x09020000)->size, 0x18);
+}
+
+static void test_has_arg_matches_whole_words(void **state)
+{
+    (void)state;
+    static struct platform p;
+    p.bootargs = "a hv.bench b=1";
+    assert_true(platform_has_arg(&p, "hv.bench"));
+    assert_true(platform_has_arg(&p, "a"));
+    assert_true(platform_has_arg(&p, "b=1"));
+    assert_false(platform_has_arg(&p, "hv"));
+    assert_false(platform_has_arg(&p, "bench"));
+    assert_false(platform_has_arg(&p, "b"));
+    assert_false(platform_has_arg(&p, "hv.bench b=1"));
+    p.bootargs = "  hv.selftest=stack  ";
+    assert_true(platform_has_arg(&p, "hv.selftest=stack"));
+    assert_false(platform_has_arg(&p, "hv.selftest"));
+    p.bootargs = "";
+    assert_false(platform_has_arg(&p, "a"));
+}
+
+static void test_corrupted_tree(void **state)
+{
+    (void)state;
+    uint8_t *copy = malloc(virt_size);
+    assert_non_null(copy);
+    memcpy(copy, virt_dtb, virt_size);
+    memset(copy, 0, 4); /* magic */
+    int rc = platform_parse(copy, &plat);
+    free(copy);
+    assert_int_equal(rc, PLAT_ERR_FDT);
+    assert_string_equal(platform_error(PLAT_ERR_FDT), "invalid device tree");
+}
+
+/* ---- Trees built in memory ---------------------------------------------- */
+
+static void set_cells(void *fdt, int node, const char *name, const uint32_t *v, int n)
+{
+    fdt32_t be[8];
+    for (int i = 0; i < n; i++)
+        be[i] = cpu_to_fdt32(v[i]);
+    assert_int_equal(fdt_setprop(fdt, node, name, be, n * 4), 0);
+}
+
+/* Root with 2/2 cells, optionally a memory node, optionally a PL011. */
+static void build_tree(void *fdt, int size, bool memory, bool uart, uint32_t addr_cells)
+{
+    assert_int_equal(fdt_create_empty_tree(fdt, size), 0);
+    set_cells(fdt, 0, "#address-cells", &addr_cells, 1);
+    set_cells(fdt, 0, "#size-cells", (const uint32_t[]){ 2 }, 1);
+    if (memory) {
+        int mem = fdt_add_subnode(fdt, 0, "memory@80000000");
+        assert_true(mem > 0);
+        assert_int_equal(fdt_setprop_string(fdt, mem, "device_type", "memory"), 0);
+        set_cells(fdt, mem, "reg", (const uint32_t[]){ 0, 0x80000000, 0, 0x10000000 }, 4);
+    }
+    if (uart) {
+        int u = fdt_add_subnode(fdt, 0, "serial@1c090000");
+        assert_true(u > 0);
+        static const char compat[] = "arm,pl011\0arm,primecell";
+        assert_int_equal(fdt_setprop(fdt, u, "compatible", compat, sizeof(compat)), 0);
+        set_cells(fdt, u, "reg", (const uint32_t[]){ 0, 0x1c090000, 0, 0x1000 }, 4);
+    }
+    int chosen = fdt_add_subnode(fdt, 0, "chosen");
+    assert_true(chosen > 0);
+    assert_int_equal(fdt_setprop_string(fdt, chosen, "bootargs", "quiet hv.bench"), 0);
+}
+
+static void test_built_trees(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    /* Control: a complete minimal tree parses. */
+    build_tree(buf, sizeof(buf), true, true, 2);
+    assert_int_equal(platform_parse(buf, &plat), PLAT_OK);
+    assert_int_equal(plat.nram, 1);
+    assert_int_equal(plat.ram[0].base, 0x80000000);
+    assert_int_equal(plat.ram[0].size, 0x10000000);
+    assert_int_equal(plat.uart.base, 0x1c090000);
+    assert_true(platform_has_arg(&plat, "hv.bench"));
+    assert_false(plat.has_pcie);
+    assert_false(plat.has_smmu);
+    assert_false(plat.psci);
+
+    build_tree(buf, sizeof(buf), false, true, 2);
+    assert_int_equal(platform_parse(buf, &plat), PLAT_ERR_NO_RAM);
+    build_tree(buf, sizeof(buf), true, false, 2);
+    assert_int_equal(platform_parse(buf, &plat), PLAT_ERR_NO_UART);
+    build_tree(buf, sizeof(buf), true, true, 3);
+    assert_int_equal(platform_parse(buf, &plat), PLAT_ERR_CELLS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_virt_ram_and_uart),
+        cmocka_unit_test(test_virt_gic_psci_cpus),
+        cmocka_unit_test(test_virt_pcie_smmu_ownership),
+        cmocka_unit_test(test_virt_device_list),
+        cmocka_unit_test(test_has_arg_matches_whole_words),
+        cmocka_unit_test(test_corrupted_tree),
+        cmocka_unit_test(test_built_trees),
+    };
+    return cmocka_run_group_tests(tests, load_virt, free_virt);
+}
