@@ -10,21 +10,25 @@ ARM64LIB := /usr/lib/aarch64-linux-gnu
 DEPS_OK  := $(B)/.deps-ok
 
 # Target code: freestanding C11 for AArch64, our own minimal libc headers,
-# libfdt's headers copied out of /usr/include so no glibc header can leak in.
+# libfdt's and BearSSL's headers copied out of /usr/include (build/sysinc) so
+# no glibc header can leak in.
 TARGET_CFLAGS := --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror \
-	-ffreestanding -nostdinc -isystem $(RES)/include -Ilib/include -I$(B)/fdt-include \
+	-ffreestanding -nostdinc -isystem $(RES)/include -Ilib/include -I$(B)/sysinc \
 	-Iinclude -Ilib -Ilib/arm64 -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
 TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
-LIB_SRC  := lib/libc.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c
-HV_SRC   := $(wildcard hv/*.c) hv/entry.S hv/payload.S
-VTL0_SRC := $(wildcard vtl0/*.c) vtl0/entry.S
+LIB_SRC  := lib/libc.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
+	lib/arm64/smccc.c
+HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S)
+VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
+SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S)
 
 obj = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))
 HV_OBJ   := $(call obj,hv,$(HV_SRC) $(LIB_SRC))
 VTL0_OBJ := $(call obj,vtl0,$(VTL0_SRC) $(LIB_SRC))
+SK_OBJ   := $(call obj,sk,$(SK_SRC) $(LIB_SRC))
 
 QEMU_ARGS = -M virt,virtualization=on,gic-version=3,iommu=smmuv3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
@@ -45,12 +49,13 @@ $(DEPS_OK): scripts/install-deps.sh
 	@./scripts/install-deps.sh
 	@mkdir -p $(B) && touch $@
 
-$(B)/fdt-include/libfdt.h: | $(DEPS_OK)
+$(B)/sysinc/libfdt.h: | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	cp /usr/include/fdt.h /usr/include/libfdt.h /usr/include/libfdt_env.h $(dir $@)
+	cp /usr/include/fdt.h /usr/include/libfdt.h /usr/include/libfdt_env.h \
+		/usr/include/bearssl/*.h $(dir $@)
 
 # ---- target images ------------------------------------------------------
-$(B)/hv/%.o: %.c $(B)/fdt-include/libfdt.h
+$(B)/hv/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_CFLAGS) -Ihv -c $< -o $@
 
@@ -58,11 +63,22 @@ $(B)/hv/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_ASFLAGS) -Ihv -c $< -o $@
 
-$(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.elf
+$(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.elf $(B)/sk.elf
 	@mkdir -p $(dir $@)
-	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.elf"' -c $< -o $@
+	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.elf"' -DSK_IMAGE='"$(B)/sk.elf"' -c $< -o $@
 
-$(B)/vtl0/%.o: %.c $(B)/fdt-include/libfdt.h
+$(B)/sk/%.o: %.c $(B)/sysinc/libfdt.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_CFLAGS) -Isk -c $< -o $@
+
+$(B)/sk/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -Iinclude -Isk -c $< -o $@
+
+$(B)/sk.elf: $(SK_OBJ) sk/sk.ld
+	$(LD) $(LDFLAGS) -T sk/sk.ld $(SK_OBJ) -o $@
+
+$(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_CFLAGS) -Ivtl0 -c $< -o $@
 
@@ -71,7 +87,7 @@ $(B)/vtl0/%.o: %.S
 	$(CLANG) $(TARGET_ASFLAGS) -Ivtl0 -c $< -o $@
 
 $(B)/hv.elf: $(HV_OBJ) hv/hv.ld
-	$(LD) $(LDFLAGS) -T hv/hv.ld $(HV_OBJ) $(ARM64LIB)/libfdt.a -o $@
+	$(LD) $(LDFLAGS) -T hv/hv.ld $(HV_OBJ) $(ARM64LIB)/libfdt.a $(ARM64LIB)/libbearssl.a -o $@
 
 $(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
 	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a -o $@

@@ -21,3 +21,27 @@ void hv_log(const char *fmt, ...)
     line[len++] = '\n';
     pl011_write(line, len);
 }
+
+/* A line from another component relayed by the hypervisor (the secure
+ * kernel has no UART): its own prefix, then the already checked text. */
+void hv_log_raw(const char *prefix, const char *text)
+{
+    char line[256];
+    int n = fmt_snprintf(line, sizeof(line) - 1, "%s%s", prefix, text);
+    unsigned long len = n < (int)sizeof(line) - 1 ? (unsigned long)n : sizeof(line) - 2;
+    line[len++] = '\n';
+    pl011_write(line, len);
+}
+
+bool hv_log_budget(void)
+{
+    static unsigned used;
+    const unsigned limit = 64;
+    if (used < limit) {
+        used++;
+        return true;
+    }
+    if (used++ == limit)
+        hv_log("(further refusals of this kind are not logged)");
+    return false;
+}

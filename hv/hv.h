@@ -7,11 +7,15 @@
 #include "owner.h"
 #include "platform.h"
 
-#define PAGE_SIZE 4096ull
+#define PAGE_SIZE ((uint64_t)4096)
 
 /* Console: every line the hypervisor prints starts with "[hv] ". */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_console_init(uintptr_t uart_base);
+void hv_log_raw(const char *prefix, const char *text);
+/* For refusals a guest can repeat at will: logs the first few, then one
+ * line saying the rest are counted silently. */
+bool hv_log_budget(void);
 
 extern struct platform hv_platform;
 extern struct owner_map hv_owners;
@@ -23,18 +27,27 @@ void pool_init(uint64_t base, uint64_t size);
 void *pool_alloc_pages(unsigned count, unsigned align_pages);
 void pool_free_page(void *page);
 uint64_t pool_pages_free(void);
+/* pt_ops callbacks for tables kept in the pool (identity mapped at EL2). */
+void *pool_pt_alloc_page(void *ctx);
+void *pool_pt_alloc_root(void *ctx, unsigned count);
+void pool_pt_free_page(void *ctx, void *page);
+uint64_t pool_pt_pa_of(void *ctx, const void *page);
+void *pool_pt_va_of(void *ctx, uint64_t pa);
 
 /* EL2 stage 1 (mmu.c). */
 void mmu_el2_init(void);
 bool mmu_el2_is_guard(uint64_t va, unsigned *cpu);
 
-/* Memory layout and VTL0's stage 2 (mem.c). */
+/* Memory layout and the VTLs' stage 2 (mem.c). */
 void mem_init(void);
-extern struct stage2 vtl0_stage2;
+void mem_reserve_vtl1(uint64_t base, uint64_t size);
+void mem_build_stage2(void);
+extern struct stage2 vtl0_stage2, vtl1_stage2;
+extern bool hv_bench_mode;
 
 /* Fatal stop: report, then end the machine with a failure status. */
 _Noreturn void hv_halt_failure(void);
 
-/* Guest start (loader.c). */
-void loader_start_vtl0(void);
+/* Boot images and the start of the guests (loader.c). */
+_Noreturn void loader_boot(void);
 #endif

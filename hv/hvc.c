@@ -6,11 +6,17 @@
 #include "hv.h"
 #include "openvbs/hvcall.h"
 #include "stage2.h"
+#include "openvbs/vsm.h"
+#include "percpu.h"
 #include "trap.h"
+#include "vtl.h"
 
 typedef void (*hvc_fn)(struct guest_regs *regs);
 
 #define CALL_BOOT_ONLY  (1u << 0) /* refused once boot is done */
+#define CALL_FROM_VTL0  (1u << 1) /* who may call: VTL0 ... */
+#define CALL_FROM_VTL1  (1u << 2) /* ... and/or VTL1 */
+#define CALL_ANY        (CALL_FROM_VTL0 | CALL_FROM_VTL1)
 
 struct hvc_call {
     uint32_t fid;
@@ -67,16 +73,40 @@ static void call_revision(struct guest_regs *regs)
 }
 
 /* Vendor calls, indexed by function number (bits 15:0). */
+static void call_reserved(struct guest_regs *regs)
+{
+    set_status(regs, SMCCC_RET_NOT_SUPPORTED);
+}
+
 static const struct hvc_call vendor_calls[] = {
-    { OVBS_HV_NULL, 0, call_null },
-    { OVBS_HV_MEMMAP_ENTRY, 0, call_memmap_entry },
-    { OVBS_HV_INFO, 0, call_info },
+    { OVBS_HV_NULL, CALL_ANY, call_null },
+    { OVBS_HV_MEMMAP_ENTRY, CALL_ANY, call_memmap_entry },
+    { OVBS_HV_INFO, CALL_ANY, call_info },
+    { OVBS_HV_MEASUREMENT, CALL_ANY, call_measurement },
+    { OVBS_FN(0x04), 0, call_reserved }, { OVBS_FN(0x05), 0, call_reserved },
+    { OVBS_FN(0x06), 0, call_reserved }, { OVBS_FN(0x07), 0, call_reserved },
+    { OVBS_FN(0x08), 0, call_reserved }, { OVBS_FN(0x09), 0, call_reserved },
+    { OVBS_FN(0x0a), 0, call_reserved }, { OVBS_FN(0x0b), 0, call_reserved },
+    { OVBS_FN(0x0c), 0, call_reserved }, { OVBS_FN(0x0d), 0, call_reserved },
+    { OVBS_FN(0x0e), 0, call_reserved }, { OVBS_FN(0x0f), 0, call_reserved },
+    { OVBS_VTL_CALL, CALL_FROM_VTL0, call_vtl_call },
+    { OVBS_VTL_RETURN, CALL_FROM_VTL1, call_vtl_return },
+    { OVBS_MODIFY_VTL_PROTECTION_MASK, CALL_FROM_VTL1, call_modify_vtl_protection_mask },
+    { OVBS_GET_VP_REGISTER, CALL_FROM_VTL1, call_get_vp_register },
+    { OVBS_SET_VP_REGISTER, CALL_FROM_VTL1, call_set_vp_register },
+    { OVBS_VTL1_BOOT_DONE, CALL_FROM_VTL1 | CALL_BOOT_ONLY, call_vtl1_boot_done },
+    { OVBS_VTL1_LOG, CALL_FROM_VTL1, call_vtl1_log },
+    { OVBS_GET_INTERCEPT, CALL_FROM_VTL1, call_get_intercept },
+    { OVBS_VTL1_FATAL, CALL_FROM_VTL1, call_vtl1_fatal },
 };
 #define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
 
 static void call_count(struct guest_regs *regs)
 {
-    regs->x[0] = NUM_VENDOR_CALLS;
+    unsigned n = 0;
+    for (unsigned i = 0; i < NUM_VENDOR_CALLS; i++)
+        n += vendor_calls[i].flags != 0;
+    regs->x[0] = n;
 }
 
 static void call_smccc_version(struct guest_regs *regs)
@@ -93,11 +123,11 @@ static void call_arch_features(struct guest_regs *regs)
 
 /* Everything that is not a numbered vendor call. */
 static const struct hvc_call other_calls[] = {
-    { SMCCC_VERSION, 0, call_smccc_version },
-    { SMCCC_ARCH_FEATURES, 0, call_arch_features },
-    { OVBS_CALL_COUNT, 0, call_count },
-    { OVBS_CALL_UID, 0, call_uid },
-    { OVBS_CALL_REVISION, 0, call_revision },
+    { SMCCC_VERSION, CALL_ANY, call_smccc_version },
+    { SMCCC_ARCH_FEATURES, CALL_ANY, call_arch_features },
+    { OVBS_CALL_COUNT, CALL_ANY, call_count },
+    { OVBS_CALL_UID, CALL_ANY, call_uid },
+    { OVBS_CALL_REVISION, CALL_ANY, call_revision },
 };
 
 static const struct hvc_call *find_call(uint32_t fid)
@@ -114,22 +144,37 @@ static const struct hvc_call *find_call(uint32_t fid)
     return 0;
 }
 
+static bool caller_allowed(const struct hvc_call *c, enum vtl vtl)
+{
+    return c->flags & (vtl == VTL0 ? CALL_FROM_VTL0 : CALL_FROM_VTL1);
+}
+
 void hvc_dispatch(struct guest_regs *regs, enum conduit how)
 {
     uint32_t fid = (uint32_t)regs->x[0]; /* SMCCC: the ID is w0 */
+    enum vtl vtl = this_cpu()->vp->active;
     (void)how;
     const struct hvc_call *c = find_call(fid);
-    if (c) {
+    if (c && c->flags) {
+        if (!caller_allowed(c, vtl)) {
+            if (hv_log_budget())
+                hv_log("call 0x%08x refused: not callable from VTL%u", fid, vtl);
+            set_status(regs, HV_STATUS_ACCESS_DENIED);
+            return;
+        }
         if ((c->flags & CALL_BOOT_ONLY) && hv_owners.boot_done) {
-            hv_log("call 0x%08x refused: boot-only call after boot", fid);
+            if (hv_log_budget())
+                hv_log("call 0x%08x refused: boot-only call after boot", fid);
             set_status(regs, HV_STATUS_ACCESS_DENIED);
             return;
         }
         c->fn(regs);
         return;
     }
-    if (psci_handle(regs, fid))
+    /* Power management belongs to the normal world's kernel. */
+    if (vtl == VTL0 && psci_handle(regs, fid))
         return;
-    hv_log("unknown call 0x%08x from VTL0 (PC 0x%lx) -> NOT_SUPPORTED", fid, regs->elr);
+    if (hv_log_budget())
+        hv_log("unknown call 0x%08x from VTL%u (PC 0x%lx) -> NOT_SUPPORTED", fid, vtl, regs->elr);
     set_status(regs, SMCCC_RET_NOT_SUPPORTED);
 }

@@ -1,26 +1,31 @@
-/* loader.c: loads the VTL0 kernel and starts it (EL2, at the end of boot).
- * The kernel is an ELF64 image from the hypervisor's payload; every segment
- * must land in VTL0-owned RAM. VTL0 receives a device tree (x0, as in the
- * Linux arm64 boot protocol) that describes only what VTL0 may use: its own
- * RAM, no SMMU. */
+/* loader.c: loads and measures the boot images and starts the guests (EL2,
+ * at the end of boot). Both images are ELF64 files in the hypervisor's
+ * payload: the secure kernel goes into memory that becomes VTL1's, the VTL0
+ * kernel into VTL0 RAM, and each segment must land entirely in its VTL's
+ * memory. VTL0 receives a device tree (x0, as in the Linux arm64 boot
+ * protocol) that describes only what VTL0 may use: its own RAM, no SMMU.
+ * The secure kernel runs first; VTL0 starts when it says boot is done. */
 #include <libfdt.h>
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "elf.h"
 #include "hv.h"
+#include "layout.h"
+#include "measure.h"
 #include "percpu.h"
+#include "vtl.h"
 
 extern const uint8_t vtl0_image_start[], vtl0_image_end[];
+extern const uint8_t sk_image_start[], sk_image_end[];
 
-static struct vp vps[HV_MAX_CPUS];
 bool hv_bench_mode;
 
-static bool vtl0_owns(uint64_t base, uint64_t size)
+static bool owned_by(uint8_t owner, uint64_t base, uint64_t size)
 {
     if (size == 0 || base + size < base)
         return false;
     for (uint64_t a = base & ~(PAGE_SIZE - 1); a < base + size; a += PAGE_SIZE) {
-        if (owner_of(&hv_owners, a) != OWNER_VTL0)
+        if (owner_of(&hv_owners, a) != owner)
             return false;
     }
     return true;
@@ -32,32 +37,54 @@ static void fail(const char *what, const char *why)
     hv_halt_failure();
 }
 
-static uint64_t load_kernel(struct elf_image *img, uint64_t *end)
+static void check_image(const char *what, const uint8_t *start, const uint8_t *end,
+                        struct elf_image *img)
 {
-    size_t size = (size_t)(vtl0_image_end - vtl0_image_start);
-    int rc = elf_check(vtl0_image_start, size, img);
+    int rc = elf_check(start, (size_t)(end - start), img);
     if (rc)
-        fail("VTL0 kernel image refused", elf_error(rc));
-    *end = 0;
+        fail(what, elf_error(rc));
+}
+
+/* Copy every segment to where it belongs (all were checked to lie in
+ * `owner`'s memory) and measure the file. */
+static void load_image(const char *name, uint8_t owner, const uint8_t *start,
+                       const uint8_t *end, const struct elf_image *img)
+{
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct elf_segment *s = &img->seg[i];
-        if (!vtl0_owns(s->addr, s->memsz))
-            fail("VTL0 kernel image refused", "segment outside VTL0 RAM");
+        if (!owned_by(owner, s->addr, s->memsz))
+            fail(name, "segment outside its VTL's memory");
     }
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct elf_segment *s = &img->seg[i];
-        memcpy((void *)(uintptr_t)s->addr, vtl0_image_start + s->offset, s->filesz);
+        memcpy((void *)(uintptr_t)s->addr, start + s->offset, s->filesz);
         memset((void *)(uintptr_t)(s->addr + s->filesz), 0, s->memsz - s->filesz);
-        if (s->addr + s->memsz > *end)
-            *end = s->addr + s->memsz;
     }
-    /* The kernel will execute what we just wrote through the data side. */
+    /* The guest will execute what we just wrote through the data side. */
     dsb_ish();
     __asm__ volatile("ic ialluis" ::: "memory");
     dsb_ish();
     isb();
-    hv_log("VTL0 kernel: %u segments, entry 0x%lx, %zu bytes", img->nseg, img->entry, size);
-    return img->entry;
+    measure_image(name, img->seg[0].addr, start, (uint64_t)(end - start));
+    hv_log("%s: %u segments, entry 0x%lx", name, img->nseg, img->entry);
+}
+
+/* VTL1's memory is the 2 MiB-aligned window of HV_VTL1_SIZE that starts
+ * below the secure kernel's lowest segment; the image must fit inside. */
+static void reserve_vtl1(const struct elf_image *sk, uint64_t *base, uint64_t *size)
+{
+    uint64_t lo = ~0ull, hi = 0;
+    for (unsigned i = 0; i < sk->nseg; i++) {
+        if (sk->seg[i].addr < lo)
+            lo = sk->seg[i].addr;
+        if (sk->seg[i].addr + sk->seg[i].memsz > hi)
+            hi = sk->seg[i].addr + sk->seg[i].memsz;
+    }
+    *base = lo & ~((2ull << 20) - 1);
+    *size = HV_VTL1_SIZE;
+    if (hi > *base + *size)
+        fail("secure kernel image refused", "larger than VTL1's memory");
+    mem_reserve_vtl1(*base, *size);
 }
 
 /* Rewrite the copied tree: memory = VTL0's RAM runs only; the SMMU and
@@ -147,17 +174,19 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
     if (rc)
         fail("VTL0 device tree", fdt_strerror(rc));
     hv_log("VTL0 device tree at 0x%lx (%u bytes)", base, fdt_totalsize(fdt));
+    measure_image("vtl0-dtb", base, fdt, fdt_totalsize(fdt));
     return base;
 }
 
-/* EL2 controls for a VTL0 guest. HCR_EL2 bits:
+/* EL2 controls for the guests. HCR_EL2 bits:
  *   VM (0)    stage-2 translation on
  *   SWIO (1)  set/way invalidate becomes clean+invalidate
+ *   FMO, IMO (3, 4)  physical FIQs and IRQs are taken to EL2 (gic.c)
  *   AMO (5)   SErrors are taken to EL2
  *   TSC (19)  SMC traps to EL2: PSCI is relayed, never passed through
  *   RW (31)   EL1 is AArch64
  *   APK, API (40, 41)  pointer-authentication keys/instructions don't trap */
-#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 5) | (1ull << 19) | (1ull << 31) | \
+#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 19) | (1ull << 31) | \
                    (1ull << 40) | (1ull << 41))
 
 static void setup_el2_controls(void)
@@ -179,35 +208,21 @@ static void setup_el2_controls(void)
      * clears it for the instruction-count benchmarks. */
     uint64_t n = (READ_SYSREG(pmcr_el0) >> 11) & 0x1f;
     WRITE_SYSREG(mdcr_el2, n | (hv_bench_mode ? 0 : (1ull << 17)));
-    /* SCTLR_EL1: RES1 bits only; the guest starts with its MMU off. */
-    WRITE_SYSREG(sctlr_el1, 0x30d00800ull);
     isb();
 }
 
-void loader_start_vtl0(void)
+_Noreturn void loader_boot(void)
 {
-    struct elf_image img;
-    uint64_t end;
-    uint64_t entry = load_kernel(&img, &end);
-    uint64_t fdt = prepare_vtl0_fdt(&img);
-
-    struct hv_cpu *cpu = this_cpu();
-    struct vp *vp = &vps[cpu->index];
-    vp->index = cpu->index;
-    vp->active = VTL0;
-    vp->vtl[VTL0].s2 = &vtl0_stage2;
-    struct guest_regs *regs = &vp->vtl[VTL0].regs;
-    memset(regs, 0, sizeof(*regs));
-    regs->x[0] = fdt;
-    regs->elr = entry;
-    regs->spsr = PSR_MODE_EL1h | PSR_DAIF;
-    cpu->vp = vp;
-    cpu->cur_regs = regs;
-
+    struct elf_image sk, k0;
+    uint64_t vtl1_base, vtl1_size;
+    check_image("secure kernel image refused", sk_image_start, sk_image_end, &sk);
+    check_image("VTL0 kernel image refused", vtl0_image_start, vtl0_image_end, &k0);
+    reserve_vtl1(&sk, &vtl1_base, &vtl1_size);
+    load_image("sk", OWNER_VTL1, sk_image_start, sk_image_end, &sk);
+    load_image("vtl0-kernel", OWNER_VTL0, vtl0_image_start, vtl0_image_end, &k0);
+    mem_build_stage2();
+    uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
-    stage2_activate(&vtl0_stage2);
-    owner_end_boot(&hv_owners);
-    hv_log("boot complete: entering VTL0 at EL1 (pool: %lu pages free)", pool_pages_free());
-    extern _Noreturn void guest_first_entry(struct guest_regs *regs, uint64_t stack_top);
-    guest_first_entry(regs, cpu->stack_top);
+    hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());
+    vtl_start(sk.entry, vtl1_base, vtl1_size, k0.entry, fdt);
 }

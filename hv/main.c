@@ -6,6 +6,7 @@
 #include "arm64/sysreg.h"
 #include "hv.h"
 #include "openvbs/hvcall.h"
+#include "gic.h"
 #include "percpu.h"
 
 /* QEMU's virt machine loads the device tree at the base of RAM when the
@@ -144,6 +145,7 @@ void hv_main(uint64_t fdt_addr)
     report_platform();
     mem_init();
     mmu_el2_init();
+    gic_init();
     run_selftests();
-    loader_start_vtl0();
+    loader_boot();
 }

@@ -11,9 +11,10 @@
 extern char __hv_start[], __hv_end[];
 
 struct owner_map hv_owners;
-struct stage2 vtl0_stage2;
+struct stage2 vtl0_stage2, vtl1_stage2;
 
 #define VMID_VTL0 1
+#define VMID_VTL1 2
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -60,8 +61,12 @@ static void register_ram(void)
           OWNER_HV, "boot device tree");
     uint64_t hv_base = (uint64_t)(uintptr_t)__hv_start;
     claim(hv_base, pool_base + pool_size - hv_base, OWNER_HV, "hypervisor image + page pool");
-    uint64_t vtl1 = align_up(pool_base + pool_size, 2ull << 20);
-    claim(vtl1, HV_VTL1_SIZE, OWNER_VTL1, "reserved for VTL1");
+}
+
+/* VTL1's memory: wherever the secure kernel's image says (loader.c). */
+void mem_reserve_vtl1(uint64_t base, uint64_t size)
+{
+    claim(base, size, OWNER_VTL1, "VTL1: secure kernel and its memory");
 }
 
 /* Devices the hypervisor keeps are registered first, so a VTL0 device that
@@ -90,32 +95,63 @@ static unsigned stage2_prot_for(const struct own_run *r)
     return prot;
 }
 
-/* Build VTL0's stage 2 from the ownership map, then check the result: no
- * page that VTL0 does not own may translate. */
-static void build_vtl0_stage2(void)
+/* What each VTL's stage 2 shows of a run of the ownership map:
+ *   VTL0: its RAM with the access VTL1 allows, its devices; nothing else.
+ *   VTL1: its own RAM (RWX), VTL0's RAM read/write but never executable,
+ *         no devices at all, never hypervisor memory. */
+static bool vtl_view(enum vtl vtl, const struct own_run *r, unsigned *prot)
 {
-    int rc = stage2_init(&vtl0_stage2, VMID_VTL0);
+    if (vtl == VTL0) {
+        if (r->owner == OWNER_VTL0 || r->owner == OWNER_MMIO_VTL0) {
+            *prot = stage2_prot_for(r);
+            return true;
+        }
+        return false;
+    }
+    if (r->owner == OWNER_VTL1) {
+        *prot = OVBS_ACC_RWX;
+        return true;
+    }
+    if (r->owner == OWNER_VTL0) {
+        *prot = OVBS_ACC_R | OVBS_ACC_W;
+        return true;
+    }
+    return false;
+}
+
+/* Build a VTL's stage 2 from the ownership map, then check the result: no
+ * page outside the VTL's view may translate. */
+static void build_stage2(struct stage2 *s2, enum vtl vtl, uint16_t vmid)
+{
+    int rc = stage2_init(s2, vmid);
     if (rc)
-        stop("cannot create VTL0 stage 2", 0, 0, rc);
+        stop("cannot create a stage 2", 0, 0, rc);
     struct own_run r;
     struct own_iter it;
+    unsigned prot;
     for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
-        if (r.owner != OWNER_VTL0 && r.owner != OWNER_MMIO_VTL0)
+        if (!vtl_view(vtl, &r, &prot))
             continue;
-        rc = stage2_map(&vtl0_stage2, r.base, r.size, stage2_prot_for(&r));
+        rc = stage2_map(s2, r.base, r.size, prot);
         if (rc)
-            stop("cannot map for VTL0", r.base, r.size, rc);
+            stop("cannot map in a stage 2", r.base, r.size, rc);
     }
     for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
-        if (r.owner == OWNER_VTL0 || r.owner == OWNER_MMIO_VTL0)
+        if (vtl_view(vtl, &r, &prot))
             continue;
-        if (pt_lookup(&vtl0_stage2.pt, r.base, NULL, NULL, NULL) ||
-            pt_lookup(&vtl0_stage2.pt, r.base + r.size - PAGE_SIZE, NULL, NULL, NULL))
-            stop("VTL0 stage 2 maps memory it does not own", r.base, r.size, -1);
+        if (pt_lookup(&s2->pt, r.base, NULL, NULL, NULL) ||
+            pt_lookup(&s2->pt, r.base + r.size - PAGE_SIZE, NULL, NULL, NULL))
+            stop("a stage 2 maps memory outside its VTL's view", r.base, r.size, -1);
     }
-    hv_log("VTL0 stage 2: VMID %u, %u-bit IPA, start level %u, %zu table pages (%zu KiB)",
-           vtl0_stage2.vmid, stage2_ipa_bits(), vtl0_stage2.pt.start_level,
-           vtl0_stage2.pt.table_pages, vtl0_stage2.pt.table_pages * 4);
+    hv_log("VTL%u stage 2: VMID %u, %u-bit IPA, start level %u, %zu table pages (%zu KiB)", vtl,
+           s2->vmid, stage2_ipa_bits(), s2->pt.start_level, s2->pt.table_pages,
+           s2->pt.table_pages * 4);
+}
+
+void mem_build_stage2(void)
+{
+    build_stage2(&vtl0_stage2, VTL0, VMID_VTL0);
+    build_stage2(&vtl1_stage2, VTL1, VMID_VTL1);
 }
 
 void mem_init(void)
@@ -124,5 +160,4 @@ void mem_init(void)
     register_ram();
     register_devices();
     stage2_setup_vtcr();
-    build_vtl0_stage2();
 }

@@ -11,36 +11,6 @@ extern char __hv_start[], __hv_text_end[], __hv_rodata_end[], __hv_end[];
 
 static struct pgtable el2_pt;
 
-static void *el2_alloc_page(void *ctx)
-{
-    (void)ctx;
-    return pool_alloc_pages(1, 1);
-}
-
-static void *el2_alloc_root(void *ctx, unsigned count)
-{
-    (void)ctx;
-    return pool_alloc_pages(count, count);
-}
-
-static void el2_free_page(void *ctx, void *page)
-{
-    (void)ctx;
-    pool_free_page(page);
-}
-
-static uint64_t el2_pa_of(void *ctx, const void *page)
-{
-    (void)ctx;
-    return (uint64_t)(uintptr_t)page; /* identity mapped */
-}
-
-static void *el2_va_of(void *ctx, uint64_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}
-
 static void el2_invalidate(void *ctx, uint64_t va, unsigned level, bool whole_range)
 {
     (void)ctx;
@@ -62,11 +32,11 @@ static void el2_sync(void *ctx)
 }
 
 static const struct pt_ops el2_ops = {
-    .alloc_page = el2_alloc_page,
-    .alloc_root = el2_alloc_root,
-    .free_page = el2_free_page,
-    .pa_of = el2_pa_of,
-    .va_of = el2_va_of,
+    .alloc_page = pool_pt_alloc_page,
+    .alloc_root = pool_pt_alloc_root,
+    .free_page = pool_pt_free_page,
+    .pa_of = pool_pt_pa_of,
+    .va_of = pool_pt_va_of,
     .invalidate = el2_invalidate,
     .sync = el2_sync,
 };
@@ -124,6 +94,10 @@ void mmu_el2_init(void)
     }
     uint64_t uart = hv_platform.uart.base & ~(PAGE_SIZE - 1);
     map_or_stop(uart, PAGE_SIZE, PT_R | PT_W | PT_DEVICE, "UART");
+    if (hv_platform.gicd.size)
+        map_or_stop(hv_platform.gicd.base, hv_platform.gicd.size, PT_R | PT_W | PT_DEVICE, "GICD");
+    if (hv_platform.gicr.size)
+        map_or_stop(hv_platform.gicr.base, hv_platform.gicr.size, PT_R | PT_W | PT_DEVICE, "GICR");
     if (hv_platform.has_smmu)
         map_or_stop(hv_platform.smmu.base, hv_platform.smmu.size,
                     PT_R | PT_W | PT_DEVICE, "SMMU");

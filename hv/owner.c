@@ -133,6 +133,8 @@ int owner_add_mmio(struct owner_map *m, uint64_t base, uint64_t size, uint8_t ow
     return OWN_OK;
 }
 
+static const struct own_bank *bank_of(const struct owner_map *m, uint64_t addr);
+
 bool owner_transition_allowed(const struct owner_map *m, uint8_t from, uint8_t to)
 {
     if (from == OWNER_VTL0 && to == OWNER_HV)
@@ -161,17 +163,40 @@ int owner_transition(struct owner_map *m, uint64_t base, uint64_t size, uint8_t 
         return OWN_ERR_ALIGN;
     if (!owner_transition_allowed(m, from, to))
         return OWN_ERR_ILLEGAL;
-    /* Check phase: the whole range must be RAM in state `from`. */
+    /* Check phase: the whole range must be RAM of one bank in state `from`. */
+    int rc = owner_check(m, base, size, from);
+    if (rc)
+        return rc;
+    /* Commit phase: cannot fail. */
+    const struct own_bank *b = bank_of(m, base);
+    memset(b->state + (base - b->base) / PAGE_SIZE, STATE(to, default_access(to)),
+           size / PAGE_SIZE);
+    return OWN_OK;
+}
+
+int owner_check(const struct owner_map *m, uint64_t base, uint64_t size, uint8_t owner)
+{
+    if ((base | size) & PAGE_MASK || size == 0 || base + size < base)
+        return OWN_ERR_ALIGN;
     const struct own_bank *b = bank_of(m, base);
     if (!b || base + size - b->base > b->pages * PAGE_SIZE)
-        return OWN_ERR_NOT_RAM; /* a range may not span two banks */
+        return OWN_ERR_NOT_RAM;
     uint64_t first = (base - b->base) / PAGE_SIZE, n = size / PAGE_SIZE;
     for (uint64_t i = 0; i < n; i++) {
-        if (STATE_OWNER(b->state[first + i]) != from)
+        if (STATE_OWNER(b->state[first + i]) != owner)
             return OWN_ERR_STATE;
     }
-    /* Commit phase: cannot fail. */
-    memset(b->state + first, STATE(to, default_access(to)), n);
+    return OWN_OK;
+}
+
+int owner_set_vtl0_access(struct owner_map *m, uint64_t base, uint64_t size, uint8_t access)
+{
+    int rc = owner_check(m, base, size, OWNER_VTL0);
+    if (rc)
+        return rc;
+    const struct own_bank *b = bank_of(m, base);
+    memset(b->state + (base - b->base) / PAGE_SIZE, STATE(OWNER_VTL0, access & OVBS_ACC_RWX),
+           size / PAGE_SIZE);
     return OWN_OK;
 }
 

@@ -72,6 +72,10 @@ int owner_add_mmio(struct owner_map *m, uint64_t base, uint64_t size, uint8_t ow
 int owner_transition(struct owner_map *m, uint64_t base, uint64_t size, uint8_t from,
                      uint8_t to);
 bool owner_transition_allowed(const struct owner_map *m, uint8_t from, uint8_t to);
+/* OWN_OK if every page of the range is RAM (of one bank) owned by `owner`. */
+int owner_check(const struct owner_map *m, uint64_t base, uint64_t size, uint8_t owner);
+/* Record VTL0's access (OVBS_ACC_*) to VTL0 pages; refuses other owners. */
+int owner_set_vtl0_access(struct owner_map *m, uint64_t base, uint64_t size, uint8_t access);
 uint8_t owner_of(const struct owner_map *m, uint64_t addr);
 uint8_t owner_vtl0_access(const struct owner_map *m, uint64_t addr);
 /* Walking the runs in address order: init, then next until it returns false. */

@@ -4,9 +4,11 @@
  * arrives with the secure kernel). */
 #ifndef OVBS_HV_PERCPU_H
 #define OVBS_HV_PERCPU_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "layout.h"
+#include "openvbs/vsm.h"
 #include "stage2.h"
 
 /* General registers of a guest, saved on every trap (entry.S). */
@@ -22,15 +24,56 @@ _Static_assert(sizeof(struct guest_regs) == REGS_SIZE, "REGS_SIZE");
 
 enum vtl { VTL0 = 0, VTL1 = 1, VTL_COUNT };
 
+/* EL1 system registers an OS uses: one set per VTL, swapped on a VTL switch
+ * (sysregs.c). Everything VTL0 could read after a switch is here. */
+struct el1_sysregs {
+    uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+    uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1;
+    uint64_t elr, spsr, esr, far, par, afsr0, afsr1, cpacr, csselr, mdscr;
+    uint64_t cntkctl, cntv_ctl, cntv_cval;
+    uint64_t apia_lo, apia_hi, apib_lo, apib_hi, apda_lo, apda_hi, apdb_lo, apdb_hi;
+    uint64_t apga_lo, apga_hi;
+};
+
+/* FP/SIMD registers (fpsimd.S). */
+struct fpsimd_state {
+    uint64_t q[64]; /* q0..q31, 128 bits each */
+    uint64_t fpsr, fpcr;
+};
+
+/* One VTL's view of the GICv3 virtual CPU interface (gic.c). */
+#define VGIC_MAX_LR 16
+struct vgic_state {
+    uint64_t lr[VGIC_MAX_LR];
+    uint64_t vmcr;
+    uint64_t ap0r0, ap1r0;
+};
+
 /* Everything that belongs to one VTL of one VP. */
 struct vtl_ctx {
     struct guest_regs regs;
+    struct el1_sysregs sys;
+    struct fpsimd_state fp;
+    struct vgic_state gic;
     struct stage2 *s2;  /* this VTL's view of physical memory */
+};
+
+/* What VTL1 is doing on this VP (vtl.c). */
+enum vtl1_state {
+    VTL1_OFF,          /* no secure kernel */
+    VTL1_BOOTING,      /* secure kernel initialising, VTL0 not started */
+    VTL1_IDLE,         /* parked in OVBS_VTL_RETURN, waiting for work */
+    VTL1_IN_CALL,      /* handling a VtlCall */
+    VTL1_IN_INTERCEPT, /* deciding about a VTL0 protection violation */
+    VTL1_IN_INTERRUPT, /* handling its own interrupt */
 };
 
 struct vp {
     unsigned index;
     enum vtl active;          /* which VTL runs (or will run) on this VP */
+    enum vtl1_state vtl1;
+    bool vtl1_preempted;      /* VTL1 work interrupted for VTL0; resumes on VtlCall */
+    struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
     struct vtl_ctx vtl[VTL_COUNT];
 };
 
@@ -46,6 +89,7 @@ _Static_assert(offsetof(struct hv_cpu, cur_regs) == CPU_CUR_REGS, "CPU_CUR_REGS"
 _Static_assert(offsetof(struct hv_cpu, panic_sp) == CPU_PANIC_SP, "CPU_PANIC_SP");
 
 extern struct hv_cpu hv_cpus[HV_MAX_CPUS];
+extern struct vp hv_vps[HV_MAX_CPUS];
 extern uint8_t hv_stacks[HV_MAX_CPUS][HV_STACK_GUARD + HV_STACK_SIZE];
 
 static inline struct hv_cpu *this_cpu(void)

@@ -150,6 +150,25 @@ static void parse_psci(const void *fdt, struct platform *p)
     p->psci_smc = method && !strcmp(method, "smc");
 }
 
+/* Architected timer interrupts (binding arm,armv8-timer): four PPIs in the
+ * order secure physical, non-secure physical, virtual, hypervisor physical;
+ * each as (type, number, flags) with PPI n being INTID 16 + n. Without the
+ * node, the SBSA-recommended INTIDs 27 and 26 are assumed. */
+static void parse_timer(const void *fdt, struct platform *p)
+{
+    p->timer_virt_intid = 27;
+    p->timer_hyp_intid = 26;
+    int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+    int len;
+    const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
+    if (!irq || len < 12 * 4)
+        return;
+    if (fdt32_to_cpu(irq[6]) == 1)
+        p->timer_virt_intid = 16 + fdt32_to_cpu(irq[7]);
+    if (fdt32_to_cpu(irq[9]) == 1)
+        p->timer_hyp_intid = 16 + fdt32_to_cpu(irq[10]);
+}
+
 /* The windows of a PCIe host bridge, from its "ranges": each entry is
  * (3-cell PCI address, parent address, 2-cell size). */
 static int parse_pcie_windows(const void *fdt, int node, int parent, struct platform *p)
@@ -235,6 +254,7 @@ int platform_parse(const void *fdt, struct platform *p)
         return rc;
     parse_cpus(fdt, p);
     parse_psci(fdt, p);
+    parse_timer(fdt, p);
 
     /* fdt_next_node counts the root as depth 1; ancestors[d - 1] is the node
      * at depth d, so ancestors[0] is the root. */

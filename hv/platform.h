@@ -35,6 +35,8 @@ struct platform {
     struct plat_range uart;        /* PL011 console */
     struct plat_range gicd, gicr;  /* GICv3 distributor, redistributors */
     unsigned gic_version;
+    unsigned timer_virt_intid;     /* EL1 virtual timer PPI (INTID) */
+    unsigned timer_hyp_intid;      /* EL2 physical timer PPI (INTID) */
     bool psci;                     /* PSCI node present */
     bool psci_smc;                 /* conduit: SMC (true) or HVC */
     bool has_pcie;

@@ -2,6 +2,7 @@
  * HVC); the hypervisor decides, and talks to firmware itself only with its
  * own arguments, so no CPU can ever be started at EL2 on an address a guest
  * chose. Until multiprocessor support exists CPU_ON is denied. */
+#include "arm64/smccc.h"
 #include "arm64/sysreg.h"
 #include "hv.h"
 #include "openvbs/hvcall.h"
@@ -11,16 +12,6 @@
 #define PSCI_VERSION_1_0 0x10000
 #define AFFINITY_ON      0
 #define AFFINITY_OFF     1
-
-static uint64_t firmware_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    return x0;
-}
 
 static int cpu_by_mpidr(uint64_t mpidr)
 {
@@ -92,11 +83,11 @@ static int64_t psci_call(struct guest_regs *regs, uint32_t fid)
         return PSCI_RET_DENIED;
     case PSCI_SYSTEM_OFF:
         hv_log("VTL0 requested SYSTEM_OFF: powering off");
-        firmware_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
+        smc(PSCI_SYSTEM_OFF, 0, 0, 0);
         return PSCI_RET_INTERNAL_FAILURE;
     case PSCI_SYSTEM_RESET:
         hv_log("VTL0 requested SYSTEM_RESET: resetting");
-        firmware_smc(PSCI_SYSTEM_RESET, 0, 0, 0);
+        smc(PSCI_SYSTEM_RESET, 0, 0, 0);
         return PSCI_RET_INTERNAL_FAILURE;
     default:
         return PSCI_RET_NOT_SUPPORTED;

@@ -9,36 +9,6 @@ unsigned cpu_pa_bits(void);
 static unsigned ipa_bits;
 static unsigned vtcr_sl0;
 
-static void *s2_alloc_page(void *ctx)
-{
-    (void)ctx;
-    return pool_alloc_pages(1, 1);
-}
-
-static void *s2_alloc_root(void *ctx, unsigned count)
-{
-    (void)ctx;
-    return pool_alloc_pages(count, count);
-}
-
-static void s2_free_page(void *ctx, void *page)
-{
-    (void)ctx;
-    pool_free_page(page);
-}
-
-static uint64_t s2_pa_of(void *ctx, const void *page)
-{
-    (void)ctx;
-    return (uint64_t)(uintptr_t)page;
-}
-
-static void *s2_va_of(void *ctx, uint64_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}
-
 /* TLB maintenance for stage 2 acts on the VMID in VTTBR_EL2, so switch to the
  * table's VMID for the duration. TLBI IPAS2E1IS drops stage-2 entries for one
  * IPA; entries combining stage 1 and 2 are tagged by VA, not IPA, so
@@ -75,11 +45,11 @@ static void s2_sync(void *ctx)
 }
 
 static const struct pt_ops s2_ops = {
-    .alloc_page = s2_alloc_page,
-    .alloc_root = s2_alloc_root,
-    .free_page = s2_free_page,
-    .pa_of = s2_pa_of,
-    .va_of = s2_va_of,
+    .alloc_page = pool_pt_alloc_page,
+    .alloc_root = pool_pt_alloc_root,
+    .free_page = pool_pt_free_page,
+    .pa_of = pool_pt_pa_of,
+    .va_of = pool_pt_va_of,
     .invalidate = s2_invalidate,
     .sync = s2_sync,
 };

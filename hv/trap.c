@@ -5,7 +5,9 @@
  * undefined instruction. The hypervisor itself never stops for a guest. */
 #include "arm64/sysreg.h"
 #include "hv.h"
+#include "gic.h"
 #include "trap.h"
+#include "vtl.h"
 
 /* Offsets in the EL1 vector table (VBAR_EL1) by where the exception came from. */
 #define VEC_CUR_SP0   0x000
@@ -58,17 +60,11 @@ static const char *access_name(uint32_t esr, bool instr)
     return (esr & ISS_DABT_WNR) ? "write" : "read";
 }
 
-/* A stage-2 fault: VTL0 touched an IPA it has no right to. HPFAR_EL2.FIPA
- * (bits 43:4) holds IPA[51:12]; the page offset comes from FAR_EL2. */
-static void stage2_abort(struct guest_regs *regs, uint32_t esr, bool instr)
+/* Reflect a stage-2 abort into the guest as a synchronous external abort
+ * (FSC 0x10) at EL1, keeping WnR/CM so the guest sees what it tried. */
+void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr)
 {
-    uint64_t far = READ_SYSREG(far_el2);
-    uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
-    uint8_t owner = owner_of(&hv_owners, ipa);
     bool el0 = from_el0(regs->spsr);
-    hv_log("VTL0 %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
-           el0 ? "EL0" : "EL1", access_name(esr, instr), ipa, far, regs->elr,
-           fsc_name(ISS_FSC(esr)), owner_name(owner));
     unsigned ec;
     if (instr)
         ec = el0 ? EC_IABT_LOWER : EC_IABT_CUR;
@@ -78,7 +74,31 @@ static void stage2_abort(struct guest_regs *regs, uint32_t esr, bool instr)
     inject_sync_exception(regs, (ec << ESR_EC_SHIFT) | ESR_IL | iss, far);
 }
 
-static void guest_sync(struct guest_regs *regs)
+static bool is_permission_fault(uint32_t esr)
+{
+    return (ISS_FSC(esr) & 0x3c) == 0x0c;
+}
+
+/* A stage-2 fault: the running VTL touched an IPA it has no right to.
+ * HPFAR_EL2.FIPA (bits 43:4) holds IPA[51:12]; the page offset comes from
+ * FAR_EL2. If VTL0 broke a protection VTL1 set on VTL0's own RAM, VTL1
+ * decides (an intercept); anything else is refused here. */
+static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, bool instr)
+{
+    uint64_t far = READ_SYSREG(far_el2);
+    uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+    uint8_t owner = owner_of(&hv_owners, ipa);
+    if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
+        vtl_intercept(vp, esr, ipa, far, instr))
+        return;
+    if (hv_log_budget())
+        hv_log("VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
+               vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
+               far, regs->elr, fsc_name(ISS_FSC(esr)), owner_name(owner));
+    inject_abort(regs, esr, far, instr);
+}
+
+static void guest_sync(struct vp *vp, struct guest_regs *regs)
 {
     uint32_t esr = (uint32_t)READ_SYSREG(esr_el2);
     unsigned ec = ESR_EC(esr);
@@ -99,14 +119,15 @@ static void guest_sync(struct guest_regs *regs)
             hvc_dispatch(regs, CONDUIT_SMC);
         break;
     case EC_DABT_LOWER:
-        stage2_abort(regs, esr, false);
+        stage2_abort(vp, regs, esr, false);
         break;
     case EC_IABT_LOWER:
-        stage2_abort(regs, esr, true);
+        stage2_abort(vp, regs, esr, true);
         break;
     default:
-        hv_log("VTL0 trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
-               esr_class_name(ec), esr, regs->elr);
+        if (hv_log_budget())
+            hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
+                   vp->active, esr_class_name(ec), esr, regs->elr);
         inject_undef(regs);
         break;
     }
@@ -114,19 +135,24 @@ static void guest_sync(struct guest_regs *regs)
 
 struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
 {
+    struct vp *vp = this_cpu()->vp;
     switch (kind) {
     case EXIT_SYNC:
-        guest_sync(regs);
+        guest_sync(vp, regs);
+        break;
+    case EXIT_IRQ:
+        gic_handle_irq(vp);
         break;
     case EXIT_SERROR:
         /* Reflect it: HCR_EL2.VSE makes a virtual SError pending for VTL0. */
-        hv_log("SError while VTL0 ran (ESR 0x%lx) -> virtual SError injected",
+        hv_log("SError while VTL%u ran (ESR 0x%lx) -> virtual SError injected", vp->active,
                READ_SYSREG(esr_el2));
         WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | (1ull << 8));
         break;
     default:
-        /* IRQ/FIQ are not routed to EL2 (HCR_EL2.IMO/FMO = 0). */
-        hv_log("unexpected %s exit from VTL0 ignored", kind == EXIT_IRQ ? "IRQ" : "FIQ");
+        /* FIQs are group-0 interrupts: the platform gives none to us. */
+        if (hv_log_budget())
+            hv_log("FIQ while VTL%u ran ignored", vp->active);
         break;
     }
     return this_cpu()->cur_regs;

@@ -14,4 +14,6 @@ bool psci_handle(struct guest_regs *regs, uint32_t fid);
 bool psci_implemented(uint32_t fid);
 /* Make VTL0 take an exception at EL1 as if the hardware had raised it. */
 void inject_sync_exception(struct guest_regs *regs, uint32_t esr, uint64_t far);
+/* ... as a synchronous external abort for a refused memory access. */
+void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr);
 #endif

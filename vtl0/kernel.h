@@ -5,7 +5,9 @@
 #define OVBS_VTL0_KERNEL_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "arm64/smccc.h"
 #include "openvbs/hvcall.h"
+#include "openvbs/vsm.h"
 
 /* Saved by the vectors in entry.S. */
 struct frame {
@@ -18,12 +20,6 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_run(void);
 void poweroff(void);
 
-/* Hypercalls (SMCCC over HVC, and PSCI over SMC). */
-struct hv_result {
-    uint64_t x0, x1, x2, x3;
-};
-struct hv_result hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
-struct hv_result smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* Memory: identity-mapped stage 1 of this kernel. */
 void mmu_init(void);

@@ -1,0 +1,230 @@
+/* gic.c: GICv3 at EL2. The hypervisor acknowledges every physical interrupt
+ * (ICC_IAR1_EL1), drops its priority at once (ICC_CTLR_EL1.EOImode = 1
+ * splits priority drop from deactivation) and hands it to a VTL as a
+ * virtual interrupt in a list register (ICH_LR<n>_EL2):
+ *   - the EL2 physical timer (CNTHP) is the hypervisor's own: it stands in
+ *     for the timer of the VTL that is not running (timer.c);
+ *   - the EL1 virtual timer belongs to whichever VTL runs, because each VTL
+ *     has its own CNTV context: its output is masked (CNTV_CTL.IMASK) and a
+ *     purely virtual interrupt is injected;
+ *   - everything else is a device interrupt of VTL0, linked to the physical
+ *     one (ICH_LR.HW) so VTL0's EOI deactivates it.
+ * The distributor and redistributors stay VTL0's to program (see the threat
+ * model: it can deny VTL1 its timer, a denial of service only). */
+#include "arm64/sysreg.h"
+#include "gic.h"
+#include "hv.h"
+#include "vtl.h"
+
+#define GICD_CTLR            0x0000
+#define GICD_CTLR_RWP        (1u << 31)
+#define GICD_CTLR_ARE        (1u << 4)  /* affinity routing (DS = 1 layout) */
+#define GICD_CTLR_ENGRP1     (1u << 1)
+#define GICR_FRAME_SIZE      0x20000    /* RD_base + SGI_base, 64 KiB each */
+#define GICR_TYPER           0x0008
+#define GICR_TYPER_LAST      (1u << 4)
+#define GICR_WAKER           0x0014
+#define GICR_WAKER_SLEEP     (1u << 1)
+#define GICR_WAKER_ASLEEP    (1u << 2)
+#define GICR_SGI             0x10000
+#define GICR_IGROUPR0        (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0      (GICR_SGI + 0x0100)
+#define GICR_IPRIORITYR      (GICR_SGI + 0x0400)
+
+#define ICH_HCR_EN           (1ull << 0)
+#define LR_STATE_PENDING     (1ull << 62)
+#define LR_STATE_MASK        (3ull << 62)
+#define LR_HW                (1ull << 61)
+#define LR_GROUP1            (1ull << 60)
+#define LR_PRIORITY(p)       ((uint64_t)(p) << 48)
+#define LR_PINTID(i)         ((uint64_t)(i) << 32)
+#define IRQ_PRIORITY         0xa0
+#define CNTV_CTL_IMASK       (1ull << 1)
+
+static unsigned nr_lr;
+
+static volatile uint32_t *reg32(uint64_t addr)
+{
+    return (volatile uint32_t *)(uintptr_t)addr;
+}
+
+static uint64_t find_redistributor(uint64_t mpidr)
+{
+    uint64_t aff = (mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000);
+    for (uint64_t rd = hv_platform.gicr.base;
+         rd + GICR_FRAME_SIZE <= hv_platform.gicr.base + hv_platform.gicr.size;
+         rd += GICR_FRAME_SIZE) {
+        uint64_t typer = *(volatile uint64_t *)(uintptr_t)(rd + GICR_TYPER);
+        if ((typer >> 32) == aff)
+            return rd;
+        if (typer & GICR_TYPER_LAST)
+            break;
+    }
+    return 0;
+}
+
+static void enable_ppi(uint64_t rd, unsigned intid)
+{
+    *reg32(rd + GICR_IGROUPR0) |= 1u << intid;
+    volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(rd + GICR_IPRIORITYR);
+    prio[intid] = IRQ_PRIORITY;
+    *reg32(rd + GICR_ISENABLER0) = 1u << intid;
+}
+
+void gic_init(void)
+{
+    if (hv_platform.gic_version != 3 || !hv_platform.gicr.size) {
+        hv_log("FATAL: a GICv3 is required");
+        hv_halt_failure();
+    }
+    uint64_t rd = find_redistributor(READ_SYSREG(mpidr_el1));
+    if (!rd) {
+        hv_log("FATAL: no GIC redistributor for this CPU");
+        hv_halt_failure();
+    }
+    *reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
+    while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
+        ;
+    enable_ppi(rd, hv_platform.timer_hyp_intid);
+    enable_ppi(rd, hv_platform.timer_virt_intid);
+    volatile uint32_t *ctlr = reg32(hv_platform.gicd.base + GICD_CTLR);
+    *ctlr |= GICD_CTLR_ARE;
+    while (*ctlr & GICD_CTLR_RWP)
+        ;
+    *ctlr |= GICD_CTLR_ENGRP1;
+    while (*ctlr & GICD_CTLR_RWP)
+        ;
+    /* EL2's physical CPU interface: system registers, all priorities
+     * unmasked, EOImode 1, group 1 on. ICC_SRE_EL2: SRE, DFB, DIB, Enable
+     * (EL1 may use its system-register interface too). */
+    WRITE_SYSREG(S3_4_C12_C9_5, 0xf);
+    isb();
+    WRITE_SYSREG(S3_0_C4_C6_0, 0xff);       /* ICC_PMR_EL1 */
+    WRITE_SYSREG(S3_0_C12_C12_3, 0);        /* ICC_BPR1_EL1 */
+    WRITE_SYSREG(S3_0_C12_C12_4, 1u << 1);  /* ICC_CTLR_EL1.EOImode */
+    WRITE_SYSREG(S3_0_C12_C12_7, 1);        /* ICC_IGRPEN1_EL1 */
+    nr_lr = (unsigned)(READ_SYSREG(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
+    if (nr_lr > VGIC_MAX_LR)
+        nr_lr = VGIC_MAX_LR;
+    WRITE_SYSREG(S3_4_C12_C11_0, ICH_HCR_EN);  /* ICH_HCR_EL2 */
+    isb();
+    hv_log("GICv3: redistributor 0x%lx, %u list registers, timers: virtual %u, hyp %u", rd,
+           nr_lr, hv_platform.timer_virt_intid, hv_platform.timer_hyp_intid);
+}
+
+/* ICH_LR<n>_EL2 are sixteen separately named registers. */
+static uint64_t read_lr(unsigned n)
+{
+    switch (n) {
+    case 0: return READ_SYSREG(S3_4_C12_C12_0);
+    case 1: return READ_SYSREG(S3_4_C12_C12_1);
+    case 2: return READ_SYSREG(S3_4_C12_C12_2);
+    case 3: return READ_SYSREG(S3_4_C12_C12_3);
+    case 4: return READ_SYSREG(S3_4_C12_C12_4);
+    case 5: return READ_SYSREG(S3_4_C12_C12_5);
+    case 6: return READ_SYSREG(S3_4_C12_C12_6);
+    case 7: return READ_SYSREG(S3_4_C12_C12_7);
+    case 8: return READ_SYSREG(S3_4_C12_C13_0);
+    case 9: return READ_SYSREG(S3_4_C12_C13_1);
+    case 10: return READ_SYSREG(S3_4_C12_C13_2);
+    case 11: return READ_SYSREG(S3_4_C12_C13_3);
+    case 12: return READ_SYSREG(S3_4_C12_C13_4);
+    case 13: return READ_SYSREG(S3_4_C12_C13_5);
+    case 14: return READ_SYSREG(S3_4_C12_C13_6);
+    default: return READ_SYSREG(S3_4_C12_C13_7);
+    }
+}
+
+static void write_lr(unsigned n, uint64_t v)
+{
+    switch (n) {
+    case 0: WRITE_SYSREG(S3_4_C12_C12_0, v); break;
+    case 1: WRITE_SYSREG(S3_4_C12_C12_1, v); break;
+    case 2: WRITE_SYSREG(S3_4_C12_C12_2, v); break;
+    case 3: WRITE_SYSREG(S3_4_C12_C12_3, v); break;
+    case 4: WRITE_SYSREG(S3_4_C12_C12_4, v); break;
+    case 5: WRITE_SYSREG(S3_4_C12_C12_5, v); break;
+    case 6: WRITE_SYSREG(S3_4_C12_C12_6, v); break;
+    case 7: WRITE_SYSREG(S3_4_C12_C12_7, v); break;
+    case 8: WRITE_SYSREG(S3_4_C12_C13_0, v); break;
+    case 9: WRITE_SYSREG(S3_4_C12_C13_1, v); break;
+    case 10: WRITE_SYSREG(S3_4_C12_C13_2, v); break;
+    case 11: WRITE_SYSREG(S3_4_C12_C13_3, v); break;
+    case 12: WRITE_SYSREG(S3_4_C12_C13_4, v); break;
+    case 13: WRITE_SYSREG(S3_4_C12_C13_5, v); break;
+    case 14: WRITE_SYSREG(S3_4_C12_C13_6, v); break;
+    default: WRITE_SYSREG(S3_4_C12_C13_7, v); break;
+    }
+}
+
+void vgic_init_state(struct vgic_state *s)
+{
+    *s = (struct vgic_state){ 0 };
+}
+
+void vgic_save(struct vgic_state *s)
+{
+    for (unsigned i = 0; i < nr_lr; i++)
+        s->lr[i] = read_lr(i);
+    s->vmcr = READ_SYSREG(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
+    s->ap0r0 = READ_SYSREG(S3_4_C12_C8_0);  /* ICH_AP0R0_EL2 */
+    s->ap1r0 = READ_SYSREG(S3_4_C12_C9_0);  /* ICH_AP1R0_EL2 */
+}
+
+void vgic_restore(const struct vgic_state *s)
+{
+    for (unsigned i = 0; i < nr_lr; i++)
+        write_lr(i, s->lr[i]);
+    WRITE_SYSREG(S3_4_C12_C11_7, s->vmcr);
+    WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r0);
+    WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r0);
+}
+
+void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
+{
+    uint64_t lr = LR_STATE_PENDING | LR_GROUP1 | LR_PRIORITY(IRQ_PRIORITY) | intid;
+    if (hw)
+        lr |= LR_HW | LR_PINTID(intid);
+    bool live = vp->active == target;
+    struct vgic_state *s = &vp->vtl[target].gic;
+    for (unsigned i = 0; i < nr_lr; i++) {
+        uint64_t cur = live ? read_lr(i) : s->lr[i];
+        if ((cur & 0xffffffffull) == intid && (cur & LR_STATE_MASK))
+            return; /* already pending or active there */
+    }
+    for (unsigned i = 0; i < nr_lr; i++) {
+        uint64_t cur = live ? read_lr(i) : s->lr[i];
+        if (cur & LR_STATE_MASK)
+            continue;
+        if (live)
+            write_lr(i, lr);
+        else
+            s->lr[i] = lr;
+        return;
+    }
+    hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);
+}
+
+void gic_handle_irq(struct vp *vp)
+{
+    uint32_t intid = (uint32_t)READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
+    if (intid >= 1020 && intid <= 1023)
+        return; /* spurious */
+    WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1: priority drop only */
+    if (intid == hv_platform.timer_hyp_intid) {
+        WRITE_SYSREG(cnthp_ctl_el2, 0);
+        WRITE_SYSREG(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate */
+        vtl_shadow_timer_fired(vp);
+        return;
+    }
+    if (intid == hv_platform.timer_virt_intid) {
+        WRITE_SYSREG(cntv_ctl_el0, READ_SYSREG(cntv_ctl_el0) | CNTV_CTL_IMASK);
+        isb();
+        WRITE_SYSREG(S3_0_C12_C11_1, intid);
+        vgic_inject(vp, vp->active, intid, false);
+        return;
+    }
+    if (vp->active != VTL0)
+        vtl_preempt_for_vtl0(vp);
+    vgic_inject(vp, VTL0, intid, true);
+}

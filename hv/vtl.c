@@ -1,0 +1,471 @@
+/* vtl.c: Virtual Trust Levels (EL2). Each VP has two register contexts and
+ * two stage-2 views; this file owns the state machine that decides which one
+ * runs (enum vtl1_state in percpu.h) and the Virtual Secure Mode hypercalls.
+ *
+ *   BOOTING --boot done--> IDLE --VtlCall--> IN_CALL --VtlReturn--> IDLE
+ *                           |  --VTL0 breaks a protection--> IN_INTERCEPT
+ *                           |  --VTL1's timer while VTL0 runs--> IN_INTERRUPT
+ *   Any IN_* state may be preempted by an interrupt for VTL0 (vtl1_preempted);
+ *   a VtlCall then resumes VTL1 exactly where it stopped.
+ *
+ * A switch saves everything of the outgoing VTL that its successor could read
+ * (EL1 system registers, FP/SIMD, virtual GIC state, timer) and loads the
+ * incoming VTL's; general registers were saved by the trap itself. */
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "gic.h"
+#include "guestmem.h"
+#include "hv.h"
+#include "measure.h"
+#include "stage2.h"
+#include "trap.h"
+#include "vtl.h"
+
+void sysregs_save(struct el1_sysregs *r);
+void sysregs_restore(const struct el1_sysregs *r);
+void sysregs_init(struct el1_sysregs *r);
+void fpsimd_save(struct fpsimd_state *s);
+void fpsimd_restore(const struct fpsimd_state *s);
+extern _Noreturn void guest_first_entry(struct guest_regs *regs, uint64_t stack_top);
+extern bool hv_bench_mode;
+
+struct vp hv_vps[HV_MAX_CPUS];
+
+
+static bool protection_enabled;   /* VSM partition config: write-once */
+static uint8_t default_mask = OVBS_ACC_RWX;
+static uint64_t saved_pmcr;
+
+#define CNTV_CTL_ENABLE  (1ull << 0)
+#define CNTV_CTL_IMASK   (1ull << 1)
+
+static struct vp *current_vp(void)
+{
+    return this_cpu()->vp;
+}
+
+static void set_status(struct guest_regs *regs, int64_t status)
+{
+    regs->x[0] = (uint64_t)status;
+}
+
+/* The VTL that stops running may have a timer armed: CNTHP, the EL2
+ * physical timer, watches its deadline (CNTVOFF_EL2 is 0, so virtual and
+ * physical counts agree). */
+static void arm_shadow_timer(const struct el1_sysregs *sleeping)
+{
+    if ((sleeping->cntv_ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) == CNTV_CTL_ENABLE) {
+        WRITE_SYSREG(cnthp_cval_el2, sleeping->cntv_cval);
+        WRITE_SYSREG(cnthp_ctl_el2, 1);
+    } else {
+        WRITE_SYSREG(cnthp_ctl_el2, 0);
+    }
+}
+
+/* VTL0 must not count VTL1's events: the PMU stops while VTL1 runs, except
+ * when benchmarking (hv.bench), where the counts are the point. */
+static void pmu_on_switch(enum vtl to)
+{
+    if (hv_bench_mode)
+        return;
+    if (to == VTL1) {
+        saved_pmcr = READ_SYSREG(pmcr_el0);
+        WRITE_SYSREG(pmcr_el0, saved_pmcr & ~1ull);
+    } else {
+        WRITE_SYSREG(pmcr_el0, saved_pmcr);
+    }
+}
+
+void vtl_switch(struct vp *vp, enum vtl to)
+{
+    enum vtl from = vp->active;
+    if (from == to)
+        return;
+    struct vtl_ctx *out = &vp->vtl[from], *in = &vp->vtl[to];
+    sysregs_save(&out->sys);
+    fpsimd_save(&out->fp);
+    vgic_save(&out->gic);
+    arm_shadow_timer(&out->sys);
+    pmu_on_switch(to);
+    sysregs_restore(&in->sys);
+    fpsimd_restore(&in->fp);
+    vgic_restore(&in->gic);
+    stage2_activate(in->s2);
+    vp->active = to;
+    this_cpu()->cur_regs = &in->regs;
+}
+
+/* ---- Entering and leaving VTL1 ----------------------------------------- */
+
+static struct guest_regs *enter_vtl1(struct vp *vp, enum vtl1_state why, uint64_t reason)
+{
+    vp->vtl1 = why;
+    vtl_switch(vp, VTL1);
+    struct guest_regs *r = &vp->vtl[VTL1].regs;
+    r->x[0] = reason;
+    return r;
+}
+
+void call_vtl_call(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    if (vp->vtl1 == VTL1_OFF) {
+        set_status(regs, HV_STATUS_INVALID_VTL);
+        return;
+    }
+    if (vp->vtl1_preempted) {
+        /* The secure call VTL0 was interrupted out of: continue it. */
+        vp->vtl1_preempted = false;
+        vtl_switch(vp, VTL1);
+        return;
+    }
+    if (vp->vtl1 != VTL1_IDLE) {
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        return;
+    }
+    uint64_t args[6];
+    memcpy(args, &regs->x[1], sizeof(args));
+    struct guest_regs *r = enter_vtl1(vp, VTL1_IN_CALL, VTL_ENTRY_CALL);
+    memcpy(&r->x[1], args, sizeof(args));
+    r->x[7] = vp->index;
+}
+
+static void finish_intercept(struct vp *vp, uint64_t action)
+{
+    struct guest_regs *v0 = &vp->vtl[VTL0].regs;
+    const struct ovbs_intercept_message *m = &vp->intercept;
+    if (action == INTERCEPT_ACTION_RETRY)
+        return;
+    inject_abort(v0, (uint32_t)m->syndrome, m->gva, m->access == INTERCEPT_ACCESS_EXECUTE);
+}
+
+void call_vtl_return(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    enum vtl1_state was = vp->vtl1;
+    if (was != VTL1_IN_CALL && was != VTL1_IN_INTERCEPT && was != VTL1_IN_INTERRUPT) {
+        hv_log("VtlReturn with nothing to return from (state %u) refused", was);
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        return;
+    }
+    uint64_t results[4];
+    memcpy(results, &regs->x[1], sizeof(results));
+    vp->vtl1 = VTL1_IDLE;
+    vtl_switch(vp, VTL0);
+    if (was == VTL1_IN_CALL)
+        memcpy(vp->vtl[VTL0].regs.x, results, sizeof(results));
+    else if (was == VTL1_IN_INTERCEPT)
+        finish_intercept(vp, results[0]);
+}
+
+void call_vtl1_boot_done(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    if (vp->vtl1 != VTL1_BOOTING) {
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        return;
+    }
+    set_status(regs, HV_STATUS_SUCCESS);
+    owner_end_boot(&hv_owners);
+    vp->vtl1 = VTL1_IDLE;
+    hv_log("secure kernel finished booting: boot-only calls closed, starting VTL0");
+    vtl_switch(vp, VTL0);
+}
+
+static unsigned access_of(uint32_t esr, bool instr)
+{
+    if (instr)
+        return INTERCEPT_ACCESS_EXECUTE;
+    return (esr & ISS_DABT_WNR) ? INTERCEPT_ACCESS_WRITE : INTERCEPT_ACCESS_READ;
+}
+
+bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
+{
+    if (vp->vtl1_preempted) {
+        if (vp->vtl1 != VTL1_IN_INTERCEPT)
+            return false; /* VTL1 is busy with a call: default action */
+        vp->vtl1_preempted = false;
+        vtl_switch(vp, VTL1);
+        return true;
+    }
+    if (vp->vtl1 != VTL1_IDLE)
+        return false;
+    const struct guest_regs *v0 = &vp->vtl[VTL0].regs;
+    struct ovbs_intercept_message *m = &vp->intercept;
+    m->vp_index = vp->index;
+    m->access = access_of(esr, instr);
+    m->from_el = ((v0->spsr >> 2) & 3) ? 1 : 0;
+    m->gva_valid = !(esr & ISS_DABT_FNV) || instr;
+    m->pc = v0->elr;
+    m->gva = far;
+    m->gpa = ipa;
+    m->syndrome = esr;
+    hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+           m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
+           m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
+           owner_vtl0_access(&hv_owners, ipa));
+    struct guest_regs *r = enter_vtl1(vp, VTL1_IN_INTERCEPT, VTL_ENTRY_INTERCEPT);
+    r->x[1] = m->vp_index | ((uint64_t)m->access << 32);
+    r->x[2] = m->pc;
+    r->x[3] = m->gva;
+    r->x[4] = m->gpa;
+    r->x[5] = m->syndrome;
+    r->x[6] = m->from_el | ((uint64_t)m->gva_valid << 1);
+    return true;
+}
+
+void vtl_preempt_for_vtl0(struct vp *vp)
+{
+    if (vp->vtl1 == VTL1_BOOTING)
+        return; /* VTL0 has not started: its interrupt waits in its list registers */
+    if (vp->vtl1 == VTL1_IN_CALL)
+        vp->vtl[VTL0].regs.elr -= 4; /* back onto the VtlCall, to resume it */
+    vp->vtl1_preempted = true;
+    vtl_switch(vp, VTL0);
+}
+
+void vtl_shadow_timer_fired(struct vp *vp)
+{
+    if (vp->active == VTL1) {
+        vtl_preempt_for_vtl0(vp);
+        return;
+    }
+    /* VTL1's own timer expired while VTL0 ran: VTL1 is entered for it.
+     * Busy or preempted, VTL1 takes it when it next runs instead. */
+    if (vp->vtl1 == VTL1_IDLE && !vp->vtl1_preempted)
+        enter_vtl1(vp, VTL1_IN_INTERRUPT, VTL_ENTRY_INTERRUPT);
+}
+
+/* ---- Protections --------------------------------------------------------- */
+
+#define MAX_PROTECT_PAGES (1ull << 20) /* 4 GiB per call */
+
+/* Change VTL0's stage 2 and the ownership map together: the table update
+ * can fail (no memory) and then nothing changed; the map update cannot. */
+static int apply_vtl0_access(uint64_t gpa, uint64_t size, uint8_t mask)
+{
+    int rc = owner_check(&hv_owners, gpa, size, OWNER_VTL0);
+    if (rc)
+        return HV_STATUS_INVALID_PARAMETER;
+    if (stage2_map(&vtl0_stage2, gpa, size, mask) != PT_OK)
+        return HV_STATUS_INSUFFICIENT_MEMORY;
+    owner_set_vtl0_access(&hv_owners, gpa, size, mask);
+    return HV_STATUS_SUCCESS;
+}
+
+void call_modify_vtl_protection_mask(struct guest_regs *regs)
+{
+    uint64_t target = regs->x[1], gpa = regs->x[2], pages = regs->x[3], mask = regs->x[4];
+    int64_t st;
+    if (target >= VTL1)
+        st = target == VTL1 ? HV_STATUS_ACCESS_DENIED : HV_STATUS_INVALID_PARAMETER;
+    else if (!protection_enabled)
+        st = HV_STATUS_INVALID_PARTITION_STATE;
+    else if (mask & ~(uint64_t)OVBS_ACC_RWX)
+        st = HV_STATUS_INVALID_PARAMETER;
+    else if (gpa & (PAGE_SIZE - 1))
+        st = HV_STATUS_INVALID_ALIGNMENT;
+    else if (pages == 0 || pages > MAX_PROTECT_PAGES || gpa + pages * PAGE_SIZE < gpa)
+        st = HV_STATUS_INVALID_PARAMETER;
+    else
+        st = apply_vtl0_access(gpa, pages * PAGE_SIZE, (uint8_t)mask);
+    set_status(regs, st);
+}
+
+/* Enabling VTL protection applies the default mask to all of VTL0's RAM. */
+static int64_t set_partition_config(uint64_t value)
+{
+    uint64_t known = VSM_CONFIG_ENABLE_PROTECTION | ((uint64_t)OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
+    if (value & ~known)
+        return HV_STATUS_INVALID_PARAMETER;
+    uint8_t mask = (value >> VSM_CONFIG_MASK_SHIFT) & OVBS_ACC_RWX;
+    if (protection_enabled) {
+        bool same = (value & VSM_CONFIG_ENABLE_PROTECTION) && mask == default_mask;
+        return same ? HV_STATUS_SUCCESS : HV_STATUS_ACCESS_DENIED; /* write-once */
+    }
+    default_mask = mask;
+    if (!(value & VSM_CONFIG_ENABLE_PROTECTION))
+        return HV_STATUS_SUCCESS;
+    struct own_run r;
+    struct own_iter it;
+    for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
+        if (r.owner != OWNER_VTL0)
+            continue;
+        int rc = apply_vtl0_access(r.base, r.size, mask);
+        if (rc)
+            return rc;
+    }
+    protection_enabled = true;
+    hv_log("VTL protection enabled, default VTL0 mask %x", mask);
+    return HV_STATUS_SUCCESS;
+}
+
+/* ---- VP registers -------------------------------------------------------- */
+
+static uint64_t *vtl0_reg_slot(struct vp *vp, uint64_t reg)
+{
+    struct vtl_ctx *c = &vp->vtl[VTL0];
+    if (reg <= 30)
+        return &c->regs.x[reg];
+    switch (reg) {
+    case VP_REG_PC: return &c->regs.elr;
+    case VP_REG_PSTATE: return &c->regs.spsr;
+    case VP_REG_SP_EL0: return &c->sys.sp_el0;
+    case VP_REG_SP_EL1: return &c->sys.sp_el1;
+    case VP_REG_SCTLR_EL1: return &c->sys.sctlr;
+    case VP_REG_TTBR0_EL1: return &c->sys.ttbr0;
+    case VP_REG_TTBR1_EL1: return &c->sys.ttbr1;
+    case VP_REG_TCR_EL1: return &c->sys.tcr;
+    case VP_REG_MAIR_EL1: return &c->sys.mair;
+    case VP_REG_VBAR_EL1: return &c->sys.vbar;
+    case VP_REG_ELR_EL1: return &c->sys.elr;
+    case VP_REG_SPSR_EL1: return &c->sys.spsr;
+    case VP_REG_ESR_EL1: return &c->sys.esr;
+    case VP_REG_FAR_EL1: return &c->sys.far;
+    case VP_REG_CONTEXTIDR_EL1: return &c->sys.contextidr;
+    case VP_REG_TPIDR_EL1: return &c->sys.tpidr_el1;
+    default: return NULL;
+    }
+}
+
+/* Checks shared by Get and Set: the VP exists and the target VTL is below
+ * the caller's (VTL1 may only name VTL0). */
+static int64_t check_vp_target(struct vp *vp, uint64_t index, uint64_t vtl)
+{
+    if (index != vp->index)
+        return HV_STATUS_INVALID_VP_INDEX;
+    if (vtl != VTL0)
+        return vtl == VTL1 ? HV_STATUS_ACCESS_DENIED : HV_STATUS_INVALID_PARAMETER;
+    return HV_STATUS_SUCCESS;
+}
+
+void call_get_vp_register(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    int64_t st = check_vp_target(vp, regs->x[1], regs->x[2]);
+    uint64_t reg = regs->x[3], value = 0;
+    if (st == HV_STATUS_SUCCESS) {
+        uint64_t *slot = vtl0_reg_slot(vp, reg);
+        if (slot)
+            value = *slot;
+        else if (reg == VP_REG_VSM_PARTITION_CONFIG)
+            value = (protection_enabled ? VSM_CONFIG_ENABLE_PROTECTION : 0) |
+                    ((uint64_t)default_mask << VSM_CONFIG_MASK_SHIFT);
+        else if (reg == VP_REG_VSM_VP_STATUS)
+            value = vp->active | (3u << 4);
+        else
+            st = HV_STATUS_INVALID_PARAMETER;
+    }
+    set_status(regs, st);
+    regs->x[1] = st == HV_STATUS_SUCCESS ? value : 0;
+}
+
+/* PSTATE for VTL0 must describe AArch64 EL0t, EL1t or EL1h and nothing
+ * illegal: the hypervisor would otherwise ERET somewhere it never should. */
+static bool valid_vtl0_pstate(uint64_t v)
+{
+    uint64_t mode = v & 0x1f;
+    return (mode == PSR_MODE_EL0t || mode == 0x4 || mode == PSR_MODE_EL1h) &&
+           !(v & PSR_IL) && !(v >> 32);
+}
+
+void call_set_vp_register(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    uint64_t reg = regs->x[3], value = regs->x[4];
+    int64_t st = check_vp_target(vp, regs->x[1], regs->x[2]);
+    if (st == HV_STATUS_SUCCESS) {
+        uint64_t *slot = vtl0_reg_slot(vp, reg);
+        if (reg == VP_REG_VSM_PARTITION_CONFIG)
+            st = set_partition_config(value);
+        else if (!slot || reg == VP_REG_VSM_VP_STATUS)
+            st = HV_STATUS_INVALID_PARAMETER;
+        else if (reg == VP_REG_PSTATE && !valid_vtl0_pstate(value))
+            st = HV_STATUS_INVALID_PARAMETER;
+        else if (reg == VP_REG_PC && (value & 3))
+            st = HV_STATUS_INVALID_ALIGNMENT;
+        else
+            *slot = value;
+    }
+    set_status(regs, st);
+}
+
+/* ---- VTL1 services: log, intercept message, fatal, measurements ------- */
+
+void call_vtl1_log(struct guest_regs *regs)
+{
+    char buf[200];
+    uint64_t len = regs->x[2];
+    if (len >= sizeof(buf)) {
+        set_status(regs, HV_STATUS_INVALID_PARAMETER);
+        return;
+    }
+    int st = guest_read(VTL1, regs->x[1], buf, len);
+    if (st == HV_STATUS_SUCCESS) {
+        for (uint64_t i = 0; i < len; i++) {
+            if (buf[i] < 0x20 || buf[i] > 0x7e)
+                buf[i] = '?';
+        }
+        buf[len] = '\0';
+        hv_log_raw("[sk] ", buf);
+    }
+    set_status(regs, st);
+}
+
+void call_get_intercept(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    if (regs->x[2] < sizeof(vp->intercept)) {
+        set_status(regs, HV_STATUS_INVALID_PARAMETER);
+        return;
+    }
+    set_status(regs, guest_write(VTL1, regs->x[1], &vp->intercept, sizeof(vp->intercept)));
+}
+
+void call_vtl1_fatal(struct guest_regs *regs)
+{
+    hv_log("FATAL: the secure kernel stopped (code 0x%lx, PC 0x%lx): VTL0 cannot be protected",
+           regs->x[1], regs->elr);
+    hv_halt_failure();
+}
+
+void call_measurement(struct guest_regs *regs)
+{
+    set_status(regs, measure_copy_out(current_vp()->active, regs->x[1], regs->x[2], regs->x[3]));
+}
+
+/* ---- Start ---------------------------------------------------------------- */
+
+static void init_ctx(struct vtl_ctx *c, struct stage2 *s2, uint64_t entry, uint64_t x0,
+                     uint64_t x1)
+{
+    memset(c, 0, sizeof(*c));
+    sysregs_init(&c->sys);
+    vgic_init_state(&c->gic);
+    c->s2 = s2;
+    c->regs.x[0] = x0;
+    c->regs.x[1] = x1;
+    c->regs.elr = entry;
+    c->regs.spsr = PSR_MODE_EL1h | PSR_DAIF;
+}
+
+_Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,
+                         uint64_t vtl0_entry, uint64_t vtl0_fdt)
+{
+    struct hv_cpu *cpu = this_cpu();
+    struct vp *vp = &hv_vps[cpu->index];
+    vp->index = cpu->index;
+    init_ctx(&vp->vtl[VTL0], &vtl0_stage2, vtl0_entry, vtl0_fdt, 0);
+    init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
+    vp->vtl1 = VTL1_BOOTING;
+    vp->active = VTL1;
+    cpu->vp = vp;
+    cpu->cur_regs = &vp->vtl[VTL1].regs;
+    sysregs_restore(&vp->vtl[VTL1].sys);
+    fpsimd_restore(&vp->vtl[VTL1].fp);
+    vgic_restore(&vp->vtl[VTL1].gic);
+    WRITE_SYSREG(cnthp_ctl_el2, 0);
+    stage2_activate(&vtl1_stage2);
+    hv_log("entering the secure kernel (VTL1, EL1) at 0x%lx", sk_entry);
+    guest_first_entry(cpu->cur_regs, cpu->stack_top);
+}

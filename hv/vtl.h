@@ -1,0 +1,33 @@
+/* vtl.h: Virtual Trust Levels on a VP (EL2): the VTL switch, the VSM
+ * hypercalls, and how intercepts and interrupts move a VP between VTLs. */
+#ifndef OVBS_HV_VTL_H
+#define OVBS_HV_VTL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "percpu.h"
+
+void vtl_switch(struct vp *vp, enum vtl to);
+/* A stage-2 permission fault by VTL0 on its own RAM: VTL1's protection.
+ * True if VTL1 was entered to decide; false if the caller must inject. */
+bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr);
+/* An interrupt for VTL0 arrived while VTL1 runs. */
+void vtl_preempt_for_vtl0(struct vp *vp);
+/* CNTHP stood in for the timer of the VTL that is not running; it expired. */
+void vtl_shadow_timer_fired(struct vp *vp);
+
+/* VSM hypercall handlers (hvc.c's table). */
+void call_vtl_call(struct guest_regs *regs);
+void call_vtl_return(struct guest_regs *regs);
+void call_modify_vtl_protection_mask(struct guest_regs *regs);
+void call_get_vp_register(struct guest_regs *regs);
+void call_set_vp_register(struct guest_regs *regs);
+void call_vtl1_boot_done(struct guest_regs *regs);
+void call_vtl1_log(struct guest_regs *regs);
+void call_get_intercept(struct guest_regs *regs);
+void call_vtl1_fatal(struct guest_regs *regs);
+void call_measurement(struct guest_regs *regs);
+
+/* Set up both VTLs of the boot VP and enter the secure kernel. */
+_Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,
+                         uint64_t vtl0_entry, uint64_t vtl0_fdt);
+#endif

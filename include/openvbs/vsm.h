@@ -1,0 +1,130 @@
+/* vsm.h: the Virtual Secure Mode ABI (hypervisor <-> VTL0 <-> VTL1) and the
+ * secure-call ABI (VTL0 <-> secure kernel). Shared by hv/, sk/ and every
+ * VTL0 kernel; no code. Names and semantics follow the Hyper-V TLFS "Virtual
+ * Secure Mode" chapter where they fit, carried over SMCCC (see hvcall.h).
+ *
+ * Entering and leaving VTL1 (one VP):
+ *
+ *   VTL0: hvc OVBS_VTL_CALL (x1..x6 = args)
+ *       -> VTL1 resumes from its last OVBS_VTL_RETURN with
+ *          x0 = VTL_ENTRY_CALL, x1..x6 = VTL0's x1..x6, x7 = VP index
+ *   VTL1: hvc OVBS_VTL_RETURN (x1..x4 = results)
+ *       -> VTL0 resumes after its VtlCall with x0..x3 = VTL1's x1..x4
+ *
+ *   VTL0 breaks a protection VTL1 set (stage-2 permission fault):
+ *       -> VTL1 entered with x0 = VTL_ENTRY_INTERCEPT, x1..x6 = message
+ *          (see struct ovbs_intercept_message); VTL1 answers with
+ *          OVBS_VTL_RETURN x1 = INTERCEPT_ACTION_*
+ *
+ *   VTL1's own timer expires while VTL0 runs:
+ *       -> VTL1 entered with x0 = VTL_ENTRY_INTERRUPT; the interrupt is
+ *          pending on its virtual CPU interface; OVBS_VTL_RETURN resumes VTL0
+ *
+ *   An interrupt for VTL0 arrives while VTL1 runs: the VP returns to VTL0 at
+ *   once with its PC back on the VtlCall; re-executing the call resumes VTL1
+ *   where it stopped (the call completes as if never interrupted).
+ */
+#ifndef OPENVBS_VSM_H
+#define OPENVBS_VSM_H
+#include "openvbs/hvcall.h"
+
+/* ---- Hypercalls (vendor hypervisor range) -------------------------------
+ * Caller column: which VTL (and EL) may make the call; anyone else gets
+ * HV_STATUS_ACCESS_DENIED and nothing changes. */
+#define OVBS_HV_MEASUREMENT        OVBS_FN(0x03) /* any: x1 = index, x2 = buf, x3 = len */
+#define OVBS_VTL_CALL              OVBS_FN(0x10) /* VTL0 EL1 */
+#define OVBS_VTL_RETURN            OVBS_FN(0x11) /* VTL1 EL1 */
+#define OVBS_MODIFY_VTL_PROTECTION_MASK OVBS_FN(0x12) /* VTL1 EL1: x1 target VTL,
+                                                       * x2 GPA, x3 pages, x4 mask */
+#define OVBS_GET_VP_REGISTER       OVBS_FN(0x13) /* VTL1 EL1: x1 VP, x2 VTL, x3 reg */
+#define OVBS_SET_VP_REGISTER       OVBS_FN(0x14) /* VTL1 EL1: x1 VP, x2 VTL, x3 reg, x4 value */
+#define OVBS_VTL1_BOOT_DONE        OVBS_FN(0x15) /* VTL1 EL1, boot only */
+#define OVBS_VTL1_LOG              OVBS_FN(0x16) /* VTL1 EL1: x1 = buf, x2 = len */
+#define OVBS_GET_INTERCEPT         OVBS_FN(0x17) /* VTL1 EL1: x1 = buf, x2 = len */
+#define OVBS_VTL1_FATAL            OVBS_FN(0x18) /* VTL1 EL1: stop the machine */
+
+/* Entry reasons, in VTL1's x0 when it is entered. */
+#define VTL_ENTRY_CALL        1
+#define VTL_ENTRY_INTERRUPT   2
+#define VTL_ENTRY_INTERCEPT   3
+
+/* VTL1's answer to an intercept (x1 of OVBS_VTL_RETURN). */
+#define INTERCEPT_ACTION_INJECT_ABORT 0 /* default: VTL0 takes an external abort */
+#define INTERCEPT_ACTION_RETRY        1 /* VTL1 fixed the cause: re-execute */
+
+/* Memory intercept message (TLFS HV_X64_MEMORY_INTERCEPT_MESSAGE, for ARM). */
+#define INTERCEPT_ACCESS_READ    0
+#define INTERCEPT_ACCESS_WRITE   1
+#define INTERCEPT_ACCESS_EXECUTE 2
+struct ovbs_intercept_message {
+    uint32_t vp_index;
+    uint32_t access;    /* INTERCEPT_ACCESS_* */
+    uint32_t from_el;   /* 0 or 1 */
+    uint32_t gva_valid;
+    uint64_t pc;        /* VTL0 PC of the faulting instruction */
+    uint64_t gva;       /* FAR_EL2, valid if gva_valid */
+    uint64_t gpa;
+    uint64_t syndrome;  /* ESR_EL2 */
+};
+
+/* One measured boot image (OVBS_HV_MEASUREMENT copies it out). */
+struct ovbs_measurement {
+    char name[16];
+    uint64_t base;
+    uint64_t size;
+    uint8_t sha256[32];
+};
+
+/* Register names for OVBS_GET/SET_VP_REGISTER. */
+#define VP_REG_X0            0   /* .. VP_REG_X0 + 30 = x30 */
+#define VP_REG_PC            31  /* where the VTL resumes */
+#define VP_REG_PSTATE        32
+#define VP_REG_SP_EL0        33
+#define VP_REG_SP_EL1        34
+#define VP_REG_SCTLR_EL1     35
+#define VP_REG_TTBR0_EL1     36
+#define VP_REG_TTBR1_EL1     37
+#define VP_REG_TCR_EL1       38
+#define VP_REG_MAIR_EL1      39
+#define VP_REG_VBAR_EL1      40
+#define VP_REG_ELR_EL1       41
+#define VP_REG_SPSR_EL1      42
+#define VP_REG_ESR_EL1       43
+#define VP_REG_FAR_EL1       44
+#define VP_REG_CONTEXTIDR_EL1 45
+#define VP_REG_TPIDR_EL1     46
+#define VP_REG_COUNT         47
+/* HvRegisterVsmPartitionConfig: bit 0 EnableVtlProtection (write-once: can
+ * be set, never cleared), bits 4:1 DefaultVtlProtectionMask (OVBS_ACC_*),
+ * applied to all VTL0 RAM when protection is enabled, fixed from then on. */
+#define VP_REG_VSM_PARTITION_CONFIG 0x100
+#define VSM_CONFIG_ENABLE_PROTECTION (1u << 0)
+#define VSM_CONFIG_MASK_SHIFT        1
+/* HvRegisterVsmVpStatus (read-only): bits 1:0 active VTL, bits 5:4 enabled
+ * VTL set. */
+#define VP_REG_VSM_VP_STATUS 0x101
+
+/* ---- Secure calls (VTL0 -> secure kernel), carried by OVBS_VTL_CALL ------
+ * x1 = service, x2..x6 = arguments. Results: x0 = status (HV_STATUS_*),
+ * x1..x3 = values. Buffers are guest-physical addresses in VTL0 RAM; the
+ * secure kernel copies them in once, checks them, and never reads them again. */
+#define SC_NULL          0  /* nothing: the cost of a VTL round trip */
+#define SC_PROTECT       1  /* x2 GPA, x3 pages, x4 mask: set VTL0 access */
+#define SC_LOCK          2  /* x2 GPA, x3 pages, x4 mask (no W): set and lock */
+#define SC_QUERY         3  /* x2 GPA: x1 = mask | locked << 8 */
+#define SC_CHECKSUM      4  /* x2 buf, x3 len, x4 spin: x1 = checksum of the copy */
+#define SC_SPIN          5  /* x2 iterations: x1 = result of a fixed computation */
+#define SC_WATCHDOG      6  /* x2 ticks: run away until VTL1's own timer stops it */
+#define SC_SCRUB_TEST    7  /* fill VTL1's registers with a marker, then return */
+#define SC_STATS         8  /* x1 = intercepts, x2 = VTL1 timer interrupts,
+                             * x3 = entries by VTL1's own interrupt */
+#define SC_QUERY_RANGE   9  /* x2 GPA, x3 pages, x4 out buf: one byte per page */
+#define SC_TIMER_ARM     10 /* x2 ticks: arm VTL1's timer and return at once */
+#define SC_COUNT         11
+
+#define SC_MAX_BUFFER    4096
+#define SC_LOCKED        (1u << 8)
+#define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
+#define HV_STATUS_TIMEOUT 0x0078 /* not in TLFS: VTL1 work stopped by its timer */
+
+#endif

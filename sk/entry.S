@@ -1,0 +1,261 @@
+/* entry.S: secure kernel entry, EL1 exception vectors of VTL1, and the
+ * hypercall stubs that leave VTL1 (VtlReturn and friends). Runs at EL1 in
+ * VTL1. Leaving VTL1 is a hypercall that "returns" when VTL1 is next
+ * entered, with the entry reason in x0 and its details in x1..x7. */
+
+    .section .text.entry, "ax"
+    .global _start
+_start:
+    mov     x19, x0                 /* VTL1 memory base (from the hypervisor) */
+    mov     x20, x1                 /* and size */
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+1:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       1b
+2:  adrp    x1, sk_stack_top
+    add     x1, x1, :lo12:sk_stack_top
+    mov     sp, x1
+    adrp    x1, sk_vectors
+    add     x1, x1, :lo12:sk_vectors
+    msr     vbar_el1, x1
+    mov     x1, #(3 << 20)          /* CPACR_EL1.FPEN: FP/SIMD allowed */
+    msr     cpacr_el1, x1
+    isb
+    mov     x0, x19
+    mov     x1, x20
+    bl      sk_main
+    mov     x1, #1
+    b       sk_fatal_stub
+
+#define FRAME_SIZE  (36 * 8)
+
+.macro vector kind
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x1, #\kind
+    b       vector_common
+.endm
+
+    .section .text.vectors, "ax"
+    .balign 0x800
+    .global sk_vectors
+sk_vectors:
+    vector 0
+    vector 1
+    vector 2
+    vector 3
+    vector 0
+    vector 1
+    vector 2
+    vector 3
+    vector 16
+    vector 17
+    vector 18
+    vector 19
+    vector 16
+    vector 17
+    vector 18
+    vector 19
+
+vector_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x2, elr_el1
+    stp     x30, x2, [sp, #240]
+    mrs     x2, spsr_el1
+    mrs     x3, esr_el1
+    stp     x2, x3, [sp, #256]
+    mrs     x2, far_el1
+    str     x2, [sp, #272]
+    mov     x0, sp
+    bl      sk_exception            /* (frame, kind) */
+    ldp     x2, x3, [sp, #248]
+    msr     elr_el1, x2
+    msr     spsr_el1, x3
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp, #0]
+    add     sp, sp, #FRAME_SIZE
+    eret
+
+    .text
+/* void sk_leave(struct sk_io *io, uint32_t fid): hypercall `fid` with
+ * x1..x4 = io->x[1..4]; when VTL1 is entered again, io->x[0..7] = x0..x7.
+ * The hypervisor preserves every other register of VTL1. */
+    .global sk_leave
+sk_leave:
+    mov     x9, x0
+    mov     w0, w1
+    ldp     x1, x2, [x9, #8]
+    ldp     x3, x4, [x9, #24]
+    hvc     #0
+    stp     x0, x1, [x9, #0]
+    stp     x2, x3, [x9, #16]
+    stp     x4, x5, [x9, #32]
+    stp     x6, x7, [x9, #48]
+    ret
+
+/* void sk_scrub_and_return(struct sk_io *io): VtlReturn with success, after
+ * filling every register VTL0 might inherit with SC_SCRUB_MARKER: general
+ * registers, FP/SIMD registers and the thread-ID registers. A test in VTL0
+ * then looks for the marker in its own registers. */
+    .global sk_scrub_and_return
+sk_scrub_and_return:
+    stp     x29, x30, [sp, #-96]!
+    stp     x19, x20, [sp, #16]
+    stp     x21, x22, [sp, #32]
+    stp     x23, x24, [sp, #48]
+    stp     x25, x26, [sp, #64]
+    stp     x27, x28, [sp, #80]
+    mrs     x10, tpidr_el1
+    mrs     x11, tpidr_el0
+    mrs     x12, tpidrro_el0
+    mrs     x13, sp_el0
+    stp     x10, x11, [sp, #-48]!
+    stp     x12, x13, [sp, #16]
+    str     x0, [sp, #32]
+    /* x5 = 0x5ec7e75ec7e75ec7 = SC_SCRUB_MARKER */
+    movz    x5, #0x5ec7
+    movk    x5, #0xc7e7, lsl #16
+    movk    x5, #0xe75e, lsl #32
+    movk    x5, #0x5ec7, lsl #48
+    msr     tpidr_el1, x5
+    msr     tpidr_el0, x5
+    msr     tpidrro_el0, x5
+    msr     sp_el0, x5
+    dup     v0.2d, x5
+    mov     v1.16b, v0.16b
+    mov     v2.16b, v0.16b
+    mov     v3.16b, v0.16b
+    mov     v4.16b, v0.16b
+    mov     v5.16b, v0.16b
+    mov     v6.16b, v0.16b
+    mov     v7.16b, v0.16b
+    mov     v8.16b, v0.16b
+    mov     v9.16b, v0.16b
+    mov     v10.16b, v0.16b
+    mov     v11.16b, v0.16b
+    mov     v12.16b, v0.16b
+    mov     v13.16b, v0.16b
+    mov     v14.16b, v0.16b
+    mov     v15.16b, v0.16b
+    mov     v16.16b, v0.16b
+    mov     v17.16b, v0.16b
+    mov     v18.16b, v0.16b
+    mov     v19.16b, v0.16b
+    mov     v20.16b, v0.16b
+    mov     v21.16b, v0.16b
+    mov     v22.16b, v0.16b
+    mov     v23.16b, v0.16b
+    mov     v24.16b, v0.16b
+    mov     v25.16b, v0.16b
+    mov     v26.16b, v0.16b
+    mov     v27.16b, v0.16b
+    mov     v28.16b, v0.16b
+    mov     v29.16b, v0.16b
+    mov     v30.16b, v0.16b
+    mov     v31.16b, v0.16b
+    mov     x6, x5
+    mov     x7, x5
+    mov     x8, x5
+    mov     x9, x5
+    mov     x10, x5
+    mov     x11, x5
+    mov     x12, x5
+    mov     x13, x5
+    mov     x14, x5
+    mov     x15, x5
+    mov     x16, x5
+    mov     x17, x5
+    mov     x18, x5
+    mov     x19, x5
+    mov     x20, x5
+    mov     x21, x5
+    mov     x22, x5
+    mov     x23, x5
+    mov     x24, x5
+    mov     x25, x5
+    mov     x26, x5
+    mov     x27, x5
+    mov     x28, x5
+    mov     x29, x5
+    mov     x30, x5
+    mov     x1, #0                  /* results: HV_STATUS_SUCCESS, 0, 0, 0 */
+    mov     x2, #0
+    mov     x3, #0
+    mov     x4, #0
+    movz    w0, #0x0011             /* OVBS_VTL_RETURN = 0xc6000011 */
+    movk    w0, #0xc600, lsl #16
+    hvc     #0
+    /* Entered again: x0..x7 describe the entry. */
+    ldr     x9, [sp, #32]
+    stp     x0, x1, [x9, #0]
+    stp     x2, x3, [x9, #16]
+    stp     x4, x5, [x9, #32]
+    stp     x6, x7, [x9, #48]
+    ldp     x10, x11, [sp, #0]
+    ldp     x12, x13, [sp, #16]
+    add     sp, sp, #48
+    msr     tpidr_el1, x10
+    msr     tpidr_el0, x11
+    msr     tpidrro_el0, x12
+    msr     sp_el0, x13
+    ldp     x19, x20, [sp, #16]
+    ldp     x21, x22, [sp, #32]
+    ldp     x23, x24, [sp, #48]
+    ldp     x25, x26, [sp, #64]
+    ldp     x27, x28, [sp, #80]
+    ldp     x29, x30, [sp], #96
+    ret
+
+/* A runaway loop for the watchdog service: only VTL1's own timer gets the
+ * CPU out of it (the interrupt handler moves ELR to sk_runaway_escape). */
+    .global sk_runaway, sk_runaway_escape
+sk_runaway:
+    b       sk_runaway
+sk_runaway_escape:
+    ret
+
+    .global sk_fatal_stub
+sk_fatal_stub:                      /* x1 = code */
+    movz    w0, #0x0018             /* OVBS_VTL1_FATAL */
+    movk    w0, #0xc600, lsl #16
+    hvc     #0
+    b       sk_fatal_stub
+
+    .bss
+    .balign 16
+sk_stack:
+    .space  32768
+    .global sk_stack_top
+sk_stack_top:

@@ -1,0 +1,62 @@
+/* irq.c: VTL1's own interrupts (EL1 of VTL1). The secure kernel uses the
+ * EL1 virtual timer of its own VTL context to bound how long its work runs;
+ * the hypervisor delivers that timer to VTL1 only, through VTL1's virtual
+ * GIC CPU interface (ICC_* system registers, which at EL1 under
+ * HCR_EL2.IMO are the virtual ICV_* ones). */
+#include "arm64/sysreg.h"
+#include "panic.h"
+#include "sk.h"
+
+volatile uint64_t timer_interrupts;
+static volatile bool runaway_active;
+
+#define CNTV_ENABLE 1ull
+
+void irq_init(void)
+{
+    WRITE_SYSREG(S3_0_C12_C12_5, 0x7);  /* ICC_SRE_EL1: SRE, DFB, DIB */
+    isb();
+    WRITE_SYSREG(S3_0_C4_C6_0, 0xff);   /* ICC_PMR_EL1: all priorities */
+    WRITE_SYSREG(S3_0_C12_C12_3, 0);    /* ICC_BPR1_EL1 */
+    WRITE_SYSREG(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    isb();
+    __asm__ volatile("msr daifclr, #2" ::: "memory"); /* IRQs on from now */
+}
+
+void timer_arm(uint64_t ticks)
+{
+    WRITE_SYSREG(cntv_cval_el0, READ_SYSREG(cntvct_el0) + ticks);
+    WRITE_SYSREG(cntv_ctl_el0, CNTV_ENABLE);
+    isb();
+}
+
+void irq_handle(struct frame *f)
+{
+    uint64_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
+    if (intid >= 1020)
+        return;
+    /* The only interrupt VTL1 receives is its timer: stop it. */
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    isb();
+    timer_interrupts++;
+    if (runaway_active && f->elr == (uint64_t)(uintptr_t)sk_runaway) {
+        f->elr = (uint64_t)(uintptr_t)sk_runaway_escape;
+        runaway_active = false;
+    }
+    WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+}
+
+/* Work that would never end by itself, bounded by VTL1's timer. */
+int watchdog_run(uint64_t ticks, uint64_t *elapsed)
+{
+    if (ticks == 0 || ticks > 62500000ull * 10)
+        return HV_STATUS_INVALID_PARAMETER;
+    uint64_t start = READ_SYSREG(cntvct_el0);
+    runaway_active = true;
+    timer_arm(ticks);
+    sk_runaway();
+    *elapsed = READ_SYSREG(cntvct_el0) - start;
+    sk_log("watchdog: runaway work stopped by VTL1's timer after %lu ticks", *elapsed);
+    return HV_STATUS_TIMEOUT;
+}

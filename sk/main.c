@@ -1,0 +1,178 @@
+/* main.c: the secure kernel's start-up and its dispatch loop (EL1 of VTL1).
+ * Boot: memory allocator, MMU, VTL0 memory map, VTL protection on, own
+ * interrupts, then "boot done", which lets VTL0 start. From then on VTL1
+ * only runs when entered: a secure call, an intercept, or its own timer. */
+#include "arm64/sysreg.h"
+#include "panic.h"
+#include "sk.h"
+
+extern char __sk_end[];
+
+static uint64_t intercepts_seen, interrupt_entries;
+
+static const char *const access_names[] = { "read", "write", "execute" };
+
+/* ---- Services (secure calls) ------------------------------------------- */
+
+/* A fixed computation VTL0 can repeat to check the result (SC_SPIN). */
+static uint64_t spin_work(uint64_t iterations)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint64_t i = 0; i < iterations; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+/* FNV-1a over the copy of VTL0's buffer. */
+static uint64_t checksum(const uint8_t *p, uint64_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t *out)
+{
+    static uint8_t copy[SC_MAX_BUFFER];
+    int rc = vtl0_copy_in(gpa, copy, len);
+    if (rc != HV_STATUS_SUCCESS)
+        return rc;
+    (void)spin_work(spin); /* time for VTL0 to try changing the buffer */
+    *out = checksum(copy, len);
+    return HV_STATUS_SUCCESS;
+}
+
+static int sc_query(uint64_t gpa, uint64_t *out)
+{
+    if (!vtl0_is_ram(gpa & ~(SK_PAGE - 1), SK_PAGE))
+        return HV_STATUS_INVALID_PARAMETER;
+    uint8_t st = vtl0_page_state(gpa);
+    *out = (st & OVBS_ACC_RWX) | ((st & 0x10) ? SC_LOCKED : 0);
+    return HV_STATUS_SUCCESS;
+}
+
+/* io->x[1] = service, x[2..6] = arguments; results go back in x[1..4]
+ * (status first). */
+static void handle_call(struct sk_io *io)
+{
+    uint64_t a = io->x[2], b = io->x[3], c = io->x[4];
+    uint64_t r1 = 0, r2 = 0, r3 = 0;
+    int st;
+    switch (io->x[1]) {
+    case SC_NULL: st = HV_STATUS_SUCCESS; break;
+    case SC_PROTECT: st = sc_protect(a, b, c, false); break;
+    case SC_LOCK: st = sc_protect(a, b, c, true); break;
+    case SC_QUERY: st = sc_query(a, &r1); break;
+    case SC_CHECKSUM: st = sc_checksum(a, b, c, &r1); break;
+    case SC_SPIN:
+        st = a <= (1ull << 32) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+        if (st == HV_STATUS_SUCCESS)
+            r1 = spin_work(a);
+        break;
+    case SC_WATCHDOG: st = watchdog_run(a, &r1); break;
+    case SC_STATS:
+        st = HV_STATUS_SUCCESS;
+        r1 = intercepts_seen;
+        r2 = timer_interrupts;
+        r3 = interrupt_entries;
+        break;
+    case SC_QUERY_RANGE: st = sc_query_range(a, b, c); break;
+    case SC_TIMER_ARM:
+        st = (a && a <= 62500000ull) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+        if (st == HV_STATUS_SUCCESS)
+            timer_arm(a);
+        break;
+    default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
+    }
+    io->x[1] = (uint64_t)st;
+    io->x[2] = r1;
+    io->x[3] = r2;
+    io->x[4] = r3;
+}
+
+/* VTL0 broke a protection this kernel set. The policy: log it, and let
+ * VTL0 take an abort (the hypervisor injects it). */
+static void handle_intercept(struct sk_io *io)
+{
+    struct ovbs_intercept_message m;
+    struct hv_result r = hvc(OVBS_GET_INTERCEPT, (uint64_t)(uintptr_t)&m, sizeof(m), 0);
+    if (r.x0 != HV_STATUS_SUCCESS || m.gpa != io->x[4] || m.pc != io->x[2])
+        panic("intercept message does not match the entry registers");
+    intercepts_seen++;
+    uint8_t st = vtl0_page_state(m.gpa);
+    sk_log("intercept: VTL0 EL%u %s of GPA 0x%lx at PC 0x%lx, page allows %x%s -> abort",
+           m.from_el, m.access < 3 ? access_names[m.access] : "?", m.gpa, m.pc,
+           st & OVBS_ACC_RWX, (st & 0x10) ? " (locked)" : "");
+    io->x[1] = INTERCEPT_ACTION_INJECT_ABORT;
+}
+
+/* ---- Exceptions ---------------------------------------------------------- */
+
+void sk_exception(struct frame *f, unsigned kind)
+{
+    if (kind == 1) {
+        irq_handle(f);
+        return;
+    }
+    sk_log("unexpected exception kind %u: ESR 0x%lx FAR 0x%lx ELR 0x%lx", kind, f->esr,
+           f->far, f->elr);
+    panic("exception in the secure kernel");
+}
+
+/* ---- Boot and the loop --------------------------------------------------- */
+
+static void enable_vtl_protection(void)
+{
+    uint64_t config = VSM_CONFIG_ENABLE_PROTECTION | (OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
+    struct hv_result r = hvc6(OVBS_SET_VP_REGISTER, 0, 0, VP_REG_VSM_PARTITION_CONFIG, config,
+                              0, 0);
+    if (r.x0 != HV_STATUS_SUCCESS)
+        panic("the hypervisor refused to enable VTL protection");
+}
+
+void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
+{
+    sk_log("secure kernel at EL%lu of VTL1: memory [0x%lx, 0x%lx)",
+           (READ_SYSREG(CurrentEL) >> 2) & 3, vtl1_base, vtl1_base + vtl1_size);
+    uint64_t end = vtl1_base + vtl1_size;
+    page_alloc_init(((uint64_t)(uintptr_t)__sk_end + SK_PAGE - 1) & ~(SK_PAGE - 1), end);
+    vtl0mem_init();
+    sk_mmu_init(vtl1_base, vtl1_size);
+    enable_vtl_protection();
+    irq_init();
+    sk_log("ready: secure calls 0..%u, VTL protection enabled", SC_COUNT - 1);
+
+    struct sk_io io = { 0 };
+    sk_leave(&io, OVBS_VTL1_BOOT_DONE);
+    for (;;) {
+        bool scrub = false;
+        switch (io.x[0]) {
+        case VTL_ENTRY_CALL:
+            scrub = io.x[1] == SC_SCRUB_TEST;
+            if (!scrub)
+                handle_call(&io);
+            break;
+        case VTL_ENTRY_INTERCEPT:
+            handle_intercept(&io);
+            break;
+        case VTL_ENTRY_INTERRUPT:
+            /* The timer is pending on our virtual interface: IRQs are
+             * unmasked, so it has been taken by now. */
+            interrupt_entries++;
+            __asm__ volatile("isb");
+            break;
+        default:
+            sk_log("entered with unknown reason 0x%lx", io.x[0]);
+            panic("bad VTL1 entry");
+        }
+        if (scrub)
+            sk_scrub_and_return(&io);
+        else
+            sk_leave(&io, OVBS_VTL_RETURN);
+    }
+}

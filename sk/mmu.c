@@ -1,0 +1,101 @@
+/* mmu.c: the secure kernel's stage 1 (EL1&0 of VTL1, identity mapped).
+ * Text RX, rodata R, everything else of VTL1 RW and never executable; VTL0's
+ * RAM RW and never executable (the secure kernel reads requests there but
+ * never runs anything from it). Tables come from the page allocator. */
+#include "arm64/sysreg.h"
+#include "panic.h"
+#include "pgtable.h"
+#include "sk.h"
+
+extern char __sk_start[], __sk_text_end[], __sk_rodata_end[];
+static struct pgtable kpt;
+
+static void *pt_alloc(void *ctx)
+{
+    (void)ctx;
+    return page_alloc();
+}
+
+static void *pt_alloc_root(void *ctx, unsigned count)
+{
+    return count == 1 ? pt_alloc(ctx) : 0;
+}
+
+static void pt_free(void *ctx, void *p)
+{
+    (void)ctx;
+    page_free(p);
+}
+
+static uint64_t pt_pa(void *ctx, const void *p)
+{
+    (void)ctx;
+    return (uint64_t)(uintptr_t)p;
+}
+
+static void *pt_va(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    return (void *)(uintptr_t)pa;
+}
+
+static void pt_invalidate(void *ctx, uint64_t va, unsigned level, bool whole)
+{
+    (void)ctx;
+    (void)level;
+    dsb_ishst();
+    if (whole)
+        __asm__ volatile("tlbi vmalle1is" ::: "memory");
+    else
+        __asm__ volatile("tlbi vaae1is, %0" : : "r"(va >> 12) : "memory");
+    dsb_ish();
+    isb();
+}
+
+static void pt_sync(void *ctx)
+{
+    (void)ctx;
+    dsb_ishst();
+    isb();
+}
+
+static const struct pt_ops ops = {
+    pt_alloc, pt_alloc_root, pt_free, pt_pa, pt_va, pt_invalidate, pt_sync,
+};
+
+static void map(uint64_t base, uint64_t size, unsigned prot)
+{
+    if (pt_map(&kpt, base, base, size, prot) != PT_OK)
+        panic("cannot build the secure kernel's page tables");
+}
+
+void sk_mmu_init(uint64_t vtl1_base, uint64_t vtl1_size)
+{
+    if (pt_init(&kpt, PT_S1_EL10, 48, false, &ops, 0))
+        panic("no page for the stage-1 root");
+    uint64_t text = (uint64_t)(uintptr_t)__sk_start;
+    uint64_t rodata = (uint64_t)(uintptr_t)__sk_text_end;
+    uint64_t data = (uint64_t)(uintptr_t)__sk_rodata_end;
+    map(vtl1_base, vtl1_size, PT_R | PT_W);
+    map(text, rodata - text, PT_R | PT_XK);
+    map(rodata, data - rodata, PT_R);
+    uint64_t b[VTL0_MAX_RANGES], s[VTL0_MAX_RANGES];
+    unsigned n = vtl0_ranges(b, s, VTL0_MAX_RANGES);
+    for (unsigned i = 0; i < n; i++)
+        map(b[i], s[i], PT_R | PT_W);
+    WRITE_SYSREG(mair_el1, PT_MAIR_VALUE);
+    /* TCR_EL1: T0SZ 16, write-back walks, inner shareable, 4 KiB granule,
+     * EPD1 (no TTBR1), IPS 48 bits. */
+    WRITE_SYSREG(tcr_el1, 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) |
+                              (5ull << 32));
+    WRITE_SYSREG(ttbr0_el1, pt_root_pa(&kpt));
+    isb();
+    __asm__ volatile("tlbi vmalle1" ::: "memory");
+    dsb_ish();
+    isb();
+    /* SCTLR_EL1: M, C, SA, I, WXN (writable never executable) + RES1. */
+    WRITE_SYSREG(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 3) | (1 << 12) | (1 << 19));
+    isb();
+    sk_log("MMU on: %zu table pages, %lu pages of VTL1 memory free", kpt.table_pages,
+           pages_free());
+}

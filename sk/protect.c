@@ -1,0 +1,74 @@
+/* protect.c: what VTL0 may ask of its own memory's protection, and the
+ * policy that decides (EL1 of VTL1). VTL0 may restrict pages of its RAM to
+ * any sensible combination of read, write, kernel-execute and user-execute;
+ * a locked range (the Kernel Data Protection idea) can never be made
+ * writable again, whatever VTL0 asks later. The hypervisor enforces what is
+ * decided here (ModifyVtlProtectionMask); it holds no policy itself. */
+#include "sk.h"
+
+#define STATE_LOCKED 0x10
+#define MAX_PAGES    (1ull << 18) /* 1 GiB per request */
+
+static void describe(char out[5], uint8_t mask)
+{
+    out[0] = (mask & OVBS_ACC_R) ? 'r' : '-';
+    out[1] = (mask & OVBS_ACC_W) ? 'w' : '-';
+    out[2] = (mask & OVBS_ACC_XK) ? 'x' : '-';
+    out[3] = (mask & OVBS_ACC_XU) ? 'u' : '-';
+    out[4] = '\0';
+}
+
+static int check_request(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
+{
+    if (mask & ~(uint64_t)OVBS_ACC_RWX)
+        return HV_STATUS_INVALID_PARAMETER;
+    if ((mask & OVBS_ACC_W) && !(mask & OVBS_ACC_R))
+        return HV_STATUS_INVALID_PARAMETER; /* write-only makes no sense */
+    if (lock && (mask & OVBS_ACC_W))
+        return HV_STATUS_INVALID_PARAMETER; /* a lock is against writing */
+    if (gpa & (SK_PAGE - 1))
+        return HV_STATUS_INVALID_ALIGNMENT;
+    if (pages == 0 || pages > MAX_PAGES || !vtl0_is_ram(gpa, pages * SK_PAGE))
+        return HV_STATUS_INVALID_PARAMETER;
+    if (mask & OVBS_ACC_W) {
+        for (uint64_t i = 0; i < pages; i++) {
+            if (vtl0_page_state(gpa + i * SK_PAGE) & STATE_LOCKED)
+                return HV_STATUS_ACCESS_DENIED;
+        }
+    }
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
+{
+    int rc = check_request(gpa, pages, mask, lock);
+    if (rc != HV_STATUS_SUCCESS) {
+        sk_log("protect [0x%lx, +%lu pages) mask %lx%s refused: status %d", gpa, pages, mask,
+               lock ? " (lock)" : "", rc);
+        return rc;
+    }
+    struct hv_result r = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, gpa, pages, mask, 0, 0);
+    if (r.x0 != HV_STATUS_SUCCESS)
+        return (int)r.x0;
+    /* A locked page stays locked: protect on it keeps the lock. */
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t a = gpa + i * SK_PAGE;
+        uint8_t locked = (lock || (vtl0_page_state(a) & STATE_LOCKED)) ? STATE_LOCKED : 0;
+        vtl0_set_state(a, 1, (uint8_t)mask | locked);
+    }
+    char m[5];
+    describe(m, (uint8_t)mask);
+    sk_log("VTL0 [0x%lx, 0x%lx) now %s%s", gpa, gpa + pages * SK_PAGE, m, lock ? " locked" : "");
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out)
+{
+    uint8_t buf[SC_MAX_BUFFER];
+    if ((gpa & (SK_PAGE - 1)) || pages == 0 || pages > sizeof(buf) ||
+        !vtl0_is_ram(gpa, pages * SK_PAGE))
+        return HV_STATUS_INVALID_PARAMETER;
+    for (uint64_t i = 0; i < pages; i++)
+        buf[i] = vtl0_page_state(gpa + i * SK_PAGE);
+    return vtl0_copy_out(out, buf, pages);
+}

@@ -1,0 +1,63 @@
+/* sk.h: internal interface of the secure kernel (EL1 of VTL1). The secure
+ * kernel has no device drivers and no I/O: it logs through the hypervisor,
+ * and its only window on the normal world is VTL0 memory it copies in and
+ * out through vtl0mem.c. */
+#ifndef OVBS_SK_H
+#define OVBS_SK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "arm64/smccc.h"
+#include "openvbs/vsm.h"
+
+#define SK_PAGE ((uint64_t)4096)
+
+/* Registers exchanged with the hypervisor when VTL1 is left and re-entered
+ * (entry.S): x[0] = entry reason, x[1..7] = details; on leaving, x[1..4]
+ * are the results handed back. */
+struct sk_io {
+    uint64_t x[8];
+};
+void sk_leave(struct sk_io *io, uint32_t fid);
+void sk_scrub_and_return(struct sk_io *io);
+void sk_runaway(void);
+extern char sk_runaway_escape[];
+
+struct frame {
+    uint64_t x[31];
+    uint64_t elr, spsr, esr, far;
+    uint64_t pad;
+};
+
+/* log.c */
+void sk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* alloc.c: pages of VTL1 memory not used by the image. */
+void page_alloc_init(uint64_t start, uint64_t end);
+void *page_alloc(void);
+void page_free(void *page);
+uint64_t pages_free(void);
+
+/* mmu.c */
+void sk_mmu_init(uint64_t vtl1_base, uint64_t vtl1_size);
+
+/* vtl0mem.c: VTL0's RAM, its protection state, checked copies. */
+#define VTL0_MAX_RANGES 8
+void vtl0mem_init(void);
+bool vtl0_is_ram(uint64_t gpa, uint64_t size);
+int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len);
+int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len);
+uint8_t vtl0_page_state(uint64_t gpa); /* mask | SC_LOCKED, gpa in VTL0 RAM */
+void vtl0_set_state(uint64_t gpa, uint64_t pages, uint8_t state);
+unsigned vtl0_ranges(uint64_t *base, uint64_t *size, unsigned max);
+
+/* protect.c: the protection services and their policy. */
+int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock);
+int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out);
+
+/* irq.c: VTL1's own interrupts (its virtual timer). */
+void irq_init(void);
+void irq_handle(struct frame *f);
+void timer_arm(uint64_t ticks);
+int watchdog_run(uint64_t ticks, uint64_t *elapsed);
+extern volatile uint64_t timer_interrupts;
+#endif
