@@ -128,6 +128,16 @@ char *strrchr(const char *s, int c)
     }
 }
 
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *haystack; haystack++) {
+        if (!strncmp(haystack, needle, n))
+            return (char *)haystack;
+    }
+    return n ? NULL : (char *)haystack;
+}
+
 static int digit_value(char c)
 {
     if (c >= '0' && c <= '9')

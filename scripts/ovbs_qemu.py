@@ -46,7 +46,9 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
     if append:
         args += ["-append", append]
     if icount:
-        args += ["-icount", "shift=0,sleep=off"]
+        # Deterministic runs: one instruction per counter tick, and no random
+        # seeds (rng-seed, kaslr-seed) in the device tree the firmware builds.
+        args += ["-icount", "shift=0,sleep=off", "-machine", "dtb-randomness=off"]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     timed_out = []

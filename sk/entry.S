@@ -238,11 +238,14 @@ sk_scrub_and_return:
     ldp     x29, x30, [sp], #96
     ret
 
-/* A runaway loop for the watchdog service: only VTL1's own timer gets the
- * CPU out of it (the interrupt handler moves ELR to sk_runaway_escape). */
-    .global sk_runaway, sk_runaway_escape
+/* A runaway loop for the watchdog service, entered with IRQs masked: it
+ * unmasks them and spins. Only VTL1's own timer gets the CPU out (the
+ * interrupt handler moves ELR from the loop to sk_runaway_escape). */
+    .global sk_runaway, sk_runaway_loop, sk_runaway_escape
 sk_runaway:
-    b       sk_runaway
+    msr     daifclr, #2
+sk_runaway_loop:
+    b       sk_runaway_loop
 sk_runaway_escape:
     ret
 

@@ -24,3 +24,14 @@ _Noreturn void panic(const char *msg)
     for (;;)
         hvc(OVBS_VTL1_FATAL, 0xdead, 0, 0);
 }
+
+/* Refusals VTL0 can provoke at will are logged a limited number of times. */
+bool sk_log_budget(void)
+{
+    static unsigned used;
+    if (used < 64)
+        return ++used, true;
+    if (used++ == 64)
+        sk_log("(further refusals are not logged)");
+    return false;
+}

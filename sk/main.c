@@ -39,6 +39,8 @@ static uint64_t checksum(const uint8_t *p, uint64_t len)
 static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t *out)
 {
     static uint8_t copy[SC_MAX_BUFFER];
+    if (spin > SC_MAX_SPIN)
+        return HV_STATUS_INVALID_PARAMETER;
     int rc = vtl0_copy_in(gpa, copy, len);
     if (rc != HV_STATUS_SUCCESS)
         return rc;
@@ -70,7 +72,7 @@ static void handle_call(struct sk_io *io)
     case SC_QUERY: st = sc_query(a, &r1); break;
     case SC_CHECKSUM: st = sc_checksum(a, b, c, &r1); break;
     case SC_SPIN:
-        st = a <= (1ull << 32) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+        st = a <= SC_MAX_SPIN ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
         if (st == HV_STATUS_SUCCESS)
             r1 = spin_work(a);
         break;
@@ -83,7 +85,7 @@ static void handle_call(struct sk_io *io)
         break;
     case SC_QUERY_RANGE: st = sc_query_range(a, b, c); break;
     case SC_TIMER_ARM:
-        st = (a && a <= 62500000ull) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+        st = (a && a <= SC_WATCHDOG_MAX_TICKS) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
         if (st == HV_STATUS_SUCCESS)
             timer_arm(a);
         break;
@@ -105,7 +107,8 @@ static void handle_intercept(struct sk_io *io)
         panic("intercept message does not match the entry registers");
     intercepts_seen++;
     uint8_t st = vtl0_page_state(m.gpa);
-    sk_log("intercept: VTL0 EL%u %s of GPA 0x%lx at PC 0x%lx, page allows %x%s -> abort",
+    if (sk_log_budget())
+        sk_log("intercept: VTL0 EL%u %s of GPA 0x%lx at PC 0x%lx, page allows %x%s -> abort",
            m.from_el, m.access < 3 ? access_names[m.access] : "?", m.gpa, m.pc,
            st & OVBS_ACC_RWX, (st & 0x10) ? " (locked)" : "");
     io->x[1] = INTERCEPT_ACTION_INJECT_ABORT;

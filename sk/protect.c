@@ -43,7 +43,8 @@ int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
 {
     int rc = check_request(gpa, pages, mask, lock);
     if (rc != HV_STATUS_SUCCESS) {
-        sk_log("protect [0x%lx, +%lu pages) mask %lx%s refused: status %d", gpa, pages, mask,
+        if (sk_log_budget())
+            sk_log("protect [0x%lx, +%lu pages) mask %lx%s refused: status %d", gpa, pages, mask,
                lock ? " (lock)" : "", rc);
         return rc;
     }

@@ -20,7 +20,7 @@ struct sk_io {
 void sk_leave(struct sk_io *io, uint32_t fid);
 void sk_scrub_and_return(struct sk_io *io);
 void sk_runaway(void);
-extern char sk_runaway_escape[];
+extern char sk_runaway_loop[], sk_runaway_escape[];
 
 struct frame {
     uint64_t x[31];
@@ -30,6 +30,7 @@ struct frame {
 
 /* log.c */
 void sk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool sk_log_budget(void);
 
 /* alloc.c: pages of VTL1 memory not used by the image. */
 void page_alloc_init(uint64_t start, uint64_t end);

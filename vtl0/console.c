@@ -2,10 +2,12 @@
  * the shell `make run` leaves the user in. Every command prints what it did;
  * failed commands are counted and reported at power-off so scripted runs
  * can exit non-zero. */
+#include <stdlib.h>
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "pl011.h"
+#include "vsm_tests.h"
 
 static unsigned failures;
 
@@ -50,8 +52,64 @@ static void help(void)
             "  info            physical memory map: owner and VTL0 access of every range\n"
             "  test list|all|NAME   run functional and attack tests\n"
             "  attack list|all|NAME run attack scenarios and show how they were blocked\n"
+            "  protect ADDR PAGES MASK  ask VTL1 to set VTL0 access (mask bits r=1 w=2 x=4 u=8)\n"
+            "  lock ADDR PAGES MASK     ... and lock it (Kernel Data Protection)\n"
+            "  prot ADDR PAGES  show the protection VTL1 keeps for VTL0 pages\n"
+            "  fuzz SEED COUNT [trace]  random hypercalls and secure calls\n"
             "  bench           instruction counts (meaningful under make bench)\n"
             "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
+}
+
+/* "ADDR PAGES MASK": numbers in C notation. */
+static bool parse3(const char *arg, uint64_t *a, uint64_t *b, uint64_t *c)
+{
+    char *end;
+    *a = strtoul(arg, &end, 0);
+    if (end == arg)
+        return false;
+    const char *p = end;
+    *b = strtoul(p, &end, 0);
+    if (end == p)
+        return false;
+    p = end;
+    *c = c ? strtoul(p, &end, 0) : 0;
+    return !c || end != p;
+}
+
+static void protect_command(const char *arg, bool lock)
+{
+    uint64_t gpa, pages, mask;
+    if (!parse3(arg, &gpa, &pages, &mask)) {
+        kprintf("usage: %s ADDR PAGES MASK\n", lock ? "lock" : "protect");
+        failures++;
+        return;
+    }
+    struct hv_result r = vcall(lock ? SC_LOCK : SC_PROTECT, gpa, pages, mask);
+    kprintf("%s: status %lu%s\n", lock ? "lock" : "protect", r.x0,
+            r.x0 == HV_STATUS_SUCCESS ? " (done)" : " (refused)");
+    if (r.x0 != HV_STATUS_SUCCESS)
+        failures++;
+}
+
+static void prot_command(const char *arg)
+{
+    uint64_t gpa, pages;
+    if (!parse3(arg, &gpa, &pages, NULL) || pages == 0 || pages > 64) {
+        kprintf("usage: prot ADDR PAGES (at most 64)\n");
+        failures++;
+        return;
+    }
+    for (uint64_t i = 0; i < pages; i++) {
+        struct hv_result r = vcall(SC_QUERY, gpa + i * 4096, 0, 0);
+        if (r.x0 != HV_STATUS_SUCCESS) {
+            kprintf("  0x%lx: not VTL0 RAM (status %lu)\n", gpa + i * 4096, r.x0);
+            failures++;
+            return;
+        }
+        char acc[5];
+        access_string(r.x1 & 0xf, acc);
+        kprintf("  0x%lx: %s%s\n", gpa + i * 4096, acc, (r.x1 & SC_LOCKED) ? " locked" : "");
+    }
 }
 
 static void run_tests(const char *arg, bool attacks_only)
@@ -113,6 +171,17 @@ static void execute(char *line)
         run_tests(arg, false);
     } else if (!strcmp(line, "attack")) {
         run_tests(arg[0] ? arg : "list", true);
+    } else if (!strcmp(line, "protect") || !strcmp(line, "lock")) {
+        protect_command(arg, line[0] == 'l');
+    } else if (!strcmp(line, "prot")) {
+        prot_command(arg);
+    } else if (!strcmp(line, "fuzz")) {
+        char *end;
+        uint64_t seed = strtoul(arg, &end, 0);
+        unsigned long count = strtoul(end, &end, 0);
+        fuzz_trace = strstr(end, "trace") != NULL;
+        if (!fuzz_hypercalls(seed, count ? (unsigned)count : 10000))
+            failures++;
     } else if (!strcmp(line, "bench")) {
         run_bench();
     } else if (!strcmp(line, "poweroff")) {

@@ -229,3 +229,76 @@ user_hvc:                            /* HVC is UNDEFINED at EL0 */
 user_svc_exit:                       /* exit(42) */
     mov     x0, #42
     svc     #0
+
+    .global user_vtl_call
+user_vtl_call:                       /* VtlCall from EL0: HVC is UNDEFINED here */
+    movz    w0, #0x0010
+    movk    w0, #0xc600, lsl #16
+    mov     x1, #0
+    hvc     #0
+    mov     x0, #0
+    svc     #0
+
+/* void vtl0_scrub_probe(uint64_t *out): make the SC_SCRUB_TEST secure call,
+ * then record every register VTL1 could have left something in: x0..x30,
+ * q0..q31, TPIDR_EL0, TPIDRRO_EL0, TPIDR_EL1, SP_EL0. */
+    .text
+    .global vtl0_scrub_probe
+vtl0_scrub_probe:
+    stp     x29, x30, [sp, #-96]!
+    stp     x19, x20, [sp, #16]
+    stp     x21, x22, [sp, #32]
+    stp     x23, x24, [sp, #48]
+    stp     x25, x26, [sp, #64]
+    stp     x27, x28, [sp, #80]
+    mov     x19, x0
+    movz    w0, #0x0010             /* OVBS_VTL_CALL */
+    movk    w0, #0xc600, lsl #16
+    mov     x1, #7                  /* SC_SCRUB_TEST */
+    hvc     #0
+    stp     x0, x1, [x19, #0]
+    stp     x2, x3, [x19, #16]
+    stp     x4, x5, [x19, #32]
+    stp     x6, x7, [x19, #48]
+    stp     x8, x9, [x19, #64]
+    stp     x10, x11, [x19, #80]
+    stp     x12, x13, [x19, #96]
+    stp     x14, x15, [x19, #112]
+    stp     x16, x17, [x19, #128]
+    stp     x18, x19, [x19, #144]
+    stp     x20, x21, [x19, #160]
+    stp     x22, x23, [x19, #176]
+    stp     x24, x25, [x19, #192]
+    stp     x26, x27, [x19, #208]
+    stp     x28, x29, [x19, #224]
+    str     x30, [x19, #240]
+    add     x20, x19, #248
+    stp     q0, q1, [x20], #32
+    stp     q2, q3, [x20], #32
+    stp     q4, q5, [x20], #32
+    stp     q6, q7, [x20], #32
+    stp     q8, q9, [x20], #32
+    stp     q10, q11, [x20], #32
+    stp     q12, q13, [x20], #32
+    stp     q14, q15, [x20], #32
+    stp     q16, q17, [x20], #32
+    stp     q18, q19, [x20], #32
+    stp     q20, q21, [x20], #32
+    stp     q22, q23, [x20], #32
+    stp     q24, q25, [x20], #32
+    stp     q26, q27, [x20], #32
+    stp     q28, q29, [x20], #32
+    stp     q30, q31, [x20], #32
+    mrs     x0, tpidr_el0
+    mrs     x1, tpidrro_el0
+    stp     x0, x1, [x20], #16
+    mrs     x0, tpidr_el1
+    mrs     x1, sp_el0
+    stp     x0, x1, [x20]
+    ldp     x19, x20, [sp, #16]
+    ldp     x21, x22, [sp, #32]
+    ldp     x23, x24, [sp, #48]
+    ldp     x25, x26, [sp, #64]
+    ldp     x27, x28, [sp, #80]
+    ldp     x29, x30, [sp], #96
+    ret

@@ -72,6 +72,10 @@ void vtl0_exception(struct frame *f, unsigned kind)
     }
     if (kind == 0 && fixup_kernel_fault(f))
         return;
+    if (kind == 1) {
+        vtl0_irq();
+        return;
+    }
     kprintf("VTL0 unexpected exception kind %u: %s (EC 0x%x) ESR 0x%lx FAR 0x%lx ELR 0x%lx\n",
             kind, esr_class_name(ec), ec, f->esr, f->far, f->elr);
     panic("unexpected exception");

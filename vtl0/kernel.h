@@ -48,8 +48,27 @@ uint64_t probe_eret_el2(void);
 void expect_exec_fault(uint64_t target);
 long enter_el0(uint64_t pc, uint64_t sp);
 _Noreturn void el0_return(long result);
-extern char user_hvc[], user_svc_exit[];
+extern char user_hvc[], user_svc_exit[], user_vtl_call[];
+void vtl0_scrub_probe(uint64_t *out); /* 31 x + 64 q halves + 4 sysregs */
 extern uint64_t user_stack_top;
+
+/* Interrupts and the virtual timer (irq.c). */
+void irq_init(void);
+void irq_enable(void);
+void irq_disable(void);
+void timer_arm(uint64_t ticks);
+void timer_stop(void);
+void vtl0_irq(void);
+extern volatile unsigned irq_count;
+extern volatile bool irq_in_call, irq_hit_in_call;
+extern void (*volatile irq_hook)(void);
+extern unsigned timer_intid;
+
+/* Secure calls (VtlCall into the secure kernel). */
+static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, uint64_t c)
+{
+    return hvc6(OVBS_VTL_CALL, service, a, b, c, 0, 0);
+}
 
 /* Tests. */
 struct test {

@@ -94,6 +94,16 @@ static bool find_ram(const void *fdt)
     return false;
 }
 
+/* The EL1 virtual timer's INTID: third PPI of the arm,armv8-timer node. */
+static void find_timer(const void *fdt)
+{
+    int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+    int len;
+    const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
+    if (irq && len >= 9 * 4 && fdt32_to_cpu(irq[6]) == 1)
+        timer_intid = 16 + fdt32_to_cpu(irq[7]);
+}
+
 void kmain(const void *fdt, uint64_t first_insn_count)
 {
     boot_insns = first_insn_count;
@@ -105,6 +115,8 @@ void kmain(const void *fdt, uint64_t first_insn_count)
     kprintf("VTL0 test kernel at EL%lu: RAM [0x%lx, 0x%lx), console 0x%lx\n",
             (READ_SYSREG(CurrentEL) >> 2) & 3, vtl0_ram_base, vtl0_ram_base + vtl0_ram_size,
             (uint64_t)uart_base);
+    find_timer(fdt);
     mmu_init();
+    irq_init();
     console_run();
 }

@@ -8,10 +8,11 @@
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "pgtable.h"
+#include "vsm_tests.h"
 
 static char detail[160];
 
-static bool note(bool ok, const char *msg)
+bool note(bool ok, const char *msg)
 {
     unsigned i = 0;
     while (msg[i] && i < sizeof(detail) - 1) {
@@ -365,6 +366,28 @@ const struct test tests[] = {
     { "hvc_from_el0", true, a_hvc_from_el0, "HVC from EL0" },
     { "msr_el2_regs", true, a_msr_el2, "write EL2 system registers from EL1" },
     { "eret_to_el2", true, a_eret_el2, "ERET into EL2" },
+    { "vtl_call_null", false, t_vtl_call_null, "secure call round trip" },
+    { "measurement_log", false, t_measurement_log, "boot images measured (SHA-256)" },
+    { "execute_only", false, t_execute_only, "VTL1 makes a page execute-only" },
+    { "intercepts_reach_vtl1", false, t_intercepts_reach_vtl1, "VTL1 sees violations" },
+    { "interrupt_preempts_vtl1", false, t_interrupt_preempts_vtl1,
+      "VTL0 interrupt during a secure call" },
+    { "vtl1_watchdog", false, t_vtl1_watchdog, "VTL1's own timer bounds its work" },
+    { "vtl1_timer_entry", false, t_vtl1_timer_entry, "VTL1 entered by its own interrupt" },
+    { "read_vtl1_after_boot", true, a_read_vtl1, "read VTL1 memory with the SK running" },
+    { "write_readonly_page", true, a_write_readonly_page, "write a page VTL1 made read-only" },
+    { "stale_tlb", true, a_stale_tlb, "use a stale TLB entry after a protection change" },
+    { "exec_nx_el1", true, a_exec_nx_el1, "execute at EL1 a page VTL1 made non-executable" },
+    { "exec_nx_el0", true, a_exec_nx_el0, "execute at EL0 a page VTL1 made non-executable" },
+    { "unlock_locked", true, a_unlock_locked, "make a locked (KDP) page writable again" },
+    { "protect_foreign_memory", true, a_protect_foreign_memory,
+      "protection changes outside VTL0 RAM" },
+    { "vsm_calls_from_vtl0", true, a_vsm_calls_from_vtl0, "VTL1-only hypercalls from VTL0" },
+    { "vtl_call_from_el0", true, a_vtl_call_from_el0, "VtlCall from EL0" },
+    { "confused_deputy", true, a_confused_deputy, "secure-call buffers in protected memory" },
+    { "toctou_buffer", true, a_toctou_buffer, "change a buffer after VTL1 checked it" },
+    { "vtl1_register_leak", true, a_vtl1_register_leak, "VTL1 register contents after return" },
+    { "hypercall_fuzz", true, a_hypercall_fuzz, "100000 random hypercalls/secure calls" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

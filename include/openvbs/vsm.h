@@ -112,9 +112,12 @@ struct ovbs_measurement {
 #define SC_PROTECT       1  /* x2 GPA, x3 pages, x4 mask: set VTL0 access */
 #define SC_LOCK          2  /* x2 GPA, x3 pages, x4 mask (no W): set and lock */
 #define SC_QUERY         3  /* x2 GPA: x1 = mask | locked << 8 */
-#define SC_CHECKSUM      4  /* x2 buf, x3 len, x4 spin: x1 = checksum of the copy */
-#define SC_SPIN          5  /* x2 iterations: x1 = result of a fixed computation */
-#define SC_WATCHDOG      6  /* x2 ticks: run away until VTL1's own timer stops it */
+#define SC_CHECKSUM      4  /* x2 buf, x3 len, x4 spin (<= SC_MAX_SPIN): x1 = checksum
+                             * of the copy, computed after spinning */
+#define SC_SPIN          5  /* x2 iterations (<= SC_MAX_SPIN): x1 = fixed computation */
+#define SC_WATCHDOG      6  /* x2 ticks (<= SC_WATCHDOG_MAX_TICKS): run away until
+                             * VTL1's own timer stops it; x1 = ticks elapsed */
+#define SC_WATCHDOG_MAX_TICKS 625000 /* 10 ms at 62.5 MHz */
 #define SC_SCRUB_TEST    7  /* fill VTL1's registers with a marker, then return */
 #define SC_STATS         8  /* x1 = intercepts, x2 = VTL1 timer interrupts,
                              * x3 = entries by VTL1's own interrupt */
@@ -123,6 +126,7 @@ struct ovbs_measurement {
 #define SC_COUNT         11
 
 #define SC_MAX_BUFFER    4096
+#define SC_MAX_SPIN      (1u << 24) /* bound on the busy work of SC_SPIN/SC_CHECKSUM */
 #define SC_LOCKED        (1u << 8)
 #define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
 #define HV_STATUS_TIMEOUT 0x0078 /* not in TLFS: VTL1 work stopped by its timer */

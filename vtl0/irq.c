@@ -1,0 +1,64 @@
+/* irq.c: interrupts in the VTL0 test kernel (EL1 of VTL0): the GIC's
+ * virtual CPU interface (ICC_* system registers, virtualised by the
+ * hypervisor) and the EL1 virtual timer of VTL0's own context. */
+#include "arm64/sysreg.h"
+#include "kernel.h"
+
+volatile unsigned irq_count;
+volatile bool irq_in_call;       /* set by a test around a secure call */
+volatile bool irq_hit_in_call;   /* the last interrupt arrived inside it */
+void (*volatile irq_hook)(void); /* run once by the next timer interrupt */
+unsigned timer_intid = 27;
+
+void irq_init(void)
+{
+    WRITE_SYSREG(S3_0_C12_C12_5, 0x7);  /* ICC_SRE_EL1: SRE, DFB, DIB */
+    isb();
+    WRITE_SYSREG(S3_0_C4_C6_0, 0xff);   /* ICC_PMR_EL1 */
+    WRITE_SYSREG(S3_0_C12_C12_3, 0);    /* ICC_BPR1_EL1 */
+    WRITE_SYSREG(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    isb();
+}
+
+void timer_arm(uint64_t ticks)
+{
+    WRITE_SYSREG(cntv_cval_el0, READ_SYSREG(cntvct_el0) + ticks);
+    WRITE_SYSREG(cntv_ctl_el0, 1);
+    isb();
+}
+
+void timer_stop(void)
+{
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    isb();
+}
+
+void irq_enable(void)
+{
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+
+void irq_disable(void)
+{
+    __asm__ volatile("msr daifset, #2" ::: "memory");
+}
+
+void vtl0_irq(void)
+{
+    uint64_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
+    if (intid >= 1020)
+        return;
+    if (intid == timer_intid) {
+        timer_stop();
+        irq_count++;
+        irq_hit_in_call = irq_in_call;
+        void (*hook)(void) = irq_hook;
+        irq_hook = 0;
+        if (hook)
+            hook();
+    } else {
+        kprintf("VTL0: unexpected interrupt %lu\n", intid);
+    }
+    WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+}

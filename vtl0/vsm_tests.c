@@ -1,0 +1,553 @@
+/* vsm_tests.c: tests of Virtual Trust Levels from VTL0 (EL1 of VTL0): secure
+ * calls, the protections VTL1 sets on VTL0 memory and how they are enforced,
+ * interrupts crossing VTLs, and the attacks the threat model forbids (each
+ * passes only if it was blocked and the system kept running). */
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "kernel.h"
+#include "pgtable.h"
+#include "vsm_tests.h"
+
+/* Pages this file protects and unprotects; nothing else lives on them. */
+static uint8_t victim[4][4096] __attribute__((aligned(4096)));
+static uint8_t buffer[4096] __attribute__((aligned(4096)));
+
+#define INSN_MOV_X0_7   0xd28000e0u
+#define INSN_MOV_X0_42  0xd2800540u
+#define INSN_RET        0xd65f03c0u
+#define INSN_SVC_0      0xd4000001u
+
+static uint64_t pa(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+static bool protect(const void *page, uint64_t pages, unsigned mask)
+{
+    return vcall(SC_PROTECT, pa(page), pages, mask).x0 == HV_STATUS_SUCCESS;
+}
+
+static bool restore(const void *page)
+{
+    return protect(page, 1, OVBS_ACC_RWX);
+}
+
+static bool injected(uint64_t value, unsigned before, unsigned ec)
+{
+    return value == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
+           ESR_EC(last_fault.esr) == ec && ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+}
+
+static bool write_faults(void *page)
+{
+    unsigned before = last_fault.count;
+    return injected(probe_store(pa(page), 0x5a5a), before, EC_DABT_CUR);
+}
+
+static bool read_faults(void *page)
+{
+    unsigned before = last_fault.count;
+    return injected(probe_load(pa(page)), before, EC_DABT_CUR);
+}
+
+static void sync_icache(void *p, uint64_t len)
+{
+    for (uint64_t a = pa(p); a < pa(p) + len; a += 64)
+        __asm__ volatile("dc cvau, %0\n ic ivau, %0" : : "r"(a) : "memory");
+    __asm__ volatile("dsb ish\n isb" ::: "memory");
+}
+
+/* victim[1]: kernel code "mov x0, #7; ret", mapped executable at EL1. */
+static bool make_kernel_code(void)
+{
+    uint32_t *code = (uint32_t *)victim[1];
+    code[0] = INSN_MOV_X0_7;
+    code[1] = INSN_RET;
+    sync_icache(code, 8);
+    return mmu_map(pa(code), 4096, PT_R | PT_W | PT_XK);
+}
+
+static uint64_t run_kernel_code(void)
+{
+    expect_exec_fault(pa(victim[1]));
+    uint64_t v = probe_exec(pa(victim[1]));
+    expect_exec_fault(0);
+    return v;
+}
+
+/* victim[2]: user code "mov x0, #42; svc #0", mapped executable at EL0. */
+static bool make_user_code(void)
+{
+    uint32_t *code = (uint32_t *)victim[2];
+    code[0] = INSN_MOV_X0_42;
+    code[1] = INSN_SVC_0;
+    sync_icache(code, 8);
+    return mmu_map(pa(code), 4096, PT_R | PT_W | PT_USER | PT_XU);
+}
+
+static long run_user_code(void)
+{
+    return enter_el0(pa(victim[2]), user_stack_top);
+}
+
+static uint64_t query(const void *page)
+{
+    struct hv_result r = vcall(SC_QUERY, pa(page), 0, 0);
+    return r.x0 == HV_STATUS_SUCCESS ? r.x1 : ~0ull;
+}
+
+/* ---- Functional ----------------------------------------------------------- */
+
+bool t_vtl_call_null(void)
+{
+    struct hv_result r = vcall(SC_NULL, 1, 2, 3);
+    struct hv_result u = vcall(0x1234, 0, 0, 0);
+    return note(r.x0 == HV_STATUS_SUCCESS && u.x0 == HV_STATUS_INVALID_HYPERCALL_CODE,
+                "null secure call returns; unknown service refused");
+}
+
+bool t_measurement_log(void)
+{
+    static const char *const names[] = { "sk", "vtl0-kernel", "vtl0-dtb" };
+    struct ovbs_measurement m;
+    for (unsigned i = 0; i < 3; i++) {
+        memset(&m, 0, sizeof(m));
+        if (hvc(OVBS_HV_MEASUREMENT, i, pa(&m), sizeof(m)).x0 != HV_STATUS_SUCCESS)
+            return note(false, "measurement not readable");
+        uint8_t any = 0;
+        for (unsigned b = 0; b < 32; b++)
+            any |= m.sha256[b];
+        kprintf("    %-12s base 0x%lx size %lu sha256 %02x%02x%02x%02x...\n", m.name, m.base,
+                m.size, m.sha256[0], m.sha256[1], m.sha256[2], m.sha256[3]);
+        if (strcmp(m.name, names[i]) || !any || !m.size)
+            return note(false, "unexpected measurement entry");
+    }
+    bool past_end = hvc(OVBS_HV_MEASUREMENT, 3, pa(&m), sizeof(m)).x0 ==
+                    HV_STATUS_INVALID_PARAMETER;
+    bool small = hvc(OVBS_HV_MEASUREMENT, 0, pa(&m), 8).x0 == HV_STATUS_INVALID_PARAMETER;
+    return note(past_end && small, "secure kernel, VTL0 kernel and device tree measured");
+}
+
+/* Read-only: writes break VTL1's protection, reads still work. */
+bool a_write_readonly_page(void)
+{
+    uint8_t *p = victim[0];
+    p[0] = 1;
+    if (!protect(p, 1, OVBS_ACC_R))
+        return note(false, "SC_PROTECT refused");
+    bool ro = query(p) == OVBS_ACC_R;
+    bool blocked = write_faults(p);
+    bool readable = probe_load(pa(p)) != PROBE_FAULT_VALUE && p[0] == 1;
+    bool back = restore(p);
+    p[0] = 2;
+    return note(ro && blocked && readable && back && p[0] == 2,
+                "write to a read-only page: intercepted by VTL1, abort injected; reads work");
+}
+
+/* Change protection of a page whose translation is cached in the TLB: the
+ * hypervisor's break-before-make must remove the stale entry. */
+bool a_stale_tlb(void)
+{
+    uint8_t *p = victim[0];
+    bool ok = true;
+    for (int round = 0; round < 3; round++) {
+        p[8] = (uint8_t)round; /* TLB now holds a writable translation */
+        if (!protect(p, 1, OVBS_ACC_R))
+            return note(false, "SC_PROTECT refused");
+        ok &= write_faults(p);
+        ok &= restore(p);
+        p[8] = 0x77;           /* and writable again at once */
+        ok &= p[8] == 0x77;
+    }
+    return note(ok, "no write got through a stale TLB entry after a protection change");
+}
+
+bool a_exec_nx_el1(void)
+{
+    if (!make_kernel_code())
+        return note(false, "could not map test code");
+    bool runs = run_kernel_code() == 7;
+    if (!protect(victim[1], 1, OVBS_ACC_R | OVBS_ACC_W | OVBS_ACC_XU))
+        return note(false, "SC_PROTECT refused");
+    unsigned before = last_fault.count;
+    bool blocked = injected(run_kernel_code(), before, EC_IABT_CUR);
+    bool back = restore(victim[1]) && run_kernel_code() == 7;
+    return note(runs && blocked && back,
+                "EL1 execution of a kernel-non-executable page: instruction abort");
+}
+
+bool a_exec_nx_el0(void)
+{
+    if (!make_user_code())
+        return note(false, "could not map test code");
+    bool runs = run_user_code() == 42;
+    /* Only kernel-execute removed: EL0 still runs it (FEAT_XNX split). */
+    bool split = protect(victim[2], 1, OVBS_ACC_R | OVBS_ACC_W | OVBS_ACC_XU) &&
+                 run_user_code() == 42;
+    if (!protect(victim[2], 1, OVBS_ACC_R | OVBS_ACC_W | OVBS_ACC_XK))
+        return note(false, "SC_PROTECT refused");
+    long rc = run_user_code();
+    bool blocked = rc == -(0x1000 + EC_IABT_LOWER) &&
+                   ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+    bool back = restore(victim[2]) && run_user_code() == 42;
+    return note(runs && split && blocked && back,
+                "EL0 execution of a user-non-executable page: aborted; XK/XU independent");
+}
+
+bool t_execute_only(void)
+{
+    if (!make_kernel_code())
+        return note(false, "could not map test code");
+    if (!protect(victim[1], 1, OVBS_ACC_XK | OVBS_ACC_XU))
+        return note(false, "SC_PROTECT refused");
+    bool runs = run_kernel_code() == 7;
+    bool unreadable = read_faults(victim[1]);
+    bool unwritable = write_faults(victim[1]);
+    bool back = restore(victim[1]);
+    return note(runs && unreadable && unwritable && back,
+                "execute-only page: runs, but cannot be read or written");
+}
+
+/* Kernel Data Protection: locked pages never become writable again. */
+bool a_unlock_locked(void)
+{
+    uint8_t *p = victim[3];
+    p[0] = 0x42;
+    bool locked = vcall(SC_LOCK, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS &&
+                  query(p) == (OVBS_ACC_R | SC_LOCKED);
+    bool deny_protect = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_RWX).x0 == HV_STATUS_ACCESS_DENIED;
+    bool deny_lock_w = vcall(SC_LOCK, pa(p), 1, OVBS_ACC_R | OVBS_ACC_W).x0 ==
+                       HV_STATUS_INVALID_PARAMETER;
+    bool deny_hv = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, pa(p), 1, OVBS_ACC_RWX, 0, 0).x0 ==
+                   HV_STATUS_ACCESS_DENIED;
+    bool narrower_ok = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
+    bool still = write_faults(p) && p[0] == 0x42 && query(p) == (OVBS_ACC_R | SC_LOCKED);
+    return note(locked && deny_protect && deny_lock_w && deny_hv && narrower_ok && still,
+                "locked range stays read-only: secure call and direct hypercall refused");
+}
+
+bool a_protect_foreign_memory(void)
+{
+    struct hv_result info;
+    uint64_t hv_base = 0, vtl1_base = 0;
+    for (unsigned i = 0;; i++) {
+        info = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (info.x0)
+            break;
+        if ((info.x3 & 0xff) == OWNER_HV && !hv_base)
+            hv_base = info.x1;
+        if ((info.x3 & 0xff) == OWNER_VTL1)
+            vtl1_base = info.x1;
+    }
+    uint64_t end = vtl0_ram_base + vtl0_ram_size;
+    bool ok = vcall(SC_PROTECT, hv_base, 1, OVBS_ACC_RWX).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, vtl1_base, 1, OVBS_ACC_RWX).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, uart_base, 1, OVBS_ACC_R).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, end - 4096, 2, OVBS_ACC_R).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, pa(victim[0]) + 8, 1, OVBS_ACC_R).x0 ==
+                  HV_STATUS_INVALID_ALIGNMENT &&
+              vcall(SC_PROTECT, pa(victim[0]), 1, 0x10).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, pa(victim[0]), 1, OVBS_ACC_W).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_PROTECT, pa(victim[0]), 0, OVBS_ACC_R).x0 == HV_STATUS_INVALID_PARAMETER &&
+              query(victim[0]) == OVBS_ACC_RWX;
+    return note(ok, "protections only for VTL0 RAM, page aligned, with a sensible mask");
+}
+
+/* ---- Calls only VTL1 may make ------------------------------------------- */
+
+bool a_vsm_calls_from_vtl0(void)
+{
+    uint64_t cfg = VSM_CONFIG_MASK_SHIFT; /* "protection off" */
+    bool ok =
+        hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, pa(victim[0]), 1, 0, 0, 0).x0 ==
+            HV_STATUS_ACCESS_DENIED &&
+        hvc(OVBS_VTL_RETURN, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc6(OVBS_SET_VP_REGISTER, 0, 0, VP_REG_PC, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc6(OVBS_SET_VP_REGISTER, 0, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 ==
+            HV_STATUS_ACCESS_DENIED &&
+        hvc6(OVBS_GET_VP_REGISTER, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc(OVBS_VTL1_BOOT_DONE, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc(OVBS_VTL1_LOG, pa(buffer), 8, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc(OVBS_GET_INTERCEPT, pa(buffer), 4096, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        hvc(OVBS_VTL1_FATAL, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+        vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS;
+    return note(ok, "ModifyVtlProtectionMask, VtlReturn, Get/SetVpRegister, boot done, "
+                    "log, intercept, fatal: all ACCESS_DENIED from VTL0");
+}
+
+bool a_vtl_call_from_el0(void)
+{
+    long rc = enter_el0((uint64_t)(uintptr_t)user_vtl_call, user_stack_top);
+    return note(rc == -(0x1000 + EC_UNKNOWN), "VtlCall from EL0 is an undefined instruction");
+}
+
+/* ---- Secure-call buffers ----------------------------------------------- */
+
+bool a_confused_deputy(void)
+{
+    uint64_t vtl1 = 0, hv = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            break;
+        if ((r.x3 & 0xff) == OWNER_VTL1)
+            vtl1 = r.x1;
+        if ((r.x3 & 0xff) == OWNER_HV)
+            hv = r.x1 + r.x2 - 4096; /* inside the hypervisor image or pool */
+    }
+    uint64_t end = vtl0_ram_base + vtl0_ram_size;
+    bool in = vcall(SC_CHECKSUM, vtl1, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_CHECKSUM, hv, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_CHECKSUM, uart_base, 16, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_CHECKSUM, end - 16, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_CHECKSUM, pa(buffer), 4097, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
+              vcall(SC_CHECKSUM, ~0ull - 8, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER;
+    /* Output buffers: into VTL1 memory, and into a page VTL0 cannot write. */
+    bool out = vcall(SC_QUERY_RANGE, pa(victim[0]), 4, vtl1).x0 == HV_STATUS_INVALID_PARAMETER;
+    bool ro = vcall(SC_LOCK, pa(victim[3]), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
+    uint8_t before = victim[3][0];
+    bool ro_out = vcall(SC_QUERY_RANGE, pa(victim[0]), 4, pa(victim[3])).x0 ==
+                  HV_STATUS_ACCESS_DENIED && victim[3][0] == before;
+    bool good = vcall(SC_QUERY_RANGE, pa(victim[0]), 4, pa(buffer)).x0 == HV_STATUS_SUCCESS &&
+                buffer[3] == (OVBS_ACC_R | 0x10);
+    /* Reading, through VTL1, a page VTL0 itself may not read. */
+    bool no_read = protect(victim[0], 1, 0) &&
+                   vcall(SC_CHECKSUM, pa(victim[0]), 64, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+                   restore(victim[0]);
+    return note(in && out && ro && ro_out && good && no_read,
+                "buffers in VTL1, hv, MMIO, beyond RAM, too large or not VTL0-accessible: refused");
+}
+
+static uint64_t fnv1a(const uint8_t *p, uint64_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void flip_buffer(void)
+{
+    for (unsigned i = 0; i < sizeof(buffer); i++)
+        buffer[i] ^= 0xff;
+}
+
+#define PREEMPT_TICKS 3125         /* 50 us at 62.5 MHz */
+#define SPIN_ITERATIONS 400000ull  /* far longer than that */
+
+/* A secure call interrupted by VTL0's timer: arm it, make the call with
+ * interrupts on, and report whether the interrupt landed inside the call.
+ * Returns the call's result. */
+static struct hv_result call_with_timer(uint64_t service, uint64_t a, uint64_t b, uint64_t c,
+                                        void (*hook)(void), bool *hit)
+{
+    struct hv_result r = { 0 };
+    for (int attempt = 0; attempt < 5; attempt++) {
+        unsigned before = irq_count;
+        irq_hook = hook;
+        irq_hit_in_call = false;
+        irq_disable();
+        timer_arm(PREEMPT_TICKS);
+        irq_in_call = true;
+        irq_enable();
+        r = vcall(service, a, b, c);
+        irq_in_call = false;
+        irq_disable();
+        timer_stop();
+        irq_hook = 0;
+        *hit = irq_count == before + 1 && irq_hit_in_call;
+        if (*hit)
+            return r;
+    }
+    return r;
+}
+
+/* Time of check to time of use: VTL0 changes the buffer while VTL1 works
+ * on it (from its timer interrupt, which preempts VTL1). The secure kernel
+ * must compute on the copy it took before it checked anything. */
+bool a_toctou_buffer(void)
+{
+    for (unsigned i = 0; i < sizeof(buffer); i++)
+        buffer[i] = (uint8_t)(i * 7 + 3);
+    uint64_t expect = fnv1a(buffer, sizeof(buffer));
+    bool hit = false;
+    struct hv_result r = call_with_timer(SC_CHECKSUM, pa(buffer), sizeof(buffer),
+                                         SPIN_ITERATIONS, flip_buffer, &hit);
+    bool changed = buffer[0] == (uint8_t)(3 ^ 0xff);
+    kprintf("    interrupt inside the call: %s, buffer changed: %s\n", hit ? "yes" : "no",
+            changed ? "yes" : "no");
+    return note(hit && changed && r.x0 == HV_STATUS_SUCCESS && r.x1 == expect,
+                "buffer changed mid-call; VTL1 used its own copy, result unchanged");
+}
+
+static uint64_t spin_reference(uint64_t iterations)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint64_t i = 0; i < iterations; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+bool t_interrupt_preempts_vtl1(void)
+{
+    bool hit = false;
+    struct hv_result r = call_with_timer(SC_SPIN, SPIN_ITERATIONS, 0, 0, 0, &hit);
+    return note(hit && r.x0 == HV_STATUS_SUCCESS && r.x1 == spin_reference(SPIN_ITERATIONS),
+                "VTL0's timer stopped VTL1 at once; the call resumed and completed correctly");
+}
+
+bool t_vtl1_watchdog(void)
+{
+    struct hv_result before = vcall(SC_STATS, 0, 0, 0);
+    unsigned irqs = irq_count;
+    irq_enable();
+    struct hv_result r = vcall(SC_WATCHDOG, 6250, 0, 0);
+    irq_disable();
+    struct hv_result after = vcall(SC_STATS, 0, 0, 0);
+    return note(r.x0 == HV_STATUS_TIMEOUT && r.x1 >= 6250 && after.x2 == before.x2 + 1 &&
+                    irq_count == irqs,
+                "VTL1's own timer stopped its runaway work; VTL0 saw no interrupt");
+}
+
+bool t_vtl1_timer_entry(void)
+{
+    struct hv_result before = vcall(SC_STATS, 0, 0, 0);
+    unsigned irqs = irq_count;
+    irq_enable();
+    bool armed = vcall(SC_TIMER_ARM, 6250, 0, 0).x0 == HV_STATUS_SUCCESS;
+    uint64_t until = READ_SYSREG(cntvct_el0) + 6250 * 4;
+    while (READ_SYSREG(cntvct_el0) < until)
+        ;
+    irq_disable();
+    struct hv_result after = vcall(SC_STATS, 0, 0, 0);
+    return note(armed && after.x3 == before.x3 + 1 && after.x2 == before.x2 + 1 &&
+                    irq_count == irqs,
+                "VTL1's timer entered VTL1 while VTL0 ran (entry reason: interrupt)");
+}
+
+bool t_intercepts_reach_vtl1(void)
+{
+    struct hv_result before = vcall(SC_STATS, 0, 0, 0);
+    bool ok = protect(victim[0], 1, OVBS_ACC_R) && write_faults(victim[0]) &&
+              restore(victim[0]);
+    struct hv_result after = vcall(SC_STATS, 0, 0, 0);
+    return note(ok && after.x1 == before.x1 + 1, "VTL1 received the memory intercept");
+}
+
+/* Nothing VTL1 leaves in its registers may be visible to VTL0. */
+bool a_vtl1_register_leak(void)
+{
+    static uint64_t regs[99];
+    vtl0_scrub_probe(regs);
+    uint64_t sys[3] = { READ_SYSREG(ttbr0_el1), READ_SYSREG(vbar_el1), READ_SYSREG(sctlr_el1) };
+    extern char vtl0_vectors[];
+    unsigned leaks = 0;
+    for (unsigned i = 0; i < 99; i++)
+        leaks += regs[i] == SC_SCRUB_MARKER;
+    bool own_sys = sys[1] == pa(vtl0_vectors) && (sys[2] & 1);
+    kprintf("    %u registers hold the VTL1 marker\n", leaks);
+    return note(regs[0] == HV_STATUS_SUCCESS && leaks == 0 && own_sys,
+                "after a return from VTL1 no general, FP/SIMD or thread register holds its data");
+}
+
+/* ---- Fuzzing ------------------------------------------------------------- */
+
+static uint64_t rng_state;
+bool fuzz_trace;
+
+static uint64_t rng(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static uint64_t fuzz_arg(const uint64_t *interesting, unsigned n)
+{
+    switch (rng() % 4) {
+    case 0: return rng();
+    case 1: return rng() % 32;
+    case 2: return interesting[rng() % n];
+    default: return interesting[rng() % n] + (rng() % 16) * 4096 - 8 * 4096;
+    }
+}
+
+/* PSCI calls that change power state would end the test; everything else
+ * goes, with any arguments. */
+static bool fuzz_allowed(uint32_t fid)
+{
+    return ((fid >> 24) & 0x3f) != 4;
+}
+
+bool fuzz_hypercalls(uint64_t seed, unsigned count)
+{
+    static uint8_t scratch[4096] __attribute__((aligned(4096)));
+    uint64_t vtl1 = 0, hv = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            break;
+        if ((r.x3 & 0xff) == OWNER_VTL1)
+            vtl1 = r.x1;
+        if ((r.x3 & 0xff) == OWNER_HV)
+            hv = r.x1;
+    }
+    const uint64_t interesting[] = {
+        0, 1, ~0ull, vtl1, hv, uart_base, pa(scratch), 1ull << 63, 0xc6000010, 4096,
+    };
+    const unsigned n = sizeof(interesting) / sizeof(interesting[0]);
+    rng_state = seed ? seed : 1;
+    kprintf("    fuzz seed 0x%lx, %u calls\n", seed, count);
+    unsigned secure_calls = 0;
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t fid;
+        switch (rng() % 4) {
+        case 0: fid = (uint32_t)rng(); break;
+        case 1: fid = OVBS_FN((uint32_t)(rng() % 0x20)); break;
+        case 2: fid = OVBS_VTL_CALL; break;
+        default: fid = (uint32_t)(0x80000000u | (rng() & 0x4f00ffffu)); break;
+        }
+        if (!fuzz_allowed(fid))
+            continue;
+        uint64_t a[6];
+        for (unsigned j = 0; j < 6; j++)
+            a[j] = fuzz_arg(interesting, n);
+        if (fid == OVBS_VTL_CALL) {
+            a[0] = rng() % (SC_COUNT + 2);
+            secure_calls++;
+        }
+        /* The fuzzer attacks the interfaces, not its own kernel: any
+         * address inside this kernel's RAM is moved onto the scratch page,
+         * and protection requests cover at most that page. */
+        for (unsigned j = 0; j < 6; j++) {
+            if (a[j] >= vtl0_ram_base && a[j] - vtl0_ram_base < vtl0_ram_size)
+                a[j] = pa(scratch) + (a[j] & 0xfff);
+        }
+        if (fid == OVBS_VTL_CALL && (a[0] == SC_PROTECT || a[0] == SC_LOCK ||
+                                     a[0] == SC_QUERY_RANGE) && a[2] > 1)
+            a[2] = 1;
+        if (fuzz_trace)
+            kprintf("    #%u fid 0x%x args 0x%lx 0x%lx 0x%lx 0x%lx\n", i, fid, a[0], a[1], a[2],
+                    a[3]);
+        hvc6(fid, a[0], a[1], a[2], a[3], a[4], a[5]);
+    }
+    bool alive = hvc(OVBS_HV_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS &&
+                 vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS &&
+                 query(victim[3]) == (OVBS_ACC_R | SC_LOCKED) && write_faults(victim[3]);
+    kprintf("    %u secure calls among them; hypervisor and secure kernel %s\n", secure_calls,
+            alive ? "still answer" : "BROKEN");
+    return alive;
+}
+
+bool a_hypercall_fuzz(void)
+{
+    /* The lock from a_unlock_locked must survive: make sure it is there. */
+    vcall(SC_LOCK, pa(victim[3]), 1, OVBS_ACC_R);
+    return note(fuzz_hypercalls(0x0bad5eedf00dull, 100000),
+                "100000 random hypercalls and secure calls; everything still works, locks hold");
+}

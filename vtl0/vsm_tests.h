@@ -1,0 +1,30 @@
+/* vsm_tests.h: the VTL tests of the VTL0 test kernel (EL1 of VTL0). */
+#ifndef OVBS_VTL0_VSM_TESTS_H
+#define OVBS_VTL0_VSM_TESTS_H
+#include <stdbool.h>
+#include <stdint.h>
+
+bool note(bool ok, const char *msg); /* tests.c: record the detail line */
+
+bool t_vtl_call_null(void);
+bool t_measurement_log(void);
+bool t_execute_only(void);
+bool t_interrupt_preempts_vtl1(void);
+bool t_vtl1_watchdog(void);
+bool t_vtl1_timer_entry(void);
+bool t_intercepts_reach_vtl1(void);
+bool a_write_readonly_page(void);
+bool a_stale_tlb(void);
+bool a_exec_nx_el1(void);
+bool a_exec_nx_el0(void);
+bool a_unlock_locked(void);
+bool a_protect_foreign_memory(void);
+bool a_vsm_calls_from_vtl0(void);
+bool a_vtl_call_from_el0(void);
+bool a_confused_deputy(void);
+bool a_toctou_buffer(void);
+bool a_vtl1_register_leak(void);
+bool a_hypercall_fuzz(void);
+bool fuzz_hypercalls(uint64_t seed, unsigned count);
+extern bool fuzz_trace;
+#endif
