@@ -162,10 +162,21 @@ void vgic_init_state(struct vgic_state *s)
     *s = (struct vgic_state){ 0 };
 }
 
+/* List registers the hardware may hold non-zero: only those need writing
+ * back as zero when a VTL without them comes in. */
+static uint32_t live_lrs;
+
+/* ICH_ELRSR_EL2 marks the list registers that hold nothing (no pending or
+ * active interrupt): only the others are read. With no interrupts in
+ * flight, as on most switches, no list register is touched at all. */
 void vgic_save(struct vgic_state *s)
 {
-    for (unsigned i = 0; i < nr_lr; i++)
+    uint32_t used = ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & live_lrs;
+    s->used = used;
+    for (uint32_t m = used; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         s->lr[i] = read_lr(i);
+    }
     s->vmcr = READ_SYSREG(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
     s->ap0r0 = READ_SYSREG(S3_4_C12_C8_0);  /* ICH_AP0R0_EL2 */
     s->ap1r0 = READ_SYSREG(S3_4_C12_C9_0);  /* ICH_AP1R0_EL2 */
@@ -173,8 +184,11 @@ void vgic_save(struct vgic_state *s)
 
 void vgic_restore(const struct vgic_state *s)
 {
-    for (unsigned i = 0; i < nr_lr; i++)
-        write_lr(i, s->lr[i]);
+    for (uint32_t m = s->used | live_lrs; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
+        write_lr(i, (s->used & (1u << i)) ? s->lr[i] : 0);
+    }
+    live_lrs = s->used;
     WRITE_SYSREG(S3_4_C12_C11_7, s->vmcr);
     WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r0);
     WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r0);
@@ -187,19 +201,23 @@ void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
         lr |= LR_HW | LR_PINTID(intid);
     bool live = vp->active == target;
     struct vgic_state *s = &vp->vtl[target].gic;
-    for (unsigned i = 0; i < nr_lr; i++) {
+    uint32_t used = live ? ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & live_lrs : s->used;
+    for (uint32_t m = used; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         uint64_t cur = live ? read_lr(i) : s->lr[i];
-        if ((cur & 0xffffffffull) == intid && (cur & LR_STATE_MASK))
+        if ((cur & 0xffffffffull) == intid)
             return; /* already pending or active there */
     }
     for (unsigned i = 0; i < nr_lr; i++) {
-        uint64_t cur = live ? read_lr(i) : s->lr[i];
-        if (cur & LR_STATE_MASK)
+        if (used & (1u << i))
             continue;
-        if (live)
+        if (live) {
             write_lr(i, lr);
-        else
+            live_lrs |= 1u << i;
+        } else {
             s->lr[i] = lr;
+            s->used |= 1u << i;
+        }
         return;
     }
     hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);

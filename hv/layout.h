@@ -46,6 +46,7 @@
 #define EXIT_FIQ           2
 #define EXIT_SERROR        3
 
-/* Instructions executed at reset before the PMU cycle counter starts. */
+/* Instructions executed at reset before the PMU cycle counter starts; the
+ * hypercall ABI publishes the same number (OVBS_BOOT_UNCOUNTED_INSNS). */
 #define HV_BOOT_UNCOUNTED  6
 #endif

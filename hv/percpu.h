@@ -44,6 +44,7 @@ struct fpsimd_state {
 /* One VTL's view of the GICv3 virtual CPU interface (gic.c). */
 #define VGIC_MAX_LR 16
 struct vgic_state {
+    uint32_t used;              /* bit n: lr[n] holds an interrupt */
     uint64_t lr[VGIC_MAX_LR];
     uint64_t vmcr;
     uint64_t ap0r0, ap1r0;
@@ -73,6 +74,7 @@ struct vp {
     enum vtl active;          /* which VTL runs (or will run) on this VP */
     enum vtl1_state vtl1;
     bool vtl1_preempted;      /* VTL1 work interrupted for VTL0; resumes on VtlCall */
+    enum vtl fp_owner;        /* whose FP/SIMD values the registers hold */
     struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
     struct vtl_ctx vtl[VTL_COUNT];
 };

@@ -118,6 +118,11 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         else
             hvc_dispatch(regs, CONDUIT_SMC);
         break;
+    case EC_FP_SIMD:
+        /* ELR is the FP instruction itself: it runs again with the right
+         * registers loaded. */
+        vtl_fp_access(vp);
+        break;
     case EC_DABT_LOWER:
         stage2_abort(vp, regs, esr, false);
         break;

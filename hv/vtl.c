@@ -9,8 +9,9 @@
  *   a VtlCall then resumes VTL1 exactly where it stopped.
  *
  * A switch saves everything of the outgoing VTL that its successor could read
- * (EL1 system registers, FP/SIMD, virtual GIC state, timer) and loads the
- * incoming VTL's; general registers were saved by the trap itself. */
+ * (EL1 system registers, virtual GIC state, timer) and loads the incoming
+ * VTL's; general registers were saved by the trap itself, and FP/SIMD
+ * registers follow lazily (vtl_fp_access). */
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "gic.h"
@@ -76,6 +77,30 @@ static void pmu_on_switch(enum vtl to)
     }
 }
 
+/* FP/SIMD registers move lazily: they stay in the hardware until the other
+ * VTL touches them. CPTR_EL2.TFP (bit 10) traps every FP/SIMD access at
+ * EL0-EL2 while the registers hold the other VTL's values, so neither VTL
+ * ever reads the other's. RES1 bits 13:12 and 9:0 as in entry.S. */
+#define CPTR_EL2_BASE 0x33ffull
+#define CPTR_EL2_TFP  (1ull << 10)
+
+static void fp_trap(bool on)
+{
+    WRITE_SYSREG(cptr_el2, CPTR_EL2_BASE | (on ? CPTR_EL2_TFP : 0));
+    isb();
+}
+
+/* The running VTL touched FP/SIMD (EC 0x07): bring its registers in. */
+void vtl_fp_access(struct vp *vp)
+{
+    fp_trap(false);
+    if (vp->fp_owner != vp->active) {
+        fpsimd_save(&vp->vtl[vp->fp_owner].fp);
+        fpsimd_restore(&vp->vtl[vp->active].fp);
+        vp->fp_owner = vp->active;
+    }
+}
+
 void vtl_switch(struct vp *vp, enum vtl to)
 {
     enum vtl from = vp->active;
@@ -83,13 +108,12 @@ void vtl_switch(struct vp *vp, enum vtl to)
         return;
     struct vtl_ctx *out = &vp->vtl[from], *in = &vp->vtl[to];
     sysregs_save(&out->sys);
-    fpsimd_save(&out->fp);
     vgic_save(&out->gic);
     arm_shadow_timer(&out->sys);
     pmu_on_switch(to);
     sysregs_restore(&in->sys);
-    fpsimd_restore(&in->fp);
     vgic_restore(&in->gic);
+    fp_trap(vp->fp_owner != to);
     stage2_activate(in->s2);
     vp->active = to;
     this_cpu()->cur_regs = &in->regs;
@@ -123,10 +147,9 @@ void call_vtl_call(struct guest_regs *regs)
         set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
-    uint64_t args[6];
-    memcpy(args, &regs->x[1], sizeof(args));
     struct guest_regs *r = enter_vtl1(vp, VTL1_IN_CALL, VTL_ENTRY_CALL);
-    memcpy(&r->x[1], args, sizeof(args));
+    for (unsigned i = 1; i <= 6; i++)
+        r->x[i] = regs->x[i]; /* regs: VTL0's saved registers, still intact */
     r->x[7] = vp->index;
 }
 
@@ -148,14 +171,16 @@ void call_vtl_return(struct guest_regs *regs)
         set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
-    uint64_t results[4];
-    memcpy(results, &regs->x[1], sizeof(results));
     vp->vtl1 = VTL1_IDLE;
     vtl_switch(vp, VTL0);
-    if (was == VTL1_IN_CALL)
-        memcpy(vp->vtl[VTL0].regs.x, results, sizeof(results));
-    else if (was == VTL1_IN_INTERCEPT)
-        finish_intercept(vp, results[0]);
+    /* regs is VTL1's saved register set: it stays valid after the switch. */
+    if (was == VTL1_IN_CALL) {
+        struct guest_regs *v0 = &vp->vtl[VTL0].regs;
+        for (unsigned i = 0; i < 4; i++)
+            v0->x[i] = regs->x[i + 1];
+    } else if (was == VTL1_IN_INTERCEPT) {
+        finish_intercept(vp, regs->x[1]);
+    }
 }
 
 void call_vtl1_boot_done(struct guest_regs *regs)
@@ -459,11 +484,13 @@ _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_si
     init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
     vp->vtl1 = VTL1_BOOTING;
     vp->active = VTL1;
+    vp->fp_owner = VTL1;
     cpu->vp = vp;
     cpu->cur_regs = &vp->vtl[VTL1].regs;
     sysregs_restore(&vp->vtl[VTL1].sys);
     fpsimd_restore(&vp->vtl[VTL1].fp);
     vgic_restore(&vp->vtl[VTL1].gic);
+    fp_trap(false);
     WRITE_SYSREG(cnthp_ctl_el2, 0);
     stage2_activate(&vtl1_stage2);
     hv_log("entering the secure kernel (VTL1, EL1) at 0x%lx", sk_entry);

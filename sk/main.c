@@ -36,7 +36,8 @@ static uint64_t checksum(const uint8_t *p, uint64_t len)
     return h;
 }
 
-static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t *out)
+static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t progress,
+                       uint64_t *out)
 {
     static uint8_t copy[SC_MAX_BUFFER];
     if (spin > SC_MAX_SPIN)
@@ -44,6 +45,12 @@ static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t *out)
     int rc = vtl0_copy_in(gpa, copy, len);
     if (rc != HV_STATUS_SUCCESS)
         return rc;
+    if (progress) {
+        const uint64_t copied = 1;
+        rc = vtl0_copy_out(progress, &copied, sizeof(copied));
+        if (rc != HV_STATUS_SUCCESS)
+            return rc;
+    }
     (void)spin_work(spin); /* time for VTL0 to try changing the buffer */
     *out = checksum(copy, len);
     return HV_STATUS_SUCCESS;
@@ -70,7 +77,7 @@ static void handle_call(struct sk_io *io)
     case SC_PROTECT: st = sc_protect(a, b, c, false); break;
     case SC_LOCK: st = sc_protect(a, b, c, true); break;
     case SC_QUERY: st = sc_query(a, &r1); break;
-    case SC_CHECKSUM: st = sc_checksum(a, b, c, &r1); break;
+    case SC_CHECKSUM: st = sc_checksum(a, b, c, io->x[5], &r1); break;
     case SC_SPIN:
         st = a <= SC_MAX_SPIN ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
         if (st == HV_STATUS_SUCCESS)

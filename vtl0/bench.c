@@ -43,6 +43,45 @@ static uint64_t loop_nop(void)
     return cycles() - t0;
 }
 
+/* The same for a secure call that does nothing (SC_NULL): VTL0 -> EL2 ->
+ * VTL1 secure kernel -> EL2 -> VTL0. */
+static uint64_t loop_vtl_call(void)
+{
+    uint64_t t0 = cycles();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        register uint64_t x0 __asm__("x0") = OVBS_VTL_CALL;
+        register uint64_t x1 __asm__("x1") = SC_NULL;
+        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+    }
+    return cycles() - t0;
+}
+
+static uint64_t loop_vtl_nop(void)
+{
+    uint64_t t0 = cycles();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        register uint64_t x0 __asm__("x0") = OVBS_VTL_CALL;
+        register uint64_t x1 __asm__("x1") = SC_NULL;
+        __asm__ volatile("nop" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+    }
+    return cycles() - t0;
+}
+
+/* Whole secure calls that change protections, alternating read-only and
+ * full access so every call changes the tables. Per call. */
+#define PROTECT_ROUNDS 64
+
+static uint64_t time_protect(uint64_t gpa, uint64_t pages)
+{
+    uint64_t t0 = cycles();
+    for (unsigned i = 0; i < PROTECT_ROUNDS; i++) {
+        unsigned mask = (i & 1) ? OVBS_ACC_RWX : OVBS_ACC_R;
+        if (vcall(SC_PROTECT, gpa, pages, mask).x0 != HV_STATUS_SUCCESS)
+            return 0;
+    }
+    return (cycles() - t0) / PROTECT_ROUNDS;
+}
+
 void run_bench(void)
 {
     pmu_start();
@@ -50,5 +89,14 @@ void run_bench(void)
     uint64_t with = loop_hvc(), without = loop_nop();
     uint64_t per_call = (with - without) / ROUNDS + 1;
     kprintf("BENCH hypercall_null_roundtrip %lu\n", per_call);
-    kprintf("BENCH boot_to_vtl0 %lu\n", boot_insns + 6 /* HV_BOOT_UNCOUNTED */);
+    kprintf("BENCH boot_to_vtl0 %lu\n", boot_insns + OVBS_BOOT_UNCOUNTED_INSNS);
+    (void)loop_vtl_call();
+    uint64_t vwith = loop_vtl_call(), vwithout = loop_vtl_nop();
+    kprintf("BENCH vtl_call_null_roundtrip %lu\n", (vwith - vwithout) / ROUNDS + 1);
+    /* One page of this kernel's data, and the last 2 MiB of its RAM (one
+     * stage-2 block), which nothing here uses. */
+    static uint8_t page[4096] __attribute__((aligned(4096)));
+    uint64_t top = (vtl0_ram_base + vtl0_ram_size - (2u << 20)) & ~((2ull << 20) - 1);
+    kprintf("BENCH protect_1_page %lu\n", time_protect((uint64_t)(uintptr_t)page, 1));
+    kprintf("BENCH protect_512_pages %lu\n", time_protect(top, 512));
 }

@@ -60,31 +60,30 @@ static void help(void)
             "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
 }
 
-/* "ADDR PAGES MASK": numbers in C notation. */
-static bool parse3(const char *arg, uint64_t *a, uint64_t *b, uint64_t *c)
+/* Up to three numbers in C notation ("ADDR PAGES MASK"); false if fewer
+ * than `need` are present. */
+static bool parse_numbers(const char *arg, uint64_t *out, unsigned need)
 {
-    char *end;
-    *a = strtoul(arg, &end, 0);
-    if (end == arg)
-        return false;
-    const char *p = end;
-    *b = strtoul(p, &end, 0);
-    if (end == p)
-        return false;
-    p = end;
-    *c = c ? strtoul(p, &end, 0) : 0;
-    return !c || end != p;
+    const char *p = arg;
+    for (unsigned i = 0; i < need; i++) {
+        char *end;
+        out[i] = strtoul(p, &end, 0);
+        if (end == p)
+            return false;
+        p = end;
+    }
+    return true;
 }
 
 static void protect_command(const char *arg, bool lock)
 {
-    uint64_t gpa, pages, mask;
-    if (!parse3(arg, &gpa, &pages, &mask)) {
+    uint64_t n[3];
+    if (!parse_numbers(arg, n, 3)) {
         kprintf("usage: %s ADDR PAGES MASK\n", lock ? "lock" : "protect");
         failures++;
         return;
     }
-    struct hv_result r = vcall(lock ? SC_LOCK : SC_PROTECT, gpa, pages, mask);
+    struct hv_result r = vcall(lock ? SC_LOCK : SC_PROTECT, n[0], n[1], n[2]);
     kprintf("%s: status %lu%s\n", lock ? "lock" : "protect", r.x0,
             r.x0 == HV_STATUS_SUCCESS ? " (done)" : " (refused)");
     if (r.x0 != HV_STATUS_SUCCESS)
@@ -93,13 +92,14 @@ static void protect_command(const char *arg, bool lock)
 
 static void prot_command(const char *arg)
 {
-    uint64_t gpa, pages;
-    if (!parse3(arg, &gpa, &pages, NULL) || pages == 0 || pages > 64) {
+    uint64_t n[2];
+    if (!parse_numbers(arg, n, 2) || n[1] == 0 || n[1] > 64) {
         kprintf("usage: prot ADDR PAGES (at most 64)\n");
         failures++;
         return;
     }
-    for (uint64_t i = 0; i < pages; i++) {
+    uint64_t gpa = n[0];
+    for (uint64_t i = 0; i < n[1]; i++) {
         struct hv_result r = vcall(SC_QUERY, gpa + i * 4096, 0, 0);
         if (r.x0 != HV_STATUS_SUCCESS) {
             kprintf("  0x%lx: not VTL0 RAM (status %lu)\n", gpa + i * 4096, r.x0);

@@ -45,6 +45,10 @@
 #define OVBS_REVISION_MAJOR        0
 #define OVBS_REVISION_MINOR        2
 
+/* Instructions the hypervisor runs from reset before its PMU cycle counter
+ * starts (hv/entry.S): add them to a count read from PMCCNTR_EL0. */
+#define OVBS_BOOT_UNCOUNTED_INSNS  6
+
 /* OpenVBS calls: SMC64 fast calls in the vendor hypervisor range. */
 #define OVBS_FN(n)                 (0xc6000000u | (n))
 

@@ -112,8 +112,9 @@ struct ovbs_measurement {
 #define SC_PROTECT       1  /* x2 GPA, x3 pages, x4 mask: set VTL0 access */
 #define SC_LOCK          2  /* x2 GPA, x3 pages, x4 mask (no W): set and lock */
 #define SC_QUERY         3  /* x2 GPA: x1 = mask | locked << 8 */
-#define SC_CHECKSUM      4  /* x2 buf, x3 len, x4 spin (<= SC_MAX_SPIN): x1 = checksum
-                             * of the copy, computed after spinning */
+#define SC_CHECKSUM      4  /* x2 buf, x3 len, x4 spin (<= SC_MAX_SPIN), x5 progress
+                             * word (0: none) set to 1 once the copy is taken:
+                             * x1 = checksum of the copy, computed after spinning */
 #define SC_SPIN          5  /* x2 iterations (<= SC_MAX_SPIN): x1 = fixed computation */
 #define SC_WATCHDOG      6  /* x2 ticks (<= SC_WATCHDOG_MAX_TICKS): run away until
                              * VTL1's own timer stops it; x1 = ticks elapsed */

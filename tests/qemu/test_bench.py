@@ -19,7 +19,12 @@ def test_bench_is_deterministic_and_complete():
     first, second = bench_once(), bench_once()
     assert first == second
     metrics = json.loads(first)
-    for name in ("hypercall_null_roundtrip", "boot_to_vtl0"):
+    for name in ("hypercall_null_roundtrip", "boot_to_vtl0", "vtl_call_null_roundtrip",
+                 "protect_1_page", "protect_512_pages"):
         assert isinstance(metrics[name], int) and metrics[name] > 0
     # a trap to EL2 and back cannot be free, and must stay cheap
     assert 20 < metrics["hypercall_null_roundtrip"] < 1000
+    # VTL0 -> VTL1 -> VTL0 is two traps and two full VTL switches: the
+    # project's budget is 1000 instructions
+    assert metrics["hypercall_null_roundtrip"] < metrics["vtl_call_null_roundtrip"] < 1000
+    assert metrics["protect_1_page"] > metrics["vtl_call_null_roundtrip"]

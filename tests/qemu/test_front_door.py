@@ -50,3 +50,42 @@ def test_hv_log_lines_are_prefixed():
     assert hv_lines and all(l.startswith("[hv] ") for l in hv_lines)
     assert "EL2 MMU on" in b.output and "W^X" in b.output
     assert "VTL0 stage 2:" in b.output and "table pages" in b.output
+
+
+def test_boot_order_and_measurements():
+    b = boot("")
+    out = b.output
+    sk = out.index("entering the secure kernel")
+    done = out.index("secure kernel finished booting")
+    vtl0 = out.index("VTL0 test kernel at EL1")
+    assert sk < out.index("[sk] secure kernel at EL1 of VTL1") < done < vtl0
+    for name in ("sk", "vtl0-kernel", "vtl0-dtb"):
+        assert f"measured {name}" in out
+    assert "VTL protection enabled" in out
+
+
+def test_intercept_logged_on_both_sides():
+    b = boot("attack write_readonly_page\n")
+    assert b.ok(), b.output[-3000:]
+    assert "breaks VTL1's protection" in b.output and "intercept to VTL1" in b.output
+    assert "[sk] intercept: VTL0 EL1 write" in b.output
+
+
+def test_console_protect_and_prot_commands():
+    b = boot("prot 0x50000000 2\nprotect 0x50000000 1 1\nprot 0x50000000 2\n"
+             "lock 0x50001000 1 5\nprot 0x50001000 1\nprotect 0x50001000 1 15\n")
+    lines = b.output.splitlines()
+    assert "  0x50000000: rwxu" in lines
+    assert "  0x50000000: r---" in lines
+    assert "  0x50001000: r-x- locked" in lines
+    assert "protect: status 6 (refused)" in b.output  # unlocking: ACCESS_DENIED
+    assert b.console_failures() == 1
+    info = boot("protect 0x50000000 1 1\ninfo\n")
+    assert any("[0x0050000000, 0x0050001000) vtl0       r---" in l for l in info.output.splitlines())
+
+
+def test_fuzz_command_reproducible_seed():
+    b = boot("fuzz 0x1234 20000\n")
+    assert b.ok(), b.output[-3000:]
+    assert "fuzz seed 0x1234, 20000 calls" in b.output
+    assert "still answer" in b.output
