@@ -63,9 +63,15 @@ $(B)/hv/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_ASFLAGS) -Ihv -c $< -o $@
 
-$(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.elf $(B)/sk.elf
+# The hypervisor carries (and measures) the images without debug sections;
+# build/*.elf keep them for gdb.
+$(B)/%.stripped.elf: $(B)/%.elf
+	llvm-objcopy --strip-debug $< $@
+
+$(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.stripped.elf $(B)/sk.stripped.elf
 	@mkdir -p $(dir $@)
-	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.elf"' -DSK_IMAGE='"$(B)/sk.elf"' -c $< -o $@
+	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.stripped.elf"' \
+		-DSK_IMAGE='"$(B)/sk.stripped.elf"' -c $< -o $@
 
 $(B)/sk/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)

@@ -162,6 +162,11 @@ static uint64_t place_vtl0_fdt(const struct elf_image *img, uint64_t size)
 
 static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
 {
+    /* Firmware trees often carry a large empty tail (QEMU's is 1 MiB for
+     * 8 KiB of content): pack ours first so only the content is copied. */
+    int packed = fdt_pack((void *)(uintptr_t)hv_boot_fdt);
+    if (packed)
+        fail("boot device tree", fdt_strerror(packed));
     uint64_t size = fdt_totalsize(hv_boot_fdt) + HV_FDT_SLACK;
     size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     uint64_t base = place_vtl0_fdt(img, size);

@@ -45,9 +45,16 @@ uint64_t pool_pages_free(void)
     return (pool_end - pool_next) / PAGE_SIZE + free_count;
 }
 
+/* Table pages: the builder initialises them, so no zeroing here. */
 void *pool_pt_alloc_page(void *ctx)
 {
     (void)ctx;
+    if (free_list) {
+        void *p = free_list;
+        free_list = *(void **)p;
+        free_count--;
+        return p;
+    }
     return pool_alloc_pages(1, 1);
 }
 

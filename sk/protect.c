@@ -4,6 +4,7 @@
  * a locked range (the Kernel Data Protection idea) can never be made
  * writable again, whatever VTL0 asks later. The hypervisor enforces what is
  * decided here (ModifyVtlProtectionMask); it holds no policy itself. */
+#include <stddef.h>
 #include "sk.h"
 
 #define STATE_LOCKED 0x10
@@ -28,11 +29,12 @@ static int check_request(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
         return HV_STATUS_INVALID_PARAMETER; /* a lock is against writing */
     if (gpa & (SK_PAGE - 1))
         return HV_STATUS_INVALID_ALIGNMENT;
-    if (pages == 0 || pages > MAX_PAGES || !vtl0_is_ram(gpa, pages * SK_PAGE))
+    const uint8_t *state = pages <= MAX_PAGES ? vtl0_state_span(gpa, pages) : NULL;
+    if (!state)
         return HV_STATUS_INVALID_PARAMETER;
     if (mask & OVBS_ACC_W) {
         for (uint64_t i = 0; i < pages; i++) {
-            if (vtl0_page_state(gpa + i * SK_PAGE) & STATE_LOCKED)
+            if (state[i] & STATE_LOCKED)
                 return HV_STATUS_ACCESS_DENIED;
         }
     }
@@ -52,24 +54,26 @@ int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
     if (r.x0 != HV_STATUS_SUCCESS)
         return (int)r.x0;
     /* A locked page stays locked: protect on it keeps the lock. */
+    uint8_t *state = vtl0_state_span(gpa, pages);
     for (uint64_t i = 0; i < pages; i++) {
-        uint64_t a = gpa + i * SK_PAGE;
-        uint8_t locked = (lock || (vtl0_page_state(a) & STATE_LOCKED)) ? STATE_LOCKED : 0;
-        vtl0_set_state(a, 1, (uint8_t)mask | locked);
+        uint8_t locked = (lock || (state[i] & STATE_LOCKED)) ? STATE_LOCKED : 0;
+        state[i] = (uint8_t)mask | locked;
     }
-    char m[5];
-    describe(m, (uint8_t)mask);
-    sk_log("VTL0 [0x%lx, 0x%lx) now %s%s", gpa, gpa + pages * SK_PAGE, m, lock ? " locked" : "");
+    if (lock) { /* Kernel Data Protection events are rare and worth a line */
+        char m[5];
+        describe(m, (uint8_t)mask);
+        sk_log("VTL0 [0x%lx, 0x%lx) now %s and locked", gpa, gpa + pages * SK_PAGE, m);
+    }
     return HV_STATUS_SUCCESS;
 }
 
 int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out)
 {
     uint8_t buf[SC_MAX_BUFFER];
-    if ((gpa & (SK_PAGE - 1)) || pages == 0 || pages > sizeof(buf) ||
-        !vtl0_is_ram(gpa, pages * SK_PAGE))
+    const uint8_t *state = pages <= sizeof(buf) ? vtl0_state_span(gpa, pages) : NULL;
+    if ((gpa & (SK_PAGE - 1)) || !state)
         return HV_STATUS_INVALID_PARAMETER;
     for (uint64_t i = 0; i < pages; i++)
-        buf[i] = vtl0_page_state(gpa + i * SK_PAGE);
+        buf[i] = state[i];
     return vtl0_copy_out(out, buf, pages);
 }

@@ -48,7 +48,8 @@ bool vtl0_is_ram(uint64_t gpa, uint64_t size);
 int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len);
 int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len);
 uint8_t vtl0_page_state(uint64_t gpa); /* mask | SC_LOCKED, gpa in VTL0 RAM */
-void vtl0_set_state(uint64_t gpa, uint64_t pages, uint8_t state);
+/* The state bytes of `pages` pages from gpa, or NULL if not all VTL0 RAM. */
+uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages);
 unsigned vtl0_ranges(uint64_t *base, uint64_t *size, unsigned max);
 
 /* protect.c: the protection services and their policy. */

@@ -89,18 +89,16 @@ bool vtl0_is_ram(uint64_t gpa, uint64_t size)
     return range_of(gpa, size) != NULL;
 }
 
+uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages)
+{
+    struct range *r = range_of(gpa, pages * SK_PAGE);
+    return r && pages && pages < (1ull << 40) ? r->state + (gpa - r->base) / SK_PAGE : NULL;
+}
+
 uint8_t vtl0_page_state(uint64_t gpa)
 {
     struct range *r = range_of(gpa, 1);
     return r ? r->state[(gpa - r->base) / SK_PAGE] : 0;
-}
-
-void vtl0_set_state(uint64_t gpa, uint64_t pages, uint8_t state)
-{
-    struct range *r = range_of(gpa, pages * SK_PAGE);
-    if (!r)
-        panic("vtl0_set_state outside VTL0 RAM");
-    memset(r->state + (gpa - r->base) / SK_PAGE, state, pages);
 }
 
 static int check(uint64_t gpa, uint64_t len, uint8_t need)

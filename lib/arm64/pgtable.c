@@ -278,13 +278,16 @@ static int reserve_fill(struct pgtable *pt, struct reserve *r, uint64_t n)
     return PT_OK;
 }
 
+/* A page for a new table, every entry invalid. Pages are cleared here, when
+ * used, rather than when reserved: most reservations go back unused. */
 static uint64_t *reserve_take(struct pgtable *pt, struct reserve *r)
 {
     /* Cannot run dry: reserve_fill took an upper bound. */
     uint64_t *p = r->head;
     r->head = *(void **)p;
     r->count--;
-    p[0] = 0;
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        p[i] = 0;
     pt->table_pages++;
     return p;
 }

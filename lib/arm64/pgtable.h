@@ -44,7 +44,8 @@ enum pt_format {
 #define PT_MAIR_VALUE   0x04ffull
 
 struct pt_ops {
-    /* One zeroed page for a table, or NULL when memory is exhausted. */
+    /* One page for a table (any contents: the builder initialises every
+     * entry it uses), or NULL when memory is exhausted. */
     void *(*alloc_page)(void *ctx);
     /* `count` zeroed, contiguous pages aligned to their total size (root
      * tables of stage 2 may be concatenated), or NULL. */
