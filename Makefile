@@ -5,14 +5,15 @@ CLANG    ?= clang
 LD       := ld.lld
 PYTHON   ?= /usr/bin/python3
 B        := build
-RES      := $(shell $(CLANG) -print-resource-dir)
+# Evaluated when used, so a first `make` can install clang before needing it.
+RES       = $(shell $(CLANG) -print-resource-dir)
 ARM64LIB := /usr/lib/aarch64-linux-gnu
 DEPS_OK  := $(B)/.deps-ok
 
 # Target code: freestanding C11 for AArch64, our own minimal libc headers,
 # libfdt's and BearSSL's headers copied out of /usr/include (build/sysinc) so
 # no glibc header can leak in.
-TARGET_CFLAGS := --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror \
+TARGET_CFLAGS = --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -nostdinc -isystem $(RES)/include -Ilib/include -I$(B)/sysinc \
 	-Iinclude -Ilib -Ilib/arm64 -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP

@@ -65,6 +65,66 @@ static int sc_query(uint64_t gpa, uint64_t *out)
     return HV_STATUS_SUCCESS;
 }
 
+/* VTL1's side of the VSM interface, checked from VTL1 during a VTL0 call:
+ * reading and writing VTL0's registers, and the hypervisor refusing what
+ * even VTL1 may not do. Returns a mask of the checks that failed. */
+static uint64_t selftest(uint64_t vtl0_x6, uint64_t *count)
+{
+    uint64_t mmio = 0, vtl1 = 0, vtl0 = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            break;
+        uint64_t owner = r.x3 & 0xff;
+        if (owner == OWNER_MMIO_VTL0 && !mmio)
+            mmio = r.x1;
+        if (owner == OWNER_VTL1)
+            vtl1 = r.x1;
+        if (owner == OWNER_VTL0)
+            vtl0 = r.x1;
+    }
+    uint64_t cfg = VSM_CONFIG_ENABLE_PROTECTION | (OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
+    const uint32_t get = OVBS_GET_VP_REGISTER, set = OVBS_SET_VP_REGISTER;
+    const uint32_t mod = OVBS_MODIFY_VTL_PROTECTION_MASK;
+    struct hv_result x6 = hvc6(get, 0, 0, VP_REG_X0 + 6, 0, 0, 0);
+    struct hv_result pc = hvc6(get, 0, 0, VP_REG_PC, 0, 0, 0);
+    struct hv_result st = hvc6(get, 0, 0, VP_REG_VSM_VP_STATUS, 0, 0, 0);
+    struct hv_result pcfg = hvc6(get, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0);
+    bool checks[] = {
+        x6.x0 == HV_STATUS_SUCCESS && x6.x1 == vtl0_x6,
+        pc.x0 == HV_STATUS_SUCCESS && pc.x1 && !(pc.x1 & 3),
+        st.x0 == HV_STATUS_SUCCESS && (st.x1 & 3) == 1,
+        pcfg.x0 == HV_STATUS_SUCCESS && pcfg.x1 == cfg,
+        hvc6(set, 0, 0, VP_REG_X0 + 4, SC_SELFTEST_X4, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c9 /* EL2h */, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, 0, 0, VP_REG_PC, 0x1002, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
+        hvc6(set, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, 7, 0, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_INVALID_VP_INDEX,
+        hvc6(get, 0, 0, 999, 0, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(mod, 0, vtl1, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(mod, 0, mmio, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(mod, 1, vtl0, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(mod, 0, vtl0 + 8, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
+        hvc6(mod, 0, vtl0, 1, 0x10, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc(OVBS_VTL_CALL, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        smc(PSCI_VERSION, 0, 0, 0).x0 == (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED,
+        hvc(OVBS_VTL1_LOG, vtl0, 8, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc(OVBS_VTL1_BOOT_DONE, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+    };
+    uint64_t failed = 0;
+    *count = sizeof(checks) / sizeof(checks[0]);
+    for (uint64_t i = 0; i < *count; i++) {
+        if (!checks[i])
+            failed |= 1ull << i;
+    }
+    if (failed)
+        sk_log("self-test of the VSM interface: failed checks 0x%lx", failed);
+    return failed;
+}
+
 /* io->x[1] = service, x[2..6] = arguments; results go back in x[1..4]
  * (status first). */
 static void handle_call(struct sk_io *io)
@@ -95,6 +155,10 @@ static void handle_call(struct sk_io *io)
         st = (a && a <= SC_WATCHDOG_MAX_TICKS) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
         if (st == HV_STATUS_SUCCESS)
             timer_arm(a);
+        break;
+    case SC_SELFTEST:
+        st = HV_STATUS_SUCCESS;
+        r1 = selftest(io->x[6], &r2);
         break;
     default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
     }

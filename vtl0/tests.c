@@ -374,6 +374,7 @@ const struct test tests[] = {
       "VTL0 interrupt during a secure call" },
     { "vtl1_watchdog", false, t_vtl1_watchdog, "VTL1's own timer bounds its work" },
     { "vtl1_timer_entry", false, t_vtl1_timer_entry, "VTL1 entered by its own interrupt" },
+    { "vtl1_selftest", false, t_vtl1_selftest, "VP registers and refusals seen from VTL1" },
     { "read_vtl1_after_boot", true, a_read_vtl1, "read VTL1 memory with the SK running" },
     { "write_readonly_page", true, a_write_readonly_page, "write a page VTL1 made read-only" },
     { "stale_tlb", true, a_stale_tlb, "use a stale TLB entry after a protection change" },

@@ -281,6 +281,23 @@ bool a_vtl_call_from_el0(void)
     return note(rc == -(0x1000 + EC_UNKNOWN), "VtlCall from EL0 is an undefined instruction");
 }
 
+/* VTL1 reads this call's x6 with GetVpRegister, writes x4 with
+ * SetVpRegister, and checks the hypervisor refuses what VTL1 may not do. */
+bool t_vtl1_selftest(void)
+{
+    register uint64_t x0 __asm__("x0") = OVBS_VTL_CALL;
+    register uint64_t x1 __asm__("x1") = SC_SELFTEST;
+    register uint64_t x2 __asm__("x2") = 0;
+    register uint64_t x3 __asm__("x3") = 0;
+    register uint64_t x4 __asm__("x4") = 0;
+    register uint64_t x6 __asm__("x6") = 0x66aa55cc3311ull;
+    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4) : "r"(x6)
+                     : "memory");
+    kprintf("    %lu checks, failed mask 0x%lx, x4 after the call 0x%lx\n", x2, x1, x4);
+    return note(x0 == HV_STATUS_SUCCESS && x1 == 0 && x2 >= 20 && x4 == SC_SELFTEST_X4,
+                "VTL1 read and wrote VTL0 registers; invalid VSM requests refused");
+}
+
 /* ---- Secure-call buffers ----------------------------------------------- */
 
 bool a_confused_deputy(void)

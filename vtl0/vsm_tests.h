@@ -12,6 +12,7 @@ bool t_execute_only(void);
 bool t_interrupt_preempts_vtl1(void);
 bool t_vtl1_watchdog(void);
 bool t_vtl1_timer_entry(void);
+bool t_vtl1_selftest(void);
 bool t_intercepts_reach_vtl1(void);
 bool a_write_readonly_page(void);
 bool a_stale_tlb(void);

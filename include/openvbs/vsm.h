@@ -124,7 +124,12 @@ struct ovbs_measurement {
                              * x3 = entries by VTL1's own interrupt */
 #define SC_QUERY_RANGE   9  /* x2 GPA, x3 pages, x4 out buf: one byte per page */
 #define SC_TIMER_ARM     10 /* x2 ticks: arm VTL1's timer and return at once */
-#define SC_COUNT         11
+#define SC_SELFTEST      11 /* VTL1 exercises the VSM interface on this VTL0 call:
+                             * reads VTL0's x6, sets VTL0's x4 to
+                             * SC_SELFTEST_X4; x1 = mask of failed checks,
+                             * x2 = number of checks */
+#define SC_COUNT         12
+#define SC_SELFTEST_X4   0x5e1f7e57ull
 
 #define SC_MAX_BUFFER    4096
 #define SC_MAX_SPIN      (1u << 24) /* bound on the busy work of SC_SPIN/SC_CHECKSUM */
