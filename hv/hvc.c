@@ -4,6 +4,7 @@
  * changes nothing. Boot-only calls close when VTL0 starts. */
 #include "arm64/sysreg.h"
 #include "hv.h"
+#include "measure.h"
 #include "openvbs/hvcall.h"
 #include "stage2.h"
 #include "openvbs/vsm.h"

@@ -32,9 +32,16 @@ void measure_image(const char *name, uint64_t base, const void *data, uint64_t s
            m->sha256[5], m->sha256[6], m->sha256[7]);
 }
 
-int measure_copy_out(enum vtl caller, uint64_t index, uint64_t buf, uint64_t len)
+/* OVBS_HV_MEASUREMENT: x1 = index, x2 = buffer (caller's memory), x3 = its
+ * length. Copies one entry out through the checked guest-memory path. */
+void call_measurement(struct guest_regs *regs)
 {
+    uint64_t index = regs->x[1], buf = regs->x[2], len = regs->x[3];
+    int st;
     if (index >= log_count || len < sizeof(struct ovbs_measurement))
-        return HV_STATUS_INVALID_PARAMETER;
-    return guest_write(caller, buf, &log_entries[index], sizeof(struct ovbs_measurement));
+        st = HV_STATUS_INVALID_PARAMETER;
+    else
+        st = guest_write(this_cpu()->vp->active, buf, &log_entries[index],
+                         sizeof(struct ovbs_measurement));
+    regs->x[0] = (uint64_t)st;
 }

@@ -5,5 +5,6 @@
 #include "percpu.h"
 
 void measure_image(const char *name, uint64_t base, const void *data, uint64_t size);
-int measure_copy_out(enum vtl caller, uint64_t index, uint64_t buf, uint64_t len);
+/* Hypercall OVBS_HV_MEASUREMENT (hvc.c's table). */
+void call_measurement(struct guest_regs *regs);
 #endif

@@ -87,6 +87,11 @@ static void register_devices(void)
     }
 }
 
+/* The ownership map's access bits double as page-table permissions. */
+_Static_assert(OVBS_ACC_R == PT_R && OVBS_ACC_W == PT_W && OVBS_ACC_XK == PT_XK &&
+                   OVBS_ACC_XU == PT_XU,
+               "OVBS_ACC_* and PT_* must agree");
+
 static unsigned stage2_prot_for(const struct own_run *r)
 {
     unsigned prot = r->access; /* OVBS_ACC_* and PT_R/W/XK/XU share values */

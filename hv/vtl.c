@@ -17,7 +17,6 @@
 #include "gic.h"
 #include "guestmem.h"
 #include "hv.h"
-#include "measure.h"
 #include "stage2.h"
 #include "trap.h"
 #include "vtl.h"
@@ -415,7 +414,7 @@ void call_set_vp_register(struct guest_regs *regs)
     set_status(regs, st);
 }
 
-/* ---- VTL1 services: log, intercept message, fatal, measurements ------- */
+/* ---- VTL1 services: log, intercept message, fatal ----------------------- */
 
 void call_vtl1_log(struct guest_regs *regs)
 {
@@ -452,11 +451,6 @@ void call_vtl1_fatal(struct guest_regs *regs)
     hv_log("FATAL: the secure kernel stopped (code 0x%lx, PC 0x%lx): VTL0 cannot be protected",
            regs->x[1], regs->elr);
     hv_halt_failure();
-}
-
-void call_measurement(struct guest_regs *regs)
-{
-    set_status(regs, measure_copy_out(current_vp()->active, regs->x[1], regs->x[2], regs->x[3]));
 }
 
 /* ---- Start ---------------------------------------------------------------- */

@@ -27,7 +27,6 @@ void call_vtl1_boot_done(struct guest_regs *regs);
 void call_vtl1_log(struct guest_regs *regs);
 void call_get_intercept(struct guest_regs *regs);
 void call_vtl1_fatal(struct guest_regs *regs);
-void call_measurement(struct guest_regs *regs);
 
 /* Set up both VTLs of the boot VP and enter the secure kernel. */
 _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,

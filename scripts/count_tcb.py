@@ -7,9 +7,10 @@ import sys
 
 COMPONENTS = {
     "hypervisor (hv/, EL2)": ["hv/*.c", "hv/*.h", "hv/*.S"],
-    "shared library code linked into hv (lib/)": ["lib/*.c", "lib/*.h", "lib/arm64/*.c",
+    "shared code linked into hv and sk (lib/)": ["lib/*.c", "lib/*.h", "lib/arm64/*.c",
                                                    "lib/arm64/*.h", "lib/include/*.h"],
-    "hypercall ABI (include/openvbs/)": ["include/openvbs/*.h"],
+    "secure kernel (sk/, EL1 of VTL1)": ["sk/*.c", "sk/*.h", "sk/*.S"],
+    "interface headers (include/openvbs/)": ["include/openvbs/*.h"],
     "VTL0 test kernel (vtl0/, not trusted)": ["vtl0/*.c", "vtl0/*.h", "vtl0/*.S"],
 }
 
