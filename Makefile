@@ -74,16 +74,60 @@ $(B)/hv/hv/payload.o: hv/payload.S $(B)/vtl0.stripped.elf $(B)/sk.stripped.elf
 	$(CLANG) $(TARGET_ASFLAGS) -DVTL0_IMAGE='"$(B)/vtl0.stripped.elf"' \
 		-DSK_IMAGE='"$(B)/sk.stripped.elf"' -c $< -o $@
 
-$(B)/sk/%.o: %.c $(B)/sysinc/libfdt.h
+$(B)/sk/%.o: %.c $(B)/sysinc/libfdt.h $(B)/gen/tl_pubkey.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(TARGET_CFLAGS) -Isk -c $< -o $@
+	$(CLANG) $(TARGET_CFLAGS) -Isk -I$(B)/gen -c $< -o $@
 
 $(B)/sk/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_ASFLAGS) -Iinclude -Isk -c $< -o $@
 
 $(B)/sk.elf: $(SK_OBJ) sk/sk.ld
-	$(LD) $(LDFLAGS) -T sk/sk.ld $(SK_OBJ) -o $@
+	$(LD) $(LDFLAGS) -T sk/sk.ld $(SK_OBJ) $(ARM64LIB)/libbearssl.a -o $@
+
+# ---- trustlets ------------------------------------------------------------
+# The development signing key is made on the first build (keys/, not in git);
+# the secure kernel embeds its public half.
+SIGN_KEY := keys/trustlet-signing.pem
+TLSIGN   := $(PYTHON) tools/tlsign.py
+$(B)/gen/tl_pubkey.h: tools/tlsign.py | $(DEPS_OK)
+	$(TLSIGN) keygen --key $(SIGN_KEY) --header $@
+
+RUNTIME_SRC := $(wildcard trustlets/runtime/*.c) $(wildcard trustlets/runtime/*.S)
+TL_LIB_SRC  := lib/libc.c
+tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) $(RUNTIME_SRC) $(TL_LIB_SRC))
+
+$(B)/tl/%.o: $(B)/sysinc/libfdt.h
+$(B)/tl/echo/%.o: %.c $(B)/sysinc/libfdt.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_CFLAGS) -Itrustlets/runtime -DTRUSTLET -c $< -o $@
+$(B)/tl/echo/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -c $< -o $@
+$(B)/trustlets/echo.elf: $(call tl_objs,echo) trustlets/tl.ld
+	@mkdir -p $(dir $@)
+	$(LD) $(LDFLAGS) -T trustlets/tl.ld $(call tl_objs,echo) -o $@
+
+# echo: ID 0x0ec40001, version 3 (the secure kernel's minimum is 2), no
+# sealing in its policy. The variants exist for the refusal tests.
+ECHO_POLICY := 0x39f
+$(B)/trustlets/echo.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
+		--policy $(ECHO_POLICY) --quota 8
+$(B)/trustlets/echo-rollback.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 1 \
+		--policy $(ECHO_POLICY) --quota 8
+$(B)/trustlets/echo-unknown.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec4ffff --version 3 \
+		--policy $(ECHO_POLICY) --quota 8
+$(B)/trustlets/echo-badelf.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
+		--policy $(ECHO_POLICY) --quota 8 --mutate-elf segment-outside-file
+$(B)/trustlets/echo-wx.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
+		--policy $(ECHO_POLICY) --quota 8 --mutate-elf writable-code
+TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-unknown.tl \
+	echo-badelf.tl echo-wx.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)
@@ -95,6 +139,10 @@ $(B)/vtl0/%.o: %.S
 
 $(B)/hv.elf: $(HV_OBJ) hv/hv.ld
 	$(LD) $(LDFLAGS) -T hv/hv.ld $(HV_OBJ) $(ARM64LIB)/libfdt.a $(ARM64LIB)/libbearssl.a -o $@
+
+$(B)/vtl0/vtl0/payload.o: vtl0/payload.S $(TL_IMAGES)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -I$(B)/trustlets -c $< -o $@
 
 $(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
 	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a -o $@

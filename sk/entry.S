@@ -262,3 +262,63 @@ sk_stack:
     .space  32768
     .global sk_stack_top
 sk_stack_top:
+
+/* long sk_enter_el0(const struct frame *user): save the kernel's callee-saved
+ * registers and stack, load the trustlet's whole register frame and ERET to
+ * EL0. sk_el0_return(result), called from an exception taken from EL0, comes
+ * back here. Frame offsets as in vector_common; SP_EL0 at 280. */
+    .text
+    .global sk_enter_el0
+sk_enter_el0:
+    adrp    x9, sk_kctx
+    add     x9, x9, :lo12:sk_kctx
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    stp     x29, x30, [x9, #80]
+    mov     x10, sp
+    str     x10, [x9, #96]
+    mov     x30, x0
+    ldr     x1, [x30, #280]
+    msr     sp_el0, x1
+    ldp     x1, x2, [x30, #248]
+    msr     elr_el1, x1
+    msr     spsr_el1, x2
+    ldp     x0, x1, [x30, #0]
+    ldp     x2, x3, [x30, #16]
+    ldp     x4, x5, [x30, #32]
+    ldp     x6, x7, [x30, #48]
+    ldp     x8, x9, [x30, #64]
+    ldp     x10, x11, [x30, #80]
+    ldp     x12, x13, [x30, #96]
+    ldp     x14, x15, [x30, #112]
+    ldp     x16, x17, [x30, #128]
+    ldp     x18, x19, [x30, #144]
+    ldp     x20, x21, [x30, #160]
+    ldp     x22, x23, [x30, #176]
+    ldp     x24, x25, [x30, #192]
+    ldp     x26, x27, [x30, #208]
+    ldp     x28, x29, [x30, #224]
+    ldr     x30, [x30, #240]
+    eret
+
+    .global sk_el0_return
+sk_el0_return:
+    adrp    x9, sk_kctx
+    add     x9, x9, :lo12:sk_kctx
+    ldp     x19, x20, [x9, #0]
+    ldp     x21, x22, [x9, #16]
+    ldp     x23, x24, [x9, #32]
+    ldp     x25, x26, [x9, #48]
+    ldp     x27, x28, [x9, #64]
+    ldp     x29, x30, [x9, #80]
+    ldr     x10, [x9, #96]
+    mov     sp, x10
+    ret
+
+    .bss
+    .balign 16
+sk_kctx:
+    .space  112

@@ -4,6 +4,7 @@
  * only runs when entered: a secure call, an intercept, or its own timer. */
 #include "arm64/sysreg.h"
 #include "panic.h"
+#include "openvbs/trustlet.h"
 #include "sk.h"
 
 extern char __sk_end[];
@@ -156,6 +157,12 @@ static void handle_call(struct sk_io *io)
         if (st == HV_STATUS_SUCCESS)
             timer_arm(a);
         break;
+    case SC_TL_LOAD: st = sc_tl_load(a, b, &r1); break;
+    case SC_TL_UNLOAD: st = sc_tl_unload(a); break;
+    case SC_TL_OPEN: st = sc_tl_open(a, &r1); break;
+    case SC_TL_CLOSE: st = sc_tl_close(a); break;
+    case SC_TL_INVOKE: st = sc_tl_invoke(&io->x[2], &r1, &r2); break;
+    case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2); break;
     case SC_SELFTEST:
         st = HV_STATUS_SUCCESS;
         r1 = selftest(io->x[6], &r2);
@@ -189,6 +196,10 @@ static void handle_intercept(struct sk_io *io)
 
 void sk_exception(struct frame *f, unsigned kind)
 {
+    if (kind & 16) {
+        tl_exception(f, kind);
+        return;
+    }
     if (kind == 1) {
         irq_handle(f);
         return;
@@ -219,6 +230,7 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
     sk_mmu_init(vtl1_base, vtl1_size);
     enable_vtl_protection();
     irq_init();
+    trustlets_init();
     sk_log("ready: secure calls 0..%u, VTL protection enabled", SC_COUNT - 1);
 
     struct sk_io io = { 0 };

@@ -1,7 +1,9 @@
 /* mmu.c: the secure kernel's stage 1 (EL1&0 of VTL1, identity mapped).
  * Text RX, rodata R, everything else of VTL1 RW and never executable; VTL0's
  * RAM RW and never executable (the secure kernel reads requests there but
- * never runs anything from it). Tables come from the page allocator. */
+ * never runs anything from it). Tables come from the page allocator. Every
+ * trustlet address space (TTBR0_EL1 with its own ASID) repeats these kernel
+ * mappings, which are global and EL1-only, and adds its own EL0 pages. */
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "pgtable.h"
@@ -63,26 +65,47 @@ static const struct pt_ops ops = {
     pt_alloc, pt_alloc_root, pt_free, pt_pa, pt_va, pt_invalidate, pt_sync,
 };
 
-static void map(uint64_t base, uint64_t size, unsigned prot)
+static uint64_t vtl1_base, vtl1_size;
+
+static bool map(struct pgtable *pt, uint64_t base, uint64_t size, unsigned prot)
 {
-    if (pt_map(&kpt, base, base, size, prot) != PT_OK)
-        panic("cannot build the secure kernel's page tables");
+    return pt_map(pt, base, base, size, prot) == PT_OK;
 }
 
-void sk_mmu_init(uint64_t vtl1_base, uint64_t vtl1_size)
+int sk_address_space_init(struct pgtable *pt)
 {
-    if (pt_init(&kpt, PT_S1_EL10, 48, false, &ops, 0))
-        panic("no page for the stage-1 root");
+    if (pt_init(pt, PT_S1_EL10, 48, false, &ops, 0))
+        return -1;
     uint64_t text = (uint64_t)(uintptr_t)__sk_start;
     uint64_t rodata = (uint64_t)(uintptr_t)__sk_text_end;
     uint64_t data = (uint64_t)(uintptr_t)__sk_rodata_end;
-    map(vtl1_base, vtl1_size, PT_R | PT_W);
-    map(text, rodata - text, PT_R | PT_XK);
-    map(rodata, data - rodata, PT_R);
+    bool ok = map(pt, vtl1_base, vtl1_size, PT_R | PT_W) &&
+              map(pt, text, rodata - text, PT_R | PT_XK) &&
+              map(pt, rodata, data - rodata, PT_R);
     uint64_t b[VTL0_MAX_RANGES], s[VTL0_MAX_RANGES];
     unsigned n = vtl0_ranges(b, s, VTL0_MAX_RANGES);
-    for (unsigned i = 0; i < n; i++)
-        map(b[i], s[i], PT_R | PT_W);
+    for (unsigned i = 0; ok && i < n; i++)
+        ok = map(pt, b[i], s[i], PT_R | PT_W);
+    if (!ok) {
+        pt_destroy(pt);
+        return -1;
+    }
+    return 0;
+}
+
+/* TTBR0_EL1: ASID in bits 63:48 (8-bit ASIDs: TCR_EL1.AS = 0), root below. */
+void sk_address_space_switch(const struct pgtable *pt, unsigned asid)
+{
+    WRITE_SYSREG(ttbr0_el1, pt_root_pa(pt ? pt : &kpt) | ((uint64_t)asid << 48));
+    isb();
+}
+
+void sk_mmu_init(uint64_t base, uint64_t size)
+{
+    vtl1_base = base;
+    vtl1_size = size;
+    if (sk_address_space_init(&kpt))
+        panic("cannot build the secure kernel's page tables");
     WRITE_SYSREG(mair_el1, PT_MAIR_VALUE);
     /* TCR_EL1: T0SZ 16, write-back walks, inner shareable, 4 KiB granule,
      * EPD1 (no TTBR1), IPS 48 bits. */

@@ -25,8 +25,13 @@ extern char sk_runaway_loop[], sk_runaway_escape[];
 struct frame {
     uint64_t x[31];
     uint64_t elr, spsr, esr, far;
-    uint64_t pad;
+    uint64_t sp_el0; /* kept for trustlets parked at EL0 */
 };
+
+/* entry.S: run EL0 code from a saved frame until the kernel calls
+ * sk_el0_return(result), which comes back from sk_enter_el0 with it. */
+long sk_enter_el0(const struct frame *user);
+_Noreturn void sk_el0_return(long result);
 
 /* log.c */
 void sk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -39,7 +44,12 @@ void page_free(void *page);
 uint64_t pages_free(void);
 
 /* mmu.c */
+struct pgtable;
 void sk_mmu_init(uint64_t vtl1_base, uint64_t vtl1_size);
+/* A new address space holding the kernel's mappings; 0 or -1 (no memory). */
+int sk_address_space_init(struct pgtable *pt);
+/* Run with `pt` (NULL: the kernel's own) and `asid`. */
+void sk_address_space_switch(const struct pgtable *pt, unsigned asid);
 
 /* vtl0mem.c: VTL0's RAM, its protection state, checked copies. */
 #define VTL0_MAX_RANGES 8
@@ -55,6 +65,16 @@ unsigned vtl0_ranges(uint64_t *base, uint64_t *size, unsigned max);
 /* protect.c: the protection services and their policy. */
 int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock);
 int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out);
+
+/* trustlet.c: Isolated User Mode. */
+void trustlets_init(void);
+void tl_exception(struct frame *f, unsigned kind);
+int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle);
+int sc_tl_unload(uint64_t handle);
+int sc_tl_open(uint64_t id, uint64_t *session);
+int sc_tl_close(uint64_t session);
+int sc_tl_invoke(const uint64_t *args, uint64_t *status, uint64_t *written);
+int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages);
 
 /* irq.c: VTL1's own interrupts (its virtual timer). */
 void irq_init(void);

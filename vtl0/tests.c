@@ -389,6 +389,15 @@ const struct test tests[] = {
     { "toctou_buffer", true, a_toctou_buffer, "change a buffer after VTL1 checked it" },
     { "vtl1_register_leak", true, a_vtl1_register_leak, "VTL1 register contents after return" },
     { "hypercall_fuzz", true, a_hypercall_fuzz, "100000 random hypercalls/secure calls" },
+    { "tl_load_and_echo", false, t_tl_load_and_echo, "load, call and unload a trustlet" },
+    { "tl_services", false, t_tl_services, "IUM calls: random, heap, report, checks" },
+    { "tl_bad_signature", true, a_tl_bad_signature, "trustlet with a forged signature" },
+    { "tl_tampered_image", true, a_tl_tampered_image, "trustlet with a tampered byte" },
+    { "tl_unknown_id", true, a_tl_unknown_id, "signed trustlet the kernel does not know" },
+    { "tl_rollback", true, a_tl_rollback, "older trustlet version (rollback)" },
+    { "tl_malformed", true, a_tl_malformed, "malformed trustlet images" },
+    { "tl_misbehaving", true, a_tl_misbehaving, "trustlets that crash, loop or overreach" },
+    { "tl_bad_buffers", true, a_tl_bad_buffers, "trustlet call buffers in protected memory" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

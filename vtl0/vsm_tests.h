@@ -27,5 +27,14 @@ bool a_toctou_buffer(void);
 bool a_vtl1_register_leak(void);
 bool a_hypercall_fuzz(void);
 bool fuzz_hypercalls(uint64_t seed, unsigned count);
+bool t_tl_load_and_echo(void);
+bool t_tl_services(void);
+bool a_tl_bad_signature(void);
+bool a_tl_tampered_image(void);
+bool a_tl_unknown_id(void);
+bool a_tl_rollback(void);
+bool a_tl_malformed(void);
+bool a_tl_misbehaving(void);
+bool a_tl_bad_buffers(void);
 extern bool fuzz_trace;
 #endif

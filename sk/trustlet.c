@@ -1,0 +1,640 @@
+/* trustlet.c: trustlets in Isolated User Mode (EL1 of VTL1 managing EL0 of
+ * VTL1). Loading (copy from VTL0 while hashing, then verify, then build a
+ * fresh address space with its own ASID), running (only inside a secure call,
+ * under VTL1's own timer), the IUM system calls, sessions from VTL0, and
+ * killing a trustlet that misbehaves with all of its memory reclaimed.
+ *
+ * Instance states:  EMPTY -> (load) -> RUNNING -> PARKED (in TL_SYS_RECEIVE)
+ *                   PARKED -> (invoke) -> RUNNING -> PARKED ...
+ *                   RUNNING -> DEAD (exit, fault, forbidden call, timeout)
+ *                   DEAD/PARKED -> (unload) -> EMPTY */
+#include <bearssl_aead.h>
+#include <bearssl_block.h>
+#include <bearssl_hash.h>
+#include <bearssl_hmac.h>
+#include <string.h>
+#include "arm64/sysreg.h"
+#include "fmt.h"
+#include "panic.h"
+#include "pgtable.h"
+#include "sk.h"
+#include "tl_pubkey.h"
+#include "tlimage.h"
+
+/* The trustlets this secure kernel knows. Only these IDs ever run. */
+static const struct tl_known known_trustlets[] = {
+    { 0x0ec40001, 2, "echo" },
+    { 0x0ec40002, 1, "keyholder" },
+};
+
+#define MAX_INSTANCES   4
+#define MAX_SESSIONS    8
+#define MAX_PAGES       128 /* pages one trustlet may own, tables excluded */
+#define RUN_BUDGET      3125000ull /* 50 ms of VTL1's timer per run */
+#define MAX_REPLY       SC_MAX_BUFFER
+
+enum tl_state { TL_EMPTY, TL_RUNNING, TL_PARKED, TL_DEAD };
+
+struct instance {
+    enum tl_state state;
+    const struct tl_known *known;
+    struct tl_header header;
+    struct pgtable pt;
+    unsigned asid;
+    struct frame frame;        /* EL0 registers while not running */
+    void *pages[MAX_PAGES];    /* every page it owns (image, stack, heap) */
+    unsigned npages;
+    uint64_t heap_used;        /* bitmap of TL_VA_HEAP pages (quota <= 64) */
+    bool replied;
+    uint64_t reply_status, reply_len;
+};
+
+struct session {
+    bool open;
+    unsigned instance;
+    unsigned generation;
+};
+
+static struct instance instances[MAX_INSTANCES];
+static struct session sessions[MAX_SESSIONS];
+static unsigned generation;
+static struct instance *running;
+static uint8_t reply_buf[MAX_REPLY];
+static uint8_t seal_secret[32];
+static uint8_t image_buf[TL_HEADER_SIZE + TL_MAX_IMAGE] __attribute__((aligned(16)));
+
+/* ---- Memory of one trustlet --------------------------------------------- */
+
+static void *own_page(struct instance *t)
+{
+    if (t->npages == MAX_PAGES)
+        return NULL;
+    void *p = page_alloc();
+    if (p)
+        t->pages[t->npages++] = p;
+    return p;
+}
+
+static bool map_user(struct instance *t, uint64_t va, void *page, unsigned prot)
+{
+    return pt_map(&t->pt, va, (uint64_t)(uintptr_t)page, SK_PAGE,
+                  prot | PT_USER | PT_NG) == PT_OK;
+}
+
+/* Reclaim everything: pages, tables, and the ASID's TLB entries. */
+static void destroy(struct instance *t)
+{
+    for (unsigned i = 0; i < t->npages; i++) {
+        memset(t->pages[i], 0, SK_PAGE); /* nothing of it outlives it */
+        page_free(t->pages[i]);
+    }
+    t->npages = 0;
+    if (t->pt.root)
+        pt_destroy(&t->pt);
+    __asm__ volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb"
+                     : : "r"((uint64_t)t->asid << 48) : "memory");
+}
+
+/* A user range, page by page: mapped for EL0, writable if asked. Returns
+ * the kernel address of the byte at `va`, or NULL. */
+static uint8_t *user_page(struct instance *t, uint64_t va, bool write)
+{
+    uint64_t pa;
+    unsigned prot;
+    if (!pt_lookup(&t->pt, va, &pa, &prot, NULL))
+        return NULL;
+    if (!(prot & PT_USER) || (write && !(prot & PT_W)))
+        return NULL;
+    return (uint8_t *)(uintptr_t)pa;
+}
+
+static bool user_copy(struct instance *t, uint64_t va, void *kbuf, uint64_t len, bool to_user)
+{
+    if (va + len < va || va + len > TL_VA_STACK_TOP)
+        return false;
+    uint8_t *k = kbuf;
+    while (len) {
+        uint8_t *p = user_page(t, va, to_user);
+        if (!p)
+            return false;
+        uint64_t chunk = SK_PAGE - (va & (SK_PAGE - 1));
+        if (chunk > len)
+            chunk = len;
+        if (to_user)
+            memcpy(p, k, chunk);
+        else
+            memcpy(k, p, chunk);
+        va += chunk;
+        k += chunk;
+        len -= chunk;
+    }
+    return true;
+}
+
+/* ---- Loading ------------------------------------------------------------- */
+
+static int map_segments(struct instance *t, const struct tl_verified *v)
+{
+    for (unsigned i = 0; i < v->elf.nseg; i++) {
+        const struct elf_segment *s = &v->elf.seg[i];
+        unsigned prot = PT_R | ((s->flags & ELF_SEG_W) ? PT_W : 0) |
+                        ((s->flags & ELF_SEG_X) ? PT_XU : 0);
+        uint64_t start = s->addr & ~(SK_PAGE - 1);
+        for (uint64_t va = start; va < s->addr + s->memsz; va += SK_PAGE) {
+            uint8_t *page = own_page(t);
+            if (!page)
+                return TL_ST_NO_MEMORY;
+            /* The part of the file that lands on this page. */
+            uint64_t lo = va > s->addr ? va : s->addr;
+            uint64_t hi = va + SK_PAGE < s->addr + s->filesz ? va + SK_PAGE : s->addr + s->filesz;
+            if (hi > lo)
+                memcpy(page + (lo - va), v->elf_bytes + s->offset + (lo - s->addr), hi - lo);
+            if (!map_user(t, va, page, prot))
+                return TL_ST_NO_MEMORY;
+        }
+    }
+    /* Stack below TL_VA_STACK_TOP; the page under it stays unmapped. */
+    for (unsigned i = 1; i <= TL_STACK_PAGES; i++) {
+        void *page = own_page(t);
+        if (!page || !map_user(t, TL_VA_STACK_TOP - i * SK_PAGE, page, PT_R | PT_W))
+            return TL_ST_NO_MEMORY;
+    }
+    dsb_ish();
+    __asm__ volatile("ic iallu\n dsb ish\n isb" ::: "memory");
+    return 0;
+}
+
+static long run(struct instance *t);
+
+/* Copy the image out of VTL0 page by page, hashing the ELF part of what
+ * was copied (never VTL0's memory itself), then verify the copy. */
+static int copy_and_hash(uint64_t gpa, uint64_t size, uint8_t sha[32])
+{
+    br_sha256_context ctx;
+    br_sha256_init(&ctx);
+    for (uint64_t off = 0; off < size;) {
+        uint64_t chunk = SC_MAX_BUFFER - ((gpa + off) & (SC_MAX_BUFFER - 1));
+        if (chunk > size - off)
+            chunk = size - off;
+        if (vtl0_copy_in(gpa + off, image_buf + off, chunk) != HV_STATUS_SUCCESS)
+            return TL_ST_BUFFER;
+        uint64_t elf_from = off > TL_HEADER_SIZE ? off : TL_HEADER_SIZE;
+        if (off + chunk > elf_from)
+            br_sha256_update(&ctx, image_buf + elf_from, off + chunk - elf_from);
+        off += chunk;
+    }
+    br_sha256_out(&ctx, sha);
+    return 0;
+}
+
+int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
+{
+    uint8_t sha[32];
+    struct tl_verified v;
+    if (size < TL_HEADER_SIZE)
+        return TL_ST_BAD_HEADER;
+    if (size > sizeof(image_buf))
+        return TL_ST_TOO_LARGE;
+    int rc = copy_and_hash(gpa, size, sha);
+    if (!rc)
+        rc = tl_verify(image_buf, size, sha, known_trustlets,
+                       sizeof(known_trustlets) / sizeof(known_trustlets[0]), tl_signing_key, &v);
+    if (rc) {
+        sk_log("trustlet image refused: %s", tl_status_name(rc));
+        return rc;
+    }
+    unsigned slot = MAX_INSTANCES;
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (instances[i].state == TL_EMPTY) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot == MAX_INSTANCES)
+        return TL_ST_BUSY;
+    struct instance *t = &instances[slot];
+    memset(t, 0, sizeof(*t));
+    t->asid = slot + 1;
+    t->known = v.known;
+    t->header = v.header;
+    if (sk_address_space_init(&t->pt)) {
+        t->pt.root = NULL;
+        return TL_ST_NO_MEMORY;
+    }
+    rc = map_segments(t, &v);
+    if (rc) {
+        destroy(t);
+        t->state = TL_EMPTY;
+        return rc;
+    }
+    t->frame.elr = v.elf.entry;
+    t->frame.spsr = 0; /* EL0t, interrupts unmasked */
+    t->frame.sp_el0 = TL_VA_STACK_TOP;
+    t->state = TL_RUNNING;
+    sk_log("trustlet %s v%u loaded: ASID %u, %u pages", t->known->name, t->header.version,
+           t->asid, t->npages);
+    /* Let it initialise until it first waits for a request. */
+    if (run(t) != TL_PARKED) {
+        t->state = TL_EMPTY;
+        return TL_ST_DEAD;
+    }
+    *handle = slot + 1;
+    return HV_STATUS_SUCCESS;
+}
+
+/* ---- Running --------------------------------------------------------------- */
+
+static void kill(struct instance *t, const char *why)
+{
+    sk_log("trustlet %s killed: %s (PC 0x%lx)", t->known->name, why, t->frame.elr);
+    destroy(t);
+    t->state = TL_DEAD;
+}
+
+/* Run the trustlet until it parks in TL_SYS_RECEIVE or dies. VTL1's timer
+ * bounds the run; the exception handlers below come back through
+ * sk_el0_return. */
+static long run(struct instance *t)
+{
+    running = t;
+    sk_address_space_switch(&t->pt, t->asid);
+    timer_arm(RUN_BUDGET);
+    long r = sk_enter_el0(&t->frame);
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    sk_address_space_switch(NULL, 0);
+    running = NULL;
+    return r;
+}
+
+static _Noreturn void park(struct instance *t, const struct frame *f)
+{
+    t->frame = *f;
+    t->frame.sp_el0 = READ_SYSREG(sp_el0);
+    t->state = TL_PARKED;
+    sk_el0_return(TL_PARKED);
+}
+
+static _Noreturn void die(struct instance *t, const struct frame *f, const char *why)
+{
+    t->frame = *f;
+    kill(t, why);
+    sk_el0_return(TL_DEAD);
+}
+
+/* ---- System calls ----------------------------------------------------------- */
+
+static int64_t sys_log(struct instance *t, uint64_t va, uint64_t len)
+{
+    char buf[201];
+    if (len > 200 || !user_copy(t, va, buf, len, false))
+        return -TL_EINVAL;
+    for (uint64_t i = 0; i < len; i++) {
+        if (buf[i] < 0x20 || buf[i] > 0x7e)
+            buf[i] = '?';
+    }
+    buf[len] = '\0';
+    sk_log("[%s] %s", t->known->name, buf);
+    return 0;
+}
+
+static int64_t sys_reply(struct instance *t, uint64_t va, uint64_t len, uint64_t status)
+{
+    if (len > MAX_REPLY || !user_copy(t, va, reply_buf, len, false))
+        return -TL_EINVAL;
+    t->replied = true;
+    t->reply_len = len;
+    t->reply_status = status;
+    return 0;
+}
+
+/* RNDR (ID_AA64ISAR0_EL1.RNDR): Z set means no entropy this time. */
+static bool random_bytes(uint8_t *out, uint64_t len)
+{
+    for (uint64_t i = 0; i < len; i += 8) {
+        uint64_t v, fail = 1;
+        for (int tries = 0; tries < 16 && fail; tries++)
+            __asm__ volatile("mrs %0, s3_3_c2_c4_0\n cset %1, eq" : "=r"(v), "=r"(fail));
+        if (fail)
+            return false;
+        uint64_t n = len - i < 8 ? len - i : 8;
+        memcpy(out + i, &v, n);
+    }
+    return true;
+}
+
+static int64_t sys_random(struct instance *t, uint64_t va, uint64_t len)
+{
+    uint8_t buf[256];
+    if (len > sizeof(buf) || !random_bytes(buf, len) || !user_copy(t, va, buf, len, true))
+        return -TL_EINVAL;
+    return 0;
+}
+
+/* Sealing: ChaCha20-Poly1305 with a key bound to the trustlet's ID and a
+ * secret only this secure kernel holds (drawn at boot: sealed data does not
+ * survive a reboot until the platform offers a persistent device secret).
+ * Format: nonce (12) || tag (16) || ciphertext. */
+#define SEAL_OVERHEAD 28
+#define SEAL_MAX      1024
+
+static void seal_key(const struct instance *t, uint8_t key[32])
+{
+    br_hmac_key_context kc;
+    br_hmac_context hc;
+    br_hmac_key_init(&kc, &br_sha256_vtable, seal_secret, sizeof(seal_secret));
+    br_hmac_init(&hc, &kc, 0);
+    br_hmac_update(&hc, "openvbs-seal", 12);
+    br_hmac_update(&hc, &t->header.trustlet_id, sizeof(t->header.trustlet_id));
+    br_hmac_out(&hc, key);
+}
+
+static int64_t sys_seal(struct instance *t, const uint64_t *a, bool seal)
+{
+    static uint8_t in[SEAL_MAX + SEAL_OVERHEAD], out[SEAL_MAX + SEAL_OVERHEAD];
+    uint64_t len = a[1], max = a[3];
+    if (len > sizeof(in) || !user_copy(t, a[0], in, len, false))
+        return -TL_EINVAL;
+    uint8_t key[32];
+    seal_key(t, key);
+    uint64_t n;
+    if (seal) {
+        if (len > SEAL_MAX || !random_bytes(out, 12))
+            return -TL_EINVAL;
+        memcpy(out + SEAL_OVERHEAD, in, len);
+        br_poly1305_ctmul_run(key, out, out + SEAL_OVERHEAD, len, &t->header.trustlet_id, 8,
+                              out + 12, br_chacha20_ct_run, 1);
+        n = len + SEAL_OVERHEAD;
+    } else {
+        if (len < SEAL_OVERHEAD)
+            return -TL_EINVAL;
+        uint8_t tag[16];
+        n = len - SEAL_OVERHEAD;
+        memcpy(out, in + SEAL_OVERHEAD, n);
+        br_poly1305_ctmul_run(key, in, out, n, &t->header.trustlet_id, 8, tag,
+                              br_chacha20_ct_run, 0);
+        uint8_t diff = 0;
+        for (int i = 0; i < 16; i++)
+            diff |= tag[i] ^ in[12 + i];
+        if (diff) {
+            memset(out, 0, n);
+            return -TL_EAUTH;
+        }
+    }
+    memset(key, 0, sizeof(key));
+    if (n > max || !user_copy(t, a[2], out, n, true))
+        return -TL_EINVAL;
+    return (int64_t)n;
+}
+
+static int64_t sys_report(struct instance *t, uint64_t va, uint64_t max)
+{
+    struct tl_report r = { 0 };
+    struct ovbs_measurement m;
+    r.trustlet_id = t->header.trustlet_id;
+    r.version = t->header.version;
+    memcpy(r.image_sha256, t->header.image_sha256, 32);
+    if (hvc(OVBS_HV_MEASUREMENT, 0, (uint64_t)(uintptr_t)&m, sizeof(m)).x0 == HV_STATUS_SUCCESS)
+        memcpy(r.sk_sha256, m.sha256, 32);
+    if (max < sizeof(r) || !user_copy(t, va, &r, sizeof(r), true))
+        return -TL_EINVAL;
+    return sizeof(r);
+}
+
+/* Heap pages at TL_VA_HEAP + i pages, i < quota (at most 64). */
+static int64_t sys_alloc(struct instance *t, uint64_t pages)
+{
+    uint64_t quota = t->header.quota_pages < 64 ? t->header.quota_pages : 64;
+    if (pages == 0 || pages > quota)
+        return -TL_EINVAL;
+    uint64_t want = pages == 64 ? ~0ull : (1ull << pages) - 1;
+    for (uint64_t i = 0; i + pages <= quota; i++) {
+        if (t->heap_used & (want << i))
+            continue;
+        for (uint64_t p = 0; p < pages; p++) {
+            void *page = own_page(t);
+            if (!page || !map_user(t, TL_VA_HEAP + (i + p) * SK_PAGE, page, PT_R | PT_W))
+                return -TL_ENOMEM;
+            t->heap_used |= 1ull << (i + p);
+        }
+        return (int64_t)(TL_VA_HEAP + i * SK_PAGE);
+    }
+    return -TL_ENOMEM;
+}
+
+static int64_t sys_free(struct instance *t, uint64_t va, uint64_t pages)
+{
+    if (va < TL_VA_HEAP || (va & (SK_PAGE - 1)) || pages == 0 || pages > 64)
+        return -TL_EINVAL;
+    uint64_t first = (va - TL_VA_HEAP) / SK_PAGE;
+    if (first >= 64 || first + pages > 64)
+        return -TL_EINVAL;
+    for (uint64_t p = first; p < first + pages; p++) {
+        if (!(t->heap_used & (1ull << p)))
+            return -TL_EINVAL;
+    }
+    for (uint64_t p = first; p < first + pages; p++) {
+        uint8_t *page = user_page(t, TL_VA_HEAP + p * SK_PAGE, true);
+        pt_unmap(&t->pt, TL_VA_HEAP + p * SK_PAGE, SK_PAGE);
+        __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish"
+                         : : "r"(((TL_VA_HEAP + p * SK_PAGE) >> 12) | ((uint64_t)t->asid << 48))
+                         : "memory");
+        for (unsigned i = 0; i < t->npages; i++) {
+            if (t->pages[i] == page) {
+                memset(page, 0, SK_PAGE);
+                page_free(page);
+                t->pages[i] = t->pages[--t->npages];
+                break;
+            }
+        }
+        t->heap_used &= ~(1ull << p);
+    }
+    return 0;
+}
+
+static const char *const sys_names[TL_SYS_COUNT] = {
+    "exit", "log", "receive", "reply", "random", "seal", "unseal", "report", "alloc", "free",
+};
+
+static void syscall(struct instance *t, struct frame *f)
+{
+    uint64_t num = f->x[8];
+    char why[64];
+    if (num >= TL_SYS_COUNT) {
+        fmt_snprintf(why, sizeof(why), "unknown system call %lu", num);
+        die(t, f, why);
+    }
+    if (!(t->header.policy & TL_POLICY(num))) {
+        fmt_snprintf(why, sizeof(why), "system call %s not in its policy", sys_names[num]);
+        die(t, f, why);
+    }
+    int64_t r = 0;
+    switch (num) {
+    case TL_SYS_EXIT: die(t, f, "exited");
+    case TL_SYS_LOG: r = sys_log(t, f->x[0], f->x[1]); break;
+    case TL_SYS_RECEIVE:
+        if (f->x[1] > MAX_REPLY || f->x[0] + f->x[1] < f->x[0] ||
+            (f->x[1] && (!user_page(t, f->x[0], true) ||
+                         !user_page(t, f->x[0] + f->x[1] - 1, true))))
+            die(t, f, "receive buffer is not its writable memory");
+        park(t, f);
+    case TL_SYS_REPLY: r = sys_reply(t, f->x[0], f->x[1], f->x[2]); break;
+    case TL_SYS_RANDOM: r = sys_random(t, f->x[0], f->x[1]); break;
+    case TL_SYS_SEAL: r = sys_seal(t, f->x, true); break;
+    case TL_SYS_UNSEAL: r = sys_seal(t, f->x, false); break;
+    case TL_SYS_REPORT: r = sys_report(t, f->x[0], f->x[1]); break;
+    case TL_SYS_ALLOC: r = sys_alloc(t, f->x[0]); break;
+    case TL_SYS_FREE: r = sys_free(t, f->x[0], f->x[1]); break;
+    }
+    f->x[0] = (uint64_t)r;
+}
+
+/* Exceptions from EL0 (kind: 16 synchronous, 17 IRQ, 19 SError). */
+void tl_exception(struct frame *f, unsigned kind)
+{
+    struct instance *t = running;
+    if (!t)
+        panic("exception from EL0 with no trustlet running");
+    if (kind == 17) {
+        irq_handle(f);
+        if (!(READ_SYSREG(cntv_ctl_el0) & 1)) /* our budget timer fired */
+            die(t, f, "ran past its time budget");
+        return;
+    }
+    unsigned ec = ESR_EC(f->esr);
+    if (kind == 16 && ec == EC_SVC64) {
+        syscall(t, f);
+        return;
+    }
+    char why[96];
+    if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER)
+        fmt_snprintf(why, sizeof(why), "%s at FAR 0x%lx", esr_class_name(ec), f->far);
+    else
+        fmt_snprintf(why, sizeof(why), "%s", esr_class_name(ec));
+    die(t, f, why);
+}
+
+/* ---- Secure calls from VTL0 ------------------------------------------------ */
+
+void trustlets_init(void)
+{
+    if (!random_bytes(seal_secret, sizeof(seal_secret)))
+        panic("no entropy for the sealing secret");
+}
+
+static struct instance *instance_of(uint64_t handle)
+{
+    if (handle == 0 || handle > MAX_INSTANCES)
+        return NULL;
+    struct instance *t = &instances[handle - 1];
+    return t->state == TL_EMPTY ? NULL : t;
+}
+
+int sc_tl_unload(uint64_t handle)
+{
+    struct instance *t = instance_of(handle);
+    if (!t)
+        return TL_ST_NO_SUCH;
+    if (t->state != TL_DEAD)
+        destroy(t);
+    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+        if (sessions[i].open && sessions[i].instance == handle - 1)
+            sessions[i].open = false;
+    }
+    sk_log("trustlet %s unloaded, %lu pages of VTL1 memory free", t->known->name, pages_free());
+    t->state = TL_EMPTY;
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_tl_open(uint64_t id, uint64_t *session)
+{
+    unsigned inst = MAX_INSTANCES;
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (instances[i].state == TL_PARKED && instances[i].header.trustlet_id == id)
+            inst = i;
+    }
+    if (inst == MAX_INSTANCES)
+        return TL_ST_NO_SUCH;
+    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+        if (sessions[i].open)
+            continue;
+        generation = (generation + 1) & 0xffff;
+        sessions[i] = (struct session){ true, inst, generation };
+        *session = (i + 1) | ((uint64_t)generation << 16);
+        return HV_STATUS_SUCCESS;
+    }
+    return TL_ST_BUSY;
+}
+
+static struct session *session_of(uint64_t handle)
+{
+    uint64_t i = (handle & 0xffff) - 1;
+    if (i >= MAX_SESSIONS || !sessions[i].open || sessions[i].generation != handle >> 16)
+        return NULL;
+    return &sessions[i];
+}
+
+int sc_tl_close(uint64_t handle)
+{
+    struct session *s = session_of(handle);
+    if (!s)
+        return TL_ST_NO_SUCH;
+    s->open = false;
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_tl_invoke(const uint64_t *a, uint64_t *status, uint64_t *written)
+{
+    static uint8_t in[SC_MAX_BUFFER];
+    struct tl_out out;
+    struct session *s = session_of(a[0]);
+    if (!s)
+        return TL_ST_NO_SUCH;
+    struct instance *t = &instances[s->instance];
+    if (t->state == TL_DEAD)
+        return TL_ST_DEAD;
+    if (t->state != TL_PARKED)
+        return TL_ST_BUSY;
+    uint64_t cmd = a[1], in_gpa = a[2], in_len = a[3];
+    if (in_len > SC_MAX_BUFFER)
+        return TL_ST_TOO_LARGE;
+    if ((in_len && vtl0_copy_in(in_gpa, in, in_len) != HV_STATUS_SUCCESS) ||
+        vtl0_copy_in(a[4], &out, sizeof(out)) != HV_STATUS_SUCCESS)
+        return TL_ST_BUFFER;
+    if (out.max > SC_MAX_BUFFER)
+        return TL_ST_TOO_LARGE;
+    if (in_len > t->frame.x[1])
+        return TL_ST_TOO_LARGE; /* more than the trustlet is ready to take */
+    if (!user_copy(t, t->frame.x[0], in, in_len, true)) {
+        kill(t, "its receive buffer went away");
+        return TL_ST_DEAD;
+    }
+    t->frame.x[0] = in_len;
+    t->frame.x[1] = cmd;
+    t->replied = false;
+    t->state = TL_RUNNING;
+    if (run(t) != TL_PARKED)
+        return TL_ST_DEAD;
+    uint64_t n = t->replied ? t->reply_len : 0;
+    if (n > out.max)
+        return TL_ST_TOO_LARGE;
+    if (n && vtl0_copy_out(out.buf, reply_buf, n) != HV_STATUS_SUCCESS)
+        return TL_ST_BUFFER;
+    *status = t->replied ? t->reply_status : 0;
+    *written = n;
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages)
+{
+    if (handle == 0) { /* the secure kernel itself: free VTL1 pages */
+        *state = 0;
+        *pages = pages_free();
+        return HV_STATUS_SUCCESS;
+    }
+    struct instance *t = instance_of(handle);
+    if (!t)
+        return TL_ST_NO_SUCH;
+    *state = t->state;
+    *pages = t->npages + t->pt.table_pages;
+    return HV_STATUS_SUCCESS;
+}

@@ -1,0 +1,29 @@
+/* payload.S: signed trustlet images the VTL0 test kernel hands to the
+ * secure kernel (EL1 of VTL0 reads them; they are data to it). The build
+ * finds them through -I build/trustlets. */
+    .section .rodata.trustlets, "a"
+    .balign 4096
+    .global tl_echo_start, tl_echo_end
+tl_echo_start:
+    .incbin "echo.tl"
+tl_echo_end:
+    .balign 4096
+    .global tl_echo_rollback_start, tl_echo_rollback_end
+tl_echo_rollback_start:
+    .incbin "echo-rollback.tl"
+tl_echo_rollback_end:
+    .balign 4096
+    .global tl_echo_unknown_start, tl_echo_unknown_end
+tl_echo_unknown_start:
+    .incbin "echo-unknown.tl"
+tl_echo_unknown_end:
+    .balign 4096
+    .global tl_echo_badelf_start, tl_echo_badelf_end
+tl_echo_badelf_start:
+    .incbin "echo-badelf.tl"
+tl_echo_badelf_end:
+    .balign 4096
+    .global tl_echo_wx_start, tl_echo_wx_end
+tl_echo_wx_start:
+    .incbin "echo-wx.tl"
+tl_echo_wx_end:

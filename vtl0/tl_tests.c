@@ -1,0 +1,244 @@
+/* tl_tests.c: tests of trustlets from VTL0 (EL1 of VTL0): loading signed
+ * images, every refusal, calls into a trustlet, and what happens when one
+ * misbehaves. VTL0 hands over images from its own memory; it never sees
+ * trustlet memory. */
+#include <string.h>
+#include "kernel.h"
+#include "openvbs/trustlet.h"
+#include "vsm_tests.h"
+
+extern const uint8_t tl_echo_start[], tl_echo_end[];
+extern const uint8_t tl_echo_rollback_start[], tl_echo_rollback_end[];
+extern const uint8_t tl_echo_unknown_start[], tl_echo_unknown_end[];
+extern const uint8_t tl_echo_badelf_start[], tl_echo_badelf_end[];
+extern const uint8_t tl_echo_wx_start[], tl_echo_wx_end[];
+
+#define ECHO_ID 0x0ec40001ull
+
+static uint8_t scratch[64 * 1024] __attribute__((aligned(4096)));
+static uint8_t out_buf[4096] __attribute__((aligned(4096)));
+static struct tl_out out_desc = { 0, sizeof(out_buf) };
+
+static uint64_t pa(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+static struct hv_result load(const uint8_t *img, uint64_t size)
+{
+    return vcall(SC_TL_LOAD, pa(img), size, 0);
+}
+
+static uint64_t load_echo(void)
+{
+    struct hv_result r = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start));
+    return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
+}
+
+static uint64_t free_pages(void)
+{
+    return vcall(SC_TL_INFO, 0, 0, 0).x2;
+}
+
+static uint64_t open_session(uint64_t id)
+{
+    struct hv_result r = vcall(SC_TL_OPEN, id, 0, 0);
+    return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
+}
+
+static struct hv_result invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len)
+{
+    out_desc.buf = pa(out_buf);
+    out_desc.max = sizeof(out_buf);
+    return hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, cmd, pa(in), len, pa(&out_desc));
+}
+
+/* Load a modified copy of the echo image. */
+static uint64_t load_mutated(uint64_t offset, uint8_t xor_with, int64_t size_delta)
+{
+    uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);
+    memcpy(scratch, tl_echo_start, size);
+    if (offset < size)
+        scratch[offset] ^= xor_with;
+    return load(scratch, size + (uint64_t)size_delta).x0;
+}
+
+bool t_tl_load_and_echo(void)
+{
+    uint64_t before = free_pages();
+    uint64_t h = load_echo();
+    uint64_t s = open_session(ECHO_ID);
+    static const char msg[] = "hello from VTL0";
+    struct hv_result r = invoke(s, 0, msg, sizeof(msg));
+    bool echoed = r.x0 == HV_STATUS_SUCCESS && r.x2 == sizeof(msg) &&
+                  !memcmp(out_buf, msg, sizeof(msg));
+    struct hv_result r2 = invoke(s, 0, "again", 5);
+    bool twice = r2.x0 == HV_STATUS_SUCCESS && r2.x2 == 5 && !memcmp(out_buf, "again", 5);
+    bool closed = vcall(SC_TL_CLOSE, s, 0, 0).x0 == HV_STATUS_SUCCESS &&
+                  invoke(s, 0, msg, 1).x0 == TL_ST_NO_SUCH;
+    bool gone = vcall(SC_TL_UNLOAD, h, 0, 0).x0 == HV_STATUS_SUCCESS && free_pages() == before;
+    return note(h && s && echoed && twice && closed && gone,
+                "signed echo trustlet loaded, called twice, closed, unloaded; memory back");
+}
+
+bool a_tl_bad_signature(void)
+{
+    const struct tl_header *h = (const void *)tl_echo_start;
+    uint64_t sig = (uint64_t)((const uint8_t *)h->signature - tl_echo_start);
+    uint64_t ver = (uint64_t)((const uint8_t *)&h->version - tl_echo_start);
+    uint64_t before = free_pages();
+    bool ok = load_mutated(sig, 0x01, 0) == TL_ST_BAD_SIGNATURE &&
+              load_mutated(sig + 63, 0x80, 0) == TL_ST_BAD_SIGNATURE &&
+              load_mutated(ver, 0x04, 0) == TL_ST_BAD_SIGNATURE &&
+              free_pages() == before;
+    return note(ok, "changed signature or signed header field: bad signature, nothing loaded");
+}
+
+bool a_tl_tampered_image(void)
+{
+    uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);
+    uint64_t before = free_pages();
+    bool ok = load_mutated(TL_HEADER_SIZE + 200, 0x20, 0) == TL_ST_BAD_HASH &&
+              load_mutated(size - 1, 0x01, 0) == TL_ST_BAD_HASH &&
+              load_mutated(TL_HEADER_SIZE, 0x7f, 0) == TL_ST_BAD_HASH &&
+              free_pages() == before;
+    return note(ok, "any tampered image byte: hash mismatch, nothing loaded");
+}
+
+bool a_tl_unknown_id(void)
+{
+    struct hv_result r = load(tl_echo_unknown_start,
+                              (uint64_t)(tl_echo_unknown_end - tl_echo_unknown_start));
+    return note(r.x0 == TL_ST_UNKNOWN_ID, "correctly signed image with an unknown ID refused");
+}
+
+bool a_tl_rollback(void)
+{
+    struct hv_result r = load(tl_echo_rollback_start,
+                              (uint64_t)(tl_echo_rollback_end - tl_echo_rollback_start));
+    return note(r.x0 == TL_ST_ROLLBACK, "version below the recorded minimum refused");
+}
+
+bool a_tl_malformed(void)
+{
+    uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);
+    uint64_t vtl1 = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            break;
+        if ((r.x3 & 0xff) == OWNER_VTL1)
+            vtl1 = r.x1;
+    }
+    uint64_t before = free_pages();
+    bool bad_elf = load(tl_echo_badelf_start,
+                        (uint64_t)(tl_echo_badelf_end - tl_echo_badelf_start)).x0 == TL_ST_BAD_ELF;
+    bool wx = load(tl_echo_wx_start, (uint64_t)(tl_echo_wx_end - tl_echo_wx_start)).x0 ==
+              TL_ST_BAD_ELF;
+    bool truncated = load_mutated(~0ull, 0, -1) == TL_ST_BAD_HEADER;
+    bool tiny = load(tl_echo_start, 100).x0 == TL_ST_BAD_HEADER;
+    bool huge = load(tl_echo_start, 1ull << 30).x0 == TL_ST_TOO_LARGE;
+    bool magic = load_mutated(0, 0x01, 0) == TL_ST_BAD_HEADER;
+    bool in_vtl1 = load((const uint8_t *)(uintptr_t)vtl1, size).x0 == TL_ST_BUFFER;
+    kprintf("    bad ELF %d, W+X %d, truncated %d, tiny %d, huge %d, magic %d, VTL1 source %d\n",
+            bad_elf, wx, truncated, tiny, huge, magic, in_vtl1);
+    return note(bad_elf && wx && truncated && tiny && huge && magic && in_vtl1 &&
+                    free_pages() == before,
+                "malformed ELF, W+X segment, truncated, oversized or misplaced images refused");
+}
+
+/* Each misbehaviour kills only that trustlet; its memory comes back; the
+ * secure kernel and another trustlet carry on. */
+bool a_tl_misbehaving(void)
+{
+    static const struct {
+        uint64_t cmd;
+        const char *what;
+    } bad[] = {
+        { 1, "null write" }, { 2, "endless loop" }, { 3, "read secure kernel" },
+        { 4, "undefined instruction" }, { 5, "call outside policy" }, { 6, "unknown call" },
+        { 9, "read VTL0" }, { 11, "write own code" }, { 12, "stack overflow" },
+    };
+    uint64_t before = free_pages();
+    uint64_t witness = load_echo();
+    uint64_t ws = open_session(ECHO_ID);
+    uint64_t baseline = free_pages();
+    bool all = witness && ws;
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint64_t h = load_echo();
+        /* the newest instance: open sessions go to the last match */
+        uint64_t s = open_session(ECHO_ID);
+        struct hv_result r = invoke(s, bad[i].cmd, "x", 1);
+        struct hv_result again = invoke(s, 0, "x", 1);
+        bool unloaded = vcall(SC_TL_UNLOAD, h, 0, 0).x0 == HV_STATUS_SUCCESS;
+        bool ok = h && r.x0 == TL_ST_DEAD && again.x0 == TL_ST_DEAD && unloaded &&
+                  free_pages() == baseline;
+        kprintf("    %-22s -> %s\n", bad[i].what, ok ? "killed, memory reclaimed" : "NOT HANDLED");
+        all &= ok;
+    }
+    struct hv_result w = invoke(ws, 0, "still here", 10);
+    bool alive = w.x0 == HV_STATUS_SUCCESS && w.x2 == 10;
+    vcall(SC_TL_UNLOAD, witness, 0, 0);
+    return note(all && alive && free_pages() == before,
+                "each misbehaving trustlet killed (VTL0 sees 'dead'); another trustlet unharmed");
+}
+
+bool t_tl_services(void)
+{
+    uint64_t h = load_echo();
+    uint64_t s = open_session(ECHO_ID);
+    uint8_t a[32], b[32];
+    struct hv_result r1 = invoke(s, 7, "", 0);
+    memcpy(a, out_buf, 32);
+    struct hv_result r2 = invoke(s, 7, "", 0);
+    memcpy(b, out_buf, 32);
+    bool random = r1.x0 == 0 && r1.x2 == 32 && r2.x2 == 32 && memcmp(a, b, 32);
+    struct hv_result heap = invoke(s, 8, "", 0);
+    struct hv_result bad_ptr = invoke(s, 10, "", 0);
+    int64_t bad_ptr_result;
+    memcpy(&bad_ptr_result, out_buf, 8);
+    struct hv_result rep = invoke(s, 13, "", 0);
+    struct tl_report report;
+    memcpy(&report, out_buf, sizeof(report));
+    struct ovbs_measurement m;
+    hvc(OVBS_HV_MEASUREMENT, 0, pa(&m), sizeof(m));
+    bool report_ok = rep.x0 == 0 && rep.x1 == 0 && report.trustlet_id == ECHO_ID &&
+                     report.version == 3 && !memcmp(report.sk_sha256, m.sha256, 32);
+    vcall(SC_TL_UNLOAD, h, 0, 0);
+    kprintf("    random %d, heap status %ld, bad pointer -> %ld, report %d\n", random,
+            (long)heap.x1, (long)bad_ptr_result, report_ok);
+    return note(random && heap.x0 == 0 && heap.x1 == 0 && bad_ptr.x0 == 0 &&
+                    bad_ptr_result == -TL_EINVAL && report_ok,
+                "random bytes, heap within quota, checked pointers, measurement report");
+}
+
+bool a_tl_bad_buffers(void)
+{
+    uint64_t h = load_echo();
+    uint64_t s = open_session(ECHO_ID);
+    uint64_t vtl1 = 0, hv = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            break;
+        if ((r.x3 & 0xff) == OWNER_VTL1)
+            vtl1 = r.x1;
+        if ((r.x3 & 0xff) == OWNER_HV)
+            hv = r.x1;
+    }
+    bool in_vtl1 = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, vtl1, 16, pa(&out_desc)).x0 ==
+                   TL_ST_BUFFER;
+    out_desc.buf = hv;
+    out_desc.max = 16;
+    bool out_hv = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, pa(scratch), 16, pa(&out_desc)).x0 ==
+                  TL_ST_BUFFER;
+    bool desc_vtl1 = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, pa(scratch), 16, vtl1).x0 ==
+                     TL_ST_BUFFER;
+    bool too_big = invoke(s, 0, scratch, 5000).x0 == TL_ST_TOO_LARGE;
+    bool no_session = invoke(0x1234, 0, scratch, 1).x0 == TL_ST_NO_SUCH;
+    bool no_trustlet = vcall(SC_TL_OPEN, 0x0ec4ffff, 0, 0).x0 == TL_ST_NO_SUCH;
+    bool still = invoke(s, 0, "ok", 2).x0 == HV_STATUS_SUCCESS;
+    vcall(SC_TL_UNLOAD, h, 0, 0);
+    return note(in_vtl1 && out_hv && desc_vtl1 && too_big && no_session && no_trustlet && still,
+                "buffers in VTL1 or hv memory, oversized input, bad handles: refused");
+}
