@@ -548,12 +548,16 @@ int sc_tl_unload(uint64_t handle)
 int sc_tl_open(uint64_t id, uint64_t *session)
 {
     unsigned inst = MAX_INSTANCES;
+    bool dead = false;
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
-        if (instances[i].state == TL_PARKED && instances[i].header.trustlet_id == id)
+        if (instances[i].header.trustlet_id != id)
+            continue;
+        if (instances[i].state == TL_PARKED)
             inst = i;
+        dead |= instances[i].state == TL_DEAD;
     }
     if (inst == MAX_INSTANCES)
-        return TL_ST_NO_SUCH;
+        return dead ? TL_ST_DEAD : TL_ST_NO_SUCH;
     for (unsigned i = 0; i < MAX_SESSIONS; i++) {
         if (sessions[i].open)
             continue;

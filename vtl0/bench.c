@@ -4,6 +4,7 @@
  * at EL2 needs the hypervisor's `hv.bench` option (MDCR_EL2.HPMD clear). */
 #include "arm64/sysreg.h"
 #include "kernel.h"
+#include "openvbs/trustlet.h"
 
 #define ROUNDS 1000
 
@@ -82,6 +83,33 @@ static uint64_t time_protect(uint64_t gpa, uint64_t pages)
     return (cycles() - t0) / PROTECT_ROUNDS;
 }
 
+/* Loading (copy, hash, verify the signature, build the address space, run
+ * it to its first receive) and a null call into a loaded trustlet. */
+extern const uint8_t tl_echo_start[], tl_echo_end[];
+
+static void bench_trustlets(void)
+{
+    static struct tl_out out;
+    static uint8_t reply[64];
+    uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);
+    uint64_t t0 = cycles();
+    struct hv_result r = vcall(SC_TL_LOAD, (uint64_t)(uintptr_t)tl_echo_start, size, 0);
+    uint64_t load = cycles() - t0;
+    uint64_t session = vcall(SC_TL_OPEN, 0x0ec40001, 0, 0).x1;
+    out.buf = (uint64_t)(uintptr_t)reply;
+    out.max = sizeof(reply);
+    (void)hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, 0, 0, 0, (uint64_t)(uintptr_t)&out);
+    t0 = cycles();
+    for (unsigned i = 0; i < 100; i++)
+        (void)hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, 0, 0, 0, (uint64_t)(uintptr_t)&out);
+    uint64_t call = (cycles() - t0) / 100;
+    vcall(SC_TL_UNLOAD, r.x1, 0, 0);
+    if (r.x0 == HV_STATUS_SUCCESS) {
+        kprintf("BENCH trustlet_load_verify %lu\n", load);
+        kprintf("BENCH trustlet_call_null_roundtrip %lu\n", call);
+    }
+}
+
 void run_bench(void)
 {
     pmu_start();
@@ -99,4 +127,5 @@ void run_bench(void)
     uint64_t top = (vtl0_ram_base + vtl0_ram_size - (2u << 20)) & ~((2ull << 20) - 1);
     kprintf("BENCH protect_1_page %lu\n", time_protect((uint64_t)(uintptr_t)page, 1));
     kprintf("BENCH protect_512_pages %lu\n", time_protect(top, 512));
+    bench_trustlets();
 }

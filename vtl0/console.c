@@ -56,6 +56,8 @@ static void help(void)
             "  lock ADDR PAGES MASK     ... and lock it (Kernel Data Protection)\n"
             "  prot ADDR PAGES  show the protection VTL1 keeps for VTL0 pages\n"
             "  fuzz SEED COUNT [trace]  random hypercalls and secure calls\n"
+            "  tl load echo | tl call ID CMD [TEXT] | tl unload N   trustlets (echo: ID\n"
+            "                  0x0ec40001; CMD 0 echoes TEXT, 1-13 misbehave, see SDK doc)\n"
             "  bench           instruction counts (meaningful under make bench)\n"
             "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
 }
@@ -181,6 +183,9 @@ static void execute(char *line)
         unsigned long count = strtoul(end, &end, 0);
         fuzz_trace = strstr(end, "trace") != NULL;
         if (!fuzz_hypercalls(seed, count ? (unsigned)count : 10000))
+            failures++;
+    } else if (!strcmp(line, "tl")) {
+        if (!tl_command(arg))
             failures++;
     } else if (!strcmp(line, "bench")) {
         run_bench();

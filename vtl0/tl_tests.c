@@ -2,6 +2,7 @@
  * images, every refusal, calls into a trustlet, and what happens when one
  * misbehaves. VTL0 hands over images from its own memory; it never sees
  * trustlet memory. */
+#include <stdlib.h>
 #include <string.h>
 #include "kernel.h"
 #include "openvbs/trustlet.h"
@@ -241,4 +242,62 @@ bool a_tl_bad_buffers(void)
     vcall(SC_TL_UNLOAD, h, 0, 0);
     return note(in_vtl1 && out_hv && desc_vtl1 && too_big && no_session && no_trustlet && still,
                 "buffers in VTL1 or hv memory, oversized input, bad handles: refused");
+}
+
+/* ---- Console: `tl load|call|unload` -------------------------------------- */
+
+static void print_reply(uint64_t n)
+{
+    bool text = true;
+    for (uint64_t i = 0; i < n; i++)
+        text &= out_buf[i] >= 0x20 && out_buf[i] < 0x7f;
+    kprintf("  reply (%lu bytes): ", n);
+    for (uint64_t i = 0; i < n && i < 64; i++)
+        kprintf(text ? "%c" : "%02x", out_buf[i]);
+    kprintf("%s\n", n > 64 ? "..." : "");
+}
+
+/* Returns false on failure (counted by the console). */
+bool tl_command(char *arg)
+{
+    char *end;
+    if (!strncmp(arg, "load ", 5)) {
+        const char *name = arg + 5;
+        if (strcmp(name, "echo")) {
+            kprintf("tl load: the images built in are: echo\n");
+            return false;
+        }
+        struct hv_result r = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start));
+        kprintf("tl load %s: status 0x%lx, instance %lu\n", name, r.x0, r.x1);
+        return r.x0 == HV_STATUS_SUCCESS;
+    }
+    if (!strncmp(arg, "unload ", 7)) {
+        struct hv_result r = vcall(SC_TL_UNLOAD, strtoul(arg + 7, NULL, 0), 0, 0);
+        kprintf("tl unload: status 0x%lx\n", r.x0);
+        return r.x0 == HV_STATUS_SUCCESS;
+    }
+    if (!strncmp(arg, "call ", 5)) {
+        uint64_t id = strtoul(arg + 5, &end, 0);
+        uint64_t cmd = strtoul(end, &end, 0);
+        while (*end == ' ')
+            end++;
+        struct hv_result o = vcall(SC_TL_OPEN, id, 0, 0);
+        if (o.x0 != HV_STATUS_SUCCESS) {
+            kprintf("tl call: %s (status 0x%lx)\n",
+                    o.x0 == TL_ST_DEAD ? "trustlet dead" : "no loaded trustlet with that ID", o.x0);
+            return false;
+        }
+        uint64_t session = o.x1;
+        size_t len = strlen(end);
+        memcpy(scratch, end, len);
+        struct hv_result r = invoke(session, cmd, scratch, len);
+        vcall(SC_TL_CLOSE, session, 0, 0);
+        kprintf("tl call 0x%lx command %lu: status 0x%lx%s, trustlet status %lu\n", id, cmd,
+                r.x0, r.x0 == TL_ST_DEAD ? " (trustlet dead)" : "", r.x1);
+        if (r.x0 == HV_STATUS_SUCCESS)
+            print_reply(r.x2);
+        return r.x0 == HV_STATUS_SUCCESS;
+    }
+    kprintf("usage: tl load echo | tl call ID COMMAND [TEXT] | tl unload INSTANCE\n");
+    return false;
 }

@@ -36,5 +36,6 @@ bool a_tl_rollback(void);
 bool a_tl_malformed(void);
 bool a_tl_misbehaving(void);
 bool a_tl_bad_buffers(void);
+bool tl_command(char *arg);
 extern bool fuzz_trace;
 #endif

@@ -20,7 +20,8 @@ def test_bench_is_deterministic_and_complete():
     assert first == second
     metrics = json.loads(first)
     for name in ("hypercall_null_roundtrip", "boot_to_vtl0", "vtl_call_null_roundtrip",
-                 "protect_1_page", "protect_512_pages"):
+                 "protect_1_page", "protect_512_pages", "trustlet_load_verify",
+                 "trustlet_call_null_roundtrip"):
         assert isinstance(metrics[name], int) and metrics[name] > 0
     # a trap to EL2 and back cannot be free, and must stay cheap
     assert 20 < metrics["hypercall_null_roundtrip"] < 1000
@@ -28,3 +29,6 @@ def test_bench_is_deterministic_and_complete():
     # project's budget is 1000 instructions
     assert metrics["hypercall_null_roundtrip"] < metrics["vtl_call_null_roundtrip"] < 1000
     assert metrics["protect_1_page"] > metrics["vtl_call_null_roundtrip"]
+    # a trustlet call is a VTL call plus two EL0 <-> EL1 crossings
+    assert metrics["trustlet_call_null_roundtrip"] > metrics["vtl_call_null_roundtrip"]
+    assert metrics["trustlet_load_verify"] > metrics["trustlet_call_null_roundtrip"]

@@ -89,3 +89,15 @@ def test_fuzz_command_reproducible_seed():
     assert b.ok(), b.output[-3000:]
     assert "fuzz seed 0x1234, 20000 calls" in b.output
     assert "still answer" in b.output
+
+
+def test_console_trustlet_commands():
+    b = boot("tl load echo\ntl call 0x0ec40001 0 hello trustlet\n"
+             "tl call 0x0ec40001 3\ntl call 0x0ec40001 0 hi\ntl unload 1\n")
+    out = b.output
+    assert "[sk] trustlet echo v3 loaded" in out
+    assert "reply (14 bytes): hello trustlet" in out
+    assert "[sk] trustlet echo killed: data abort from lower EL at FAR 0x41000000" in out
+    assert "status 0x211 (trustlet dead)" in out
+    assert "tl call: trustlet dead" in out
+    assert b.console_failures() == 2
