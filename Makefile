@@ -97,16 +97,21 @@ RUNTIME_SRC := $(wildcard trustlets/runtime/*.c) $(wildcard trustlets/runtime/*.
 TL_LIB_SRC  := lib/libc.c
 tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) $(RUNTIME_SRC) $(TL_LIB_SRC))
 
-$(B)/tl/%.o: $(B)/sysinc/libfdt.h
-$(B)/tl/echo/%.o: %.c $(B)/sysinc/libfdt.h
-	@mkdir -p $(dir $@)
-	$(CLANG) $(TARGET_CFLAGS) -Itrustlets/runtime -DTRUSTLET -c $< -o $@
-$(B)/tl/echo/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CLANG) $(TARGET_ASFLAGS) -c $< -o $@
-$(B)/trustlets/echo.elf: $(call tl_objs,echo) trustlets/tl.ld
-	@mkdir -p $(dir $@)
-	$(LD) $(LDFLAGS) -T trustlets/tl.ld $(call tl_objs,echo) -o $@
+# Trustlets are built like the kernels (freestanding C at EL0) and may link
+# Debian's BearSSL; each gets its own object directory.
+define trustlet_rules
+$$(B)/tl/$(1)/%.o: %.c $$(B)/sysinc/libfdt.h
+	@mkdir -p $$(dir $$@)
+	$$(CLANG) $$(TARGET_CFLAGS) -Itrustlets/runtime -c $$< -o $$@
+$$(B)/tl/$(1)/%.o: %.S
+	@mkdir -p $$(dir $$@)
+	$$(CLANG) $$(TARGET_ASFLAGS) -c $$< -o $$@
+$$(B)/trustlets/$(1).elf: $$(call tl_objs,$(1)) trustlets/tl.ld
+	@mkdir -p $$(dir $$@)
+	$$(LD) $$(LDFLAGS) -T trustlets/tl.ld $$(call tl_objs,$(1)) $$(ARM64LIB)/libbearssl.a -o $$@
+endef
+$(eval $(call trustlet_rules,echo))
+$(eval $(call trustlet_rules,keyholder))
 
 # echo: ID 0x0ec40001, version 3 (the secure kernel's minimum is 2), no
 # sealing in its policy. The variants exist for the refusal tests.
@@ -126,8 +131,12 @@ $(B)/trustlets/echo-badelf.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubk
 $(B)/trustlets/echo-wx.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
 		--policy $(ECHO_POLICY) --quota 8 --mutate-elf writable-code
+# keyholder: ID 0x0ec40002, may draw random bytes and seal (policy 0xff).
+$(B)/trustlets/keyholder.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40002 --version 1 \
+		--policy 0xff --quota 4
 TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-unknown.tl \
-	echo-badelf.tl echo-wx.tl)
+	echo-badelf.tl echo-wx.tl keyholder.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)
@@ -145,7 +154,7 @@ $(B)/vtl0/vtl0/payload.o: vtl0/payload.S $(TL_IMAGES)
 	$(CLANG) $(TARGET_ASFLAGS) -I$(B)/trustlets -c $< -o $@
 
 $(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
-	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a -o $@
+	$(LD) $(LDFLAGS) -T vtl0/vtl0.ld $(VTL0_OBJ) $(ARM64LIB)/libfdt.a $(ARM64LIB)/libbearssl.a -o $@
 
 # ---- host unit tests (cmocka) -------------------------------------------
 HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/arm64 -Ihv \

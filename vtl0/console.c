@@ -56,8 +56,9 @@ static void help(void)
             "  lock ADDR PAGES MASK     ... and lock it (Kernel Data Protection)\n"
             "  prot ADDR PAGES  show the protection VTL1 keeps for VTL0 pages\n"
             "  fuzz SEED COUNT [trace]  random hypercalls and secure calls\n"
-            "  tl load echo | tl call ID CMD [TEXT] | tl unload N   trustlets (echo: ID\n"
-            "                  0x0ec40001; CMD 0 echoes TEXT, 1-13 misbehave, see SDK doc)\n"
+            "  tl load echo|keyholder | tl call ID CMD [TEXT] | tl unload N   trustlets\n"
+            "                  (echo 0x0ec40001: CMD 0 echoes, 1-13 misbehave; keyholder\n"
+            "                  0x0ec40002: 0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)\n"
             "  bench           instruction counts (meaningful under make bench)\n"
             "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
 }

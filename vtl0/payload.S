@@ -27,3 +27,8 @@ tl_echo_badelf_end:
 tl_echo_wx_start:
     .incbin "echo-wx.tl"
 tl_echo_wx_end:
+    .balign 4096
+    .global tl_keyholder_start, tl_keyholder_end
+tl_keyholder_start:
+    .incbin "keyholder.tl"
+tl_keyholder_end:

@@ -2,6 +2,8 @@
  * images, every refusal, calls into a trustlet, and what happens when one
  * misbehaves. VTL0 hands over images from its own memory; it never sees
  * trustlet memory. */
+#include <bearssl_ec.h>
+#include <bearssl_hash.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel.h"
@@ -244,6 +246,8 @@ bool a_tl_bad_buffers(void)
                 "buffers in VTL1 or hv memory, oversized input, bad handles: refused");
 }
 
+extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
+
 /* ---- Console: `tl load|call|unload` -------------------------------------- */
 
 static void print_reply(uint64_t n)
@@ -263,11 +267,15 @@ bool tl_command(char *arg)
     char *end;
     if (!strncmp(arg, "load ", 5)) {
         const char *name = arg + 5;
-        if (strcmp(name, "echo")) {
-            kprintf("tl load: the images built in are: echo\n");
+        struct hv_result r;
+        if (!strcmp(name, "echo"))
+            r = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start));
+        else if (!strcmp(name, "keyholder"))
+            r = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start));
+        else {
+            kprintf("tl load: the images built in are: echo, keyholder\n");
             return false;
         }
-        struct hv_result r = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start));
         kprintf("tl load %s: status 0x%lx, instance %lu\n", name, r.x0, r.x1);
         return r.x0 == HV_STATUS_SUCCESS;
     }
@@ -298,6 +306,61 @@ bool tl_command(char *arg)
             print_reply(r.x2);
         return r.x0 == HV_STATUS_SUCCESS;
     }
-    kprintf("usage: tl load echo | tl call ID COMMAND [TEXT] | tl unload INSTANCE\n");
+    kprintf("usage: tl load echo|keyholder | tl call ID COMMAND [TEXT] | tl unload INSTANCE\n");
     return false;
+}
+
+/* ---- The key holder: a secret that never leaves VTL1 -------------------- */
+
+extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
+#define KEYHOLDER_ID 0x0ec40002ull
+
+static bool verify(const uint8_t pubkey[65], const void *msg, size_t len, const uint8_t sig[64])
+{
+    uint8_t hash[32];
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, msg, len);
+    br_sha256_out(&h, hash);
+    br_ec_public_key pk = { BR_EC_secp256r1, (unsigned char *)pubkey, 65 };
+    return br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, hash, 32, &pk, sig, 64) == 1;
+}
+
+bool t_tl_keyholder(void)
+{
+    static uint8_t pub[65], sig[64], blob[128], pub2[65];
+    static const char challenge[] = "prove you hold the key: 7f3a91";
+    uint64_t h = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
+    uint64_t s = open_session(KEYHOLDER_ID);
+    struct hv_result r = invoke(s, 0, "", 0);
+    bool keygen = r.x0 == 0 && r.x1 == 0 && r.x2 == 65;
+    memcpy(pub, out_buf, 65);
+    r = invoke(s, 1, challenge, sizeof(challenge));
+    memcpy(sig, out_buf, 64);
+    bool signs = r.x0 == 0 && r.x2 == 64 && verify(pub, challenge, sizeof(challenge), sig);
+    bool not_other = !verify(pub, "another challenge", 17, sig);
+    r = invoke(s, 2, "", 0);
+    uint64_t blob_len = r.x2;
+    memcpy(blob, out_buf, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
+    bool sealed = r.x0 == 0 && r.x1 == 0 && blob_len == 32 + 28;
+    /* A new instance knows nothing until it is given the sealed key back. */
+    vcall(SC_TL_UNLOAD, h, 0, 0);
+    h = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
+    s = open_session(KEYHOLDER_ID);
+    bool fresh = invoke(s, 4, "", 0).x1 == 1; /* no key */
+    blob[20] ^= 1;
+    bool tamper_refused = invoke(s, 3, blob, blob_len).x1 == 2;
+    blob[20] ^= 1;
+    r = invoke(s, 3, blob, blob_len);
+    memcpy(pub2, out_buf, 65);
+    bool restored = r.x0 == 0 && r.x1 == 0 && !memcmp(pub, pub2, 65);
+    r = invoke(s, 1, "again", 5);
+    bool same_key = r.x0 == 0 && verify(pub, "again", 5, out_buf);
+    vcall(SC_TL_UNLOAD, h, 0, 0);
+    kprintf("    keygen %d, signature verifies %d, sealed %d, tampered blob refused %d, "
+            "restored %d\n", keygen, signs && not_other, sealed, tamper_refused,
+            restored && same_key);
+    return note(keygen && signs && not_other && sealed && fresh && tamper_refused && restored &&
+                    same_key,
+                "key made in VTL1 signs challenges; VTL0 only ever holds public key and sealed blob");
 }

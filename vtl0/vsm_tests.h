@@ -37,5 +37,6 @@ bool a_tl_malformed(void);
 bool a_tl_misbehaving(void);
 bool a_tl_bad_buffers(void);
 bool tl_command(char *arg);
+bool t_tl_keyholder(void);
 extern bool fuzz_trace;
 #endif
