@@ -35,7 +35,7 @@ QEMU_ARGS = -M virt,virtualization=on,gic-version=3,iommu=smmuv3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
 	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf
 
-.PHONY: all deps run test bench debug clean help host-tests count
+.PHONY: all deps run test bench debug clean help host-tests count fuzz
 all: $(B)/hv.elf
 
 help:
@@ -44,6 +44,7 @@ help:
 	@echo "make bench   deterministic instruction counts -> build/bench.json"
 	@echo "make debug   QEMU halted, waiting for gdb-multiarch on :1234"
 	@echo "make count   line counts of the trusted computing base"
+	@echo "make fuzz    libFuzzer on the trustlet image verifier (FUZZ_SECONDS=60)"
 
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
@@ -195,6 +196,21 @@ bench: $(DEPS_OK) $(B)/hv.elf
 
 count:
 	@$(PYTHON) scripts/count_tcb.py
+
+# ---- fuzzing (libFuzzer, host) ----------------------------------------------
+# The trustlet image verifier and ELF checks, with ASan/UBSan, for a bounded
+# time from the checked-in seed corpus (copied: the fuzzer adds to its copy).
+FUZZ_SECONDS ?= 60
+$(B)/fuzz/fuzz_tlimage: tests/fuzz/fuzz_tlimage.c sk/tlimage.c lib/elf.c $(B)/gen/tl_pubkey.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Ilib -Isk -I$(B)/gen -I/usr/include/bearssl \
+		tests/fuzz/fuzz_tlimage.c sk/tlimage.c lib/elf.c -l:libbearssl.so.0 -o $@
+
+fuzz: $(DEPS_OK) $(B)/fuzz/fuzz_tlimage
+	@rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	$(B)/fuzz/fuzz_tlimage -max_total_time=$(FUZZ_SECONDS) -max_len=262304 -timeout=10 \
+		-print_final_stats=1 $(B)/fuzz/corpus
 
 clean:
 	rm -rf $(B)

@@ -4,8 +4,12 @@
 # Costs one dpkg query when everything is already there.
 set -eu
 
+HOST_ARCH=$(dpkg --print-architecture)
+# Libraries for host programs (unit tests, fuzzer) name the build host's
+# architecture: their arm64 twins are installed too.
 HOST_PKGS="make clang lld llvm qemu-system-arm device-tree-compiler \
-libcmocka-dev libfdt1 python3 python3-pytest gdb-multiarch openssl"
+libcmocka-dev libfdt1:$HOST_ARCH libbearssl0:$HOST_ARCH libclang-rt-14-dev python3 python3-pytest \
+gdb-multiarch openssl"
 ARM64_PKGS="libfdt-dev:arm64 libbearssl-dev:arm64"
 
 missing=""

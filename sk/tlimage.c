@@ -42,7 +42,7 @@ static int check_signature(const uint8_t *image, const struct tl_header *h,
 
 /* Trustlet code and data live in [TL_VA_IMAGE_MIN, TL_VA_IMAGE_MAX), no
  * segment is both writable and executable, and the entry is code. */
-static int check_elf(const uint8_t *elf, size_t size, struct elf_image *img)
+int tl_check_elf(const uint8_t *elf, size_t size, struct elf_image *img)
 {
     if (elf_check(elf, size, img) != ELF_OK)
         return TL_ST_BAD_ELF;
@@ -82,7 +82,7 @@ int tl_verify(const uint8_t *image, size_t size, const uint8_t elf_sha256[32],
     if (h->version < out->known->min_version)
         return TL_ST_ROLLBACK;
     out->elf_bytes = image + TL_HEADER_SIZE;
-    return check_elf(out->elf_bytes, size - TL_HEADER_SIZE, &out->elf);
+    return tl_check_elf(out->elf_bytes, size - TL_HEADER_SIZE, &out->elf);
 }
 
 const char *tl_status_name(int status)

@@ -29,4 +29,7 @@ int tl_verify(const uint8_t *image, size_t size, const uint8_t elf_sha256[32],
               const struct tl_known *table, unsigned n, const uint8_t pubkey[65],
               struct tl_verified *out);
 const char *tl_status_name(int status);
+/* The checks on the ELF inside an image (also run by tl_verify after the
+ * signature): exposed so the fuzzer reaches them without a valid signature. */
+int tl_check_elf(const uint8_t *elf, size_t size, struct elf_image *img);
 #endif
