@@ -20,7 +20,7 @@ TARGET_CFLAGS = --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror 
 TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
-LIB_SRC  := lib/libc.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
+LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
 	lib/arm64/smccc.c
 HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S)
 VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
@@ -83,6 +83,10 @@ $(B)/sk/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CLANG) $(TARGET_ASFLAGS) -Iinclude -Isk -c $< -o $@
 
+$(B)/sk/sk/payload.o: sk/payload.S $(B)/trustlets/runtime.stripped.elf
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_ASFLAGS) -I$(B)/trustlets -c $< -o $@
+
 $(B)/sk.elf: $(SK_OBJ) sk/sk.ld
 	$(LD) $(LDFLAGS) -T sk/sk.ld $(SK_OBJ) $(ARM64LIB)/libbearssl.a -o $@
 
@@ -94,9 +98,20 @@ TLSIGN   := $(PYTHON) tools/tlsign.py
 $(B)/gen/tl_pubkey.h: tools/tlsign.py | $(DEPS_OK)
 	$(TLSIGN) keygen --key $(SIGN_KEY) --header $@
 
-RUNTIME_SRC := $(wildcard trustlets/runtime/*.c) $(wildcard trustlets/runtime/*.S)
-TL_LIB_SRC  := lib/libc.c
-tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) $(RUNTIME_SRC) $(TL_LIB_SRC))
+# The shared runtime: one read-only copy in VTL1, mapped into every trustlet
+# (no stack protector there: the canary is per trustlet, in lib/chk.c).
+RUNTIME_SRC := trustlets/runtime/ium.c lib/libc.c lib/fmt.c
+RUNTIME_OBJ := $(call obj,tl/runtime,$(RUNTIME_SRC))
+$(B)/tl/runtime/%.o: %.c $(B)/sysinc/libfdt.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TARGET_CFLAGS) -fno-stack-protector -Itrustlets/runtime -c $< -o $@
+$(B)/trustlets/runtime.elf: $(RUNTIME_OBJ) trustlets/runtime.ld
+	@mkdir -p $(dir $@)
+	$(LD) $(LDFLAGS) -T trustlets/runtime.ld $(RUNTIME_OBJ) -o $@
+
+# A trustlet: its code, the start-up stub, its own canary; calls into the
+# runtime resolve to the runtime's fixed addresses (--just-symbols).
+tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) trustlets/runtime/crt0.S lib/chk.c)
 
 # Trustlets are built like the kernels (freestanding C at EL0) and may link
 # Debian's BearSSL; each gets its own object directory.
@@ -107,9 +122,10 @@ $$(B)/tl/$(1)/%.o: %.c $$(B)/sysinc/libfdt.h
 $$(B)/tl/$(1)/%.o: %.S
 	@mkdir -p $$(dir $$@)
 	$$(CLANG) $$(TARGET_ASFLAGS) -c $$< -o $$@
-$$(B)/trustlets/$(1).elf: $$(call tl_objs,$(1)) trustlets/tl.ld
+$$(B)/trustlets/$(1).elf: $$(call tl_objs,$(1)) trustlets/tl.ld $$(B)/trustlets/runtime.elf
 	@mkdir -p $$(dir $$@)
-	$$(LD) $$(LDFLAGS) -T trustlets/tl.ld $$(call tl_objs,$(1)) $$(ARM64LIB)/libbearssl.a -o $$@
+	$$(LD) $$(LDFLAGS) -T trustlets/tl.ld $$(call tl_objs,$(1)) \
+		--just-symbols=$$(B)/trustlets/runtime.elf $$(ARM64LIB)/libbearssl.a -o $$@
 endef
 $(eval $(call trustlet_rules,echo))
 $(eval $(call trustlet_rules,keyholder))

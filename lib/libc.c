@@ -1,10 +1,11 @@
-/* libc.c: byte-wise mem and str helpers and the fortify/stack-protector hooks
- * that Debian's static libraries call. Linked into every image (EL2 and EL1);
- * built general-regs-only so the hypervisor never touches FP/SIMD state. */
+/* libc.c: the mem and str helpers (and strtoul) freestanding images need,
+ * Debian's libraries included. Linked into every image (EL2, EL1, and the
+ * shared trustlet runtime at EL0); no global data, so one read-only copy can
+ * serve many address spaces. Built general-regs-only so the hypervisor never
+ * touches FP/SIMD state. */
 #include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
-#include "panic.h"
 
 /* Word at a time when both pointers are 8-byte aligned: images are built
  * with -mstrict-align, so alignment is checked here, never assumed. */
@@ -167,34 +168,4 @@ unsigned long strtoul(const char *s, char **end, int base)
     if (end)
         *end = (char *)s;
     return v;
-}
-
-/* ---- Stack protector: the canary is set from a random source at boot. ---- */
-uintptr_t __stack_chk_guard = 0x5a17c0de0f1e5b5bull;
-
-void __stack_chk_fail(void)
-{
-    panic("stack protector: stack smashed");
-}
-
-/* ---- _FORTIFY_SOURCE checked variants used by Debian's libraries ------- */
-void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dstlen)
-{
-    if (n > dstlen)
-        panic("fortify: memcpy overflow");
-    return memcpy(dst, src, n);
-}
-
-void *__memmove_chk(void *dst, const void *src, size_t n, size_t dstlen)
-{
-    if (n > dstlen)
-        panic("fortify: memmove overflow");
-    return memmove(dst, src, n);
-}
-
-void *__memset_chk(void *dst, int c, size_t n, size_t dstlen)
-{
-    if (n > dstlen)
-        panic("fortify: memset overflow");
-    return memset(dst, c, n);
 }

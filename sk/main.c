@@ -162,7 +162,7 @@ static void handle_call(struct sk_io *io)
     case SC_TL_OPEN: st = sc_tl_open(a, &r1); break;
     case SC_TL_CLOSE: st = sc_tl_close(a); break;
     case SC_TL_INVOKE: st = sc_tl_invoke(&io->x[2], &r1, &r2); break;
-    case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2); break;
+    case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2, &r3); break;
     case SC_SELFTEST:
         st = HV_STATUS_SUCCESS;
         r1 = selftest(io->x[6], &r2);

@@ -74,7 +74,7 @@ int sc_tl_unload(uint64_t handle);
 int sc_tl_open(uint64_t id, uint64_t *session);
 int sc_tl_close(uint64_t session);
 int sc_tl_invoke(const uint64_t *args, uint64_t *status, uint64_t *written);
-int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages);
+int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages, uint64_t *shared);
 
 /* irq.c: VTL1's own interrupts (its virtual timer). */
 void irq_init(void);

@@ -55,6 +55,18 @@ struct session {
     unsigned generation;
 };
 
+/* The shared runtime: one physical copy, mapped read-only into every
+ * trustlet at its link address (TL_VA_RUNTIME). */
+#define MAX_RUNTIME_PAGES 16
+struct runtime_page {
+    uint64_t va;
+    void *page;
+    unsigned prot;
+};
+static struct runtime_page runtime[MAX_RUNTIME_PAGES];
+static unsigned runtime_pages;
+extern const uint8_t tl_runtime_start[], tl_runtime_end[];
+
 static struct instance instances[MAX_INSTANCES];
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
@@ -135,6 +147,10 @@ static bool user_copy(struct instance *t, uint64_t va, void *kbuf, uint64_t len,
 
 static int map_segments(struct instance *t, const struct tl_verified *v)
 {
+    for (unsigned i = 0; i < runtime_pages; i++) {
+        if (!map_user(t, runtime[i].va, runtime[i].page, runtime[i].prot))
+            return TL_ST_NO_MEMORY;
+    }
     for (unsigned i = 0; i < v->elf.nseg; i++) {
         const struct elf_segment *s = &v->elf.seg[i];
         unsigned prot = PT_R | ((s->flags & ELF_SEG_W) ? PT_W : 0) |
@@ -231,8 +247,12 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
     t->frame.spsr = 0; /* EL0t, interrupts unmasked */
     t->frame.sp_el0 = TL_VA_STACK_TOP;
     t->state = TL_RUNNING;
-    sk_log("trustlet %s v%u loaded: ASID %u, %u pages", t->known->name, t->header.version,
-           t->asid, t->npages);
+    unsigned live = 0;
+    for (unsigned i = 0; i < MAX_INSTANCES; i++)
+        live += instances[i].state != TL_EMPTY && instances[i].state != TL_DEAD;
+    sk_log("trustlet %s v%u loaded: ASID %u, %u pages of its own, %u runtime pages shared "
+           "(%u pages saved across %u trustlets)", t->known->name, t->header.version, t->asid,
+           t->npages, runtime_pages, runtime_pages * (live - 1), live);
     /* Let it initialise until it first waits for a request. */
     if (run(t) != TL_PARKED) {
         t->state = TL_EMPTY;
@@ -515,10 +535,38 @@ void tl_exception(struct frame *f, unsigned kind)
 
 /* ---- Secure calls from VTL0 ------------------------------------------------ */
 
+/* Load the runtime once: read-only segments only, inside its window. */
+static void load_runtime(void)
+{
+    struct elf_image img;
+    size_t size = (size_t)(tl_runtime_end - tl_runtime_start);
+    if (elf_check(tl_runtime_start, size, &img) != ELF_OK)
+        panic("the trustlet runtime is not a valid ELF");
+    for (unsigned i = 0; i < img.nseg; i++) {
+        const struct elf_segment *s = &img.seg[i];
+        if ((s->flags & ELF_SEG_W) || s->addr < TL_VA_RUNTIME ||
+            s->addr + s->memsz > TL_VA_IMAGE_MIN)
+            panic("the trustlet runtime has a writable or misplaced segment");
+        unsigned prot = PT_R | ((s->flags & ELF_SEG_X) ? PT_XU : 0);
+        for (uint64_t va = s->addr & ~(SK_PAGE - 1); va < s->addr + s->memsz; va += SK_PAGE) {
+            uint8_t *page = page_alloc();
+            if (!page || runtime_pages == MAX_RUNTIME_PAGES)
+                panic("no memory for the trustlet runtime");
+            uint64_t lo = va > s->addr ? va : s->addr;
+            uint64_t hi = va + SK_PAGE < s->addr + s->filesz ? va + SK_PAGE : s->addr + s->filesz;
+            if (hi > lo)
+                memcpy(page + (lo - va), tl_runtime_start + s->offset + (lo - s->addr), hi - lo);
+            runtime[runtime_pages++] = (struct runtime_page){ va, page, prot };
+        }
+    }
+    sk_log("trustlet runtime: %u read-only pages, shared by every trustlet", runtime_pages);
+}
+
 void trustlets_init(void)
 {
     if (!random_bytes(seal_secret, sizeof(seal_secret)))
         panic("no entropy for the sealing secret");
+    load_runtime();
 }
 
 static struct instance *instance_of(uint64_t handle)
@@ -628,8 +676,9 @@ int sc_tl_invoke(const uint64_t *a, uint64_t *status, uint64_t *written)
     return HV_STATUS_SUCCESS;
 }
 
-int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages)
+int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages, uint64_t *shared)
 {
+    *shared = runtime_pages;
     if (handle == 0) { /* the secure kernel itself: free VTL1 pages */
         *state = 0;
         *pages = pages_free();
@@ -640,5 +689,6 @@ int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages)
         return TL_ST_NO_SUCH;
     *state = t->state;
     *pages = t->npages + t->pt.table_pages;
+    *shared = runtime_pages;
     return HV_STATUS_SUCCESS;
 }

@@ -84,6 +84,21 @@ bool t_tl_load_and_echo(void)
                 "signed echo trustlet loaded, called twice, closed, unloaded; memory back");
 }
 
+/* Two trustlets, one runtime: the runtime's pages are counted once. */
+bool t_tl_shared_runtime(void)
+{
+    uint64_t a = load_echo(), b = load_echo();
+    struct hv_result ia = vcall(SC_TL_INFO, a, 0, 0), ib = vcall(SC_TL_INFO, b, 0, 0);
+    uint64_t s = open_session(ECHO_ID);
+    bool works = invoke(s, 0, "shared", 6).x2 == 6;
+    vcall(SC_TL_UNLOAD, a, 0, 0);
+    vcall(SC_TL_UNLOAD, b, 0, 0);
+    kprintf("    runtime %lu pages shared; trustlets use %lu and %lu pages of their own\n", ia.x3,
+            ia.x2, ib.x2);
+    return note(a && b && ia.x0 == 0 && ia.x3 > 0 && ia.x3 == ib.x3 && works,
+                "one read-only runtime copy mapped into both trustlets");
+}
+
 bool a_tl_bad_signature(void)
 {
     const struct tl_header *h = (const void *)tl_echo_start;
@@ -161,6 +176,7 @@ bool a_tl_misbehaving(void)
         { 1, "null write" }, { 2, "endless loop" }, { 3, "read secure kernel" },
         { 4, "undefined instruction" }, { 5, "call outside policy" }, { 6, "unknown call" },
         { 9, "read VTL0" }, { 11, "write own code" }, { 12, "stack overflow" },
+        { 14, "write shared runtime" },
     };
     uint64_t before = free_pages();
     uint64_t witness = load_echo();

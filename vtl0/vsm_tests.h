@@ -38,5 +38,6 @@ bool a_tl_misbehaving(void);
 bool a_tl_bad_buffers(void);
 bool tl_command(char *arg);
 bool t_tl_keyholder(void);
+bool t_tl_shared_runtime(void);
 extern bool fuzz_trace;
 #endif

@@ -86,7 +86,8 @@ struct tl_report {
                               * trustlet replied, x2 = bytes written */
 #define SC_TL_CLOSE       19 /* x2 session */
 #define SC_TL_UNLOAD      20 /* x2 instance handle */
-#define SC_TL_INFO        21 /* x2 instance: x1 = state, x2 = pages it uses;
+#define SC_TL_INFO        21 /* x2 instance: x1 = state, x2 = pages it uses,
+                              * x3 = runtime pages shared by all trustlets;
                               * instance 0: x2 = free pages of VTL1 memory */
 
 /* Where an invocation's reply goes (in VTL0 memory, read by the SK). */

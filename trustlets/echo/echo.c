@@ -19,6 +19,7 @@ enum {
     WRITE_CODE = 11,     /* write to its own code (W^X) */
     STACK_OVERFLOW = 12, /* run into the guard page below the stack */
     REPORT = 13,         /* its measurement report */
+    WRITE_RUNTIME = 14,  /* write to the shared runtime's code */
 };
 
 static uint8_t buf[4096];
@@ -81,6 +82,9 @@ static long handle(uint64_t cmd, long len)
         break;
     case STACK_OVERFLOW:
         return tl_reply(buf, recurse(0), 0);
+    case WRITE_RUNTIME:
+        *(volatile uint32_t *)(uintptr_t)&tl_log = 0;
+        break;
     case REPORT: {
         struct tl_report r;
         long n = tl_report(&r);
@@ -94,7 +98,7 @@ static long handle(uint64_t cmd, long len)
 
 int tl_main(void)
 {
-    tl_log("echo trustlet ready");
+    tl_logf("echo trustlet ready (runtime at %p)", (void *)&tl_log);
     for (;;) {
         uint64_t cmd;
         long len = tl_receive(buf, sizeof(buf), &cmd);

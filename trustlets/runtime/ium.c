@@ -1,7 +1,9 @@
 /* ium.c: IUM system-call wrappers of the trustlet runtime (EL0 of VTL1):
  * svc #0 with the number in x8, arguments in x0..x3, result in x0 (and a
  * second result in x1 for TL_SYS_RECEIVE). */
+#include <stdarg.h>
 #include <string.h>
+#include "fmt.h"
 #include "ium.h"
 
 long tl_syscall(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -80,4 +82,14 @@ _Noreturn void panic(const char *msg)
 {
     tl_log(msg);
     tl_exit(-1);
+}
+
+long tl_logf(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    return tl_log(buf);
 }

@@ -10,6 +10,7 @@
 /* Each returns >= 0 on success or -TL_E* (see trustlet.h). */
 _Noreturn void tl_exit(long code);
 long tl_log(const char *text);
+long tl_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Wait for the next request: its bytes land in buf, its command in *cmd. */
 long tl_receive(void *buf, size_t max, uint64_t *cmd);
 long tl_reply(const void *buf, size_t len, uint64_t status);
