@@ -257,9 +257,16 @@ bool a_tl_bad_buffers(void)
     bool no_session = invoke(0x1234, 0, scratch, 1).x0 == TL_ST_NO_SUCH;
     bool no_trustlet = vcall(SC_TL_OPEN, 0x0ec4ffff, 0, 0).x0 == TL_ST_NO_SUCH;
     bool still = invoke(s, 0, "ok", 2).x0 == HV_STATUS_SUCCESS;
+    /* Every instance slot taken: the next load is told "busy". */
+    uint64_t more[3] = { load_echo(), load_echo(), load_echo() };
+    bool busy = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start)).x0 == TL_ST_BUSY;
+    for (unsigned i = 0; i < 3; i++)
+        vcall(SC_TL_UNLOAD, more[i], 0, 0);
     vcall(SC_TL_UNLOAD, h, 0, 0);
-    return note(in_vtl1 && out_hv && desc_vtl1 && too_big && no_session && no_trustlet && still,
-                "buffers in VTL1 or hv memory, oversized input, bad handles: refused");
+    bool gone = vcall(SC_TL_UNLOAD, h, 0, 0).x0 == TL_ST_NO_SUCH;
+    return note(in_vtl1 && out_hv && desc_vtl1 && too_big && no_session && no_trustlet && still &&
+                    busy && gone,
+                "buffers in VTL1 or hv memory, oversized input, bad handles, no free slot: refused");
 }
 
 extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
