@@ -11,6 +11,9 @@ COMPONENTS = {
                                                    "lib/arm64/*.h", "lib/include/*.h"],
     "secure kernel (sk/, EL1 of VTL1)": ["sk/*.c", "sk/*.h", "sk/*.S"],
     "interface headers (include/openvbs/)": ["include/openvbs/*.h"],
+    "trustlet runtime (trustlets/runtime/, EL0 of VTL1)": ["trustlets/runtime/*.c",
+                                                           "trustlets/runtime/*.h",
+                                                           "trustlets/runtime/*.S"],
     "VTL0 test kernel (vtl0/, not trusted)": ["vtl0/*.c", "vtl0/*.h", "vtl0/*.S"],
 }
 
