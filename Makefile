@@ -21,7 +21,7 @@ TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
 LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
-	lib/arm64/smccc.c
+	lib/arm64/smccc.c lib/arm64/pt_el1.c
 HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S)
 VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
 SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S)

@@ -27,12 +27,12 @@ void pool_init(uint64_t base, uint64_t size);
 void *pool_alloc_pages(unsigned count, unsigned align_pages);
 void pool_free_page(void *page);
 uint64_t pool_pages_free(void);
-/* pt_ops callbacks for tables kept in the pool (identity mapped at EL2). */
+/* pt_ops callbacks for tables kept in the pool (identity mapped at EL2:
+ * lib/arm64/pt_el1.h translates). */
 void *pool_pt_alloc_page(void *ctx);
 void *pool_pt_alloc_root(void *ctx, unsigned count);
 void pool_pt_free_page(void *ctx, void *page);
-uint64_t pool_pt_pa_of(void *ctx, const void *page);
-void *pool_pt_va_of(void *ctx, uint64_t pa);
+
 
 /* EL2 stage 1 (mmu.c). */
 void mmu_el2_init(void);

@@ -5,6 +5,7 @@
  * it uses are Device-nGnRE. SCTLR_EL2.WXN backs W^X up in hardware. */
 #include "arm64/sysreg.h"
 #include "hv.h"
+#include "pt_el1.h"
 #include "percpu.h"
 
 extern char __hv_start[], __hv_text_end[], __hv_rodata_end[], __hv_end[];
@@ -35,8 +36,8 @@ static const struct pt_ops el2_ops = {
     .alloc_page = pool_pt_alloc_page,
     .alloc_root = pool_pt_alloc_root,
     .free_page = pool_pt_free_page,
-    .pa_of = pool_pt_pa_of,
-    .va_of = pool_pt_va_of,
+    .pa_of = pt_identity_pa,
+    .va_of = pt_identity_va,
     .invalidate = el2_invalidate,
     .sync = el2_sync,
 };

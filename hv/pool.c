@@ -69,15 +69,3 @@ void pool_pt_free_page(void *ctx, void *page)
     (void)ctx;
     pool_free_page(page);
 }
-
-uint64_t pool_pt_pa_of(void *ctx, const void *page)
-{
-    (void)ctx;
-    return (uint64_t)(uintptr_t)page; /* the hypervisor is identity mapped */
-}
-
-void *pool_pt_va_of(void *ctx, uint64_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}

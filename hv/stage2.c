@@ -3,6 +3,7 @@
  * VTCR_EL2 is shared by all of them. */
 #include "arm64/sysreg.h"
 #include "hv.h"
+#include "pt_el1.h"
 #include "stage2.h"
 
 unsigned cpu_pa_bits(void);
@@ -48,8 +49,8 @@ static const struct pt_ops s2_ops = {
     .alloc_page = pool_pt_alloc_page,
     .alloc_root = pool_pt_alloc_root,
     .free_page = pool_pt_free_page,
-    .pa_of = pool_pt_pa_of,
-    .va_of = pool_pt_va_of,
+    .pa_of = pt_identity_pa,
+    .va_of = pt_identity_va,
     .invalidate = s2_invalidate,
     .sync = s2_sync,
 };

@@ -7,6 +7,7 @@
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "pgtable.h"
+#include "pt_el1.h"
 #include "sk.h"
 
 extern char __sk_start[], __sk_text_end[], __sk_rodata_end[];
@@ -29,40 +30,9 @@ static void pt_free(void *ctx, void *p)
     page_free(p);
 }
 
-static uint64_t pt_pa(void *ctx, const void *p)
-{
-    (void)ctx;
-    return (uint64_t)(uintptr_t)p;
-}
-
-static void *pt_va(void *ctx, uint64_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}
-
-static void pt_invalidate(void *ctx, uint64_t va, unsigned level, bool whole)
-{
-    (void)ctx;
-    (void)level;
-    dsb_ishst();
-    if (whole)
-        __asm__ volatile("tlbi vmalle1is" ::: "memory");
-    else
-        __asm__ volatile("tlbi vaae1is, %0" : : "r"(va >> 12) : "memory");
-    dsb_ish();
-    isb();
-}
-
-static void pt_sync(void *ctx)
-{
-    (void)ctx;
-    dsb_ishst();
-    isb();
-}
-
 static const struct pt_ops ops = {
-    pt_alloc, pt_alloc_root, pt_free, pt_pa, pt_va, pt_invalidate, pt_sync,
+    pt_alloc, pt_alloc_root, pt_free, pt_identity_pa, pt_identity_va, pt_el1_invalidate,
+    pt_el1_sync,
 };
 
 static uint64_t vtl1_base, vtl1_size;

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "panic.h"
 #include "pgtable.h"
+#include "pt_el1.h"
 
 #define POOL_PAGES 96
 static uint8_t pool[POOL_PAGES][4096] __attribute__((aligned(4096)));
@@ -42,40 +43,9 @@ static void free_page(void *ctx, void *p)
     free_list = p;
 }
 
-static uint64_t pa_of(void *ctx, const void *p)
-{
-    (void)ctx;
-    return (uint64_t)(uintptr_t)p;
-}
-
-static void *va_of(void *ctx, uint64_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}
-
-static void invalidate(void *ctx, uint64_t va, unsigned level, bool whole)
-{
-    (void)ctx;
-    (void)level;
-    dsb_ishst();
-    if (whole)
-        __asm__ volatile("tlbi vmalle1is" ::: "memory");
-    else
-        __asm__ volatile("tlbi vaae1is, %0" : : "r"(va >> 12) : "memory");
-    dsb_ish();
-    isb();
-}
-
-static void sync_tables(void *ctx)
-{
-    (void)ctx;
-    dsb_ishst();
-    isb();
-}
-
 static const struct pt_ops ops = {
-    alloc_page, alloc_root, free_page, pa_of, va_of, invalidate, sync_tables,
+    alloc_page, alloc_root, free_page, pt_identity_pa, pt_identity_va, pt_el1_invalidate,
+    pt_el1_sync,
 };
 
 bool mmu_map(uint64_t pa, uint64_t size, unsigned prot)

@@ -42,6 +42,20 @@ static bool memmap_entry(unsigned i, struct run *r)
     return true;
 }
 
+/* The first (or last) range the hypervisor reports for `owner`; base 0 if
+ * there is none. */
+uint64_t owned_base(unsigned owner, bool last, uint64_t *size)
+{
+    struct run r, found = { 0, 0, 0, 0 };
+    for (unsigned i = 0; memmap_entry(i, &r); i++) {
+        if (r.owner == owner && (last || !found.size))
+            found = r;
+    }
+    if (size)
+        *size = found.size;
+    return found.base;
+}
+
 static bool find_owned(unsigned owner, unsigned nth, struct run *out)
 {
     struct run r;

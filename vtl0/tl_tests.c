@@ -4,6 +4,7 @@
  * trustlet memory. */
 #include <bearssl_ec.h>
 #include <bearssl_hash.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel.h"
@@ -140,14 +141,7 @@ bool a_tl_rollback(void)
 bool a_tl_malformed(void)
 {
     uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);
-    uint64_t vtl1 = 0;
-    for (unsigned i = 0;; i++) {
-        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (r.x0)
-            break;
-        if ((r.x3 & 0xff) == OWNER_VTL1)
-            vtl1 = r.x1;
-    }
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
     uint64_t before = free_pages();
     bool bad_elf = load(tl_echo_badelf_start,
                         (uint64_t)(tl_echo_badelf_end - tl_echo_badelf_start)).x0 == TL_ST_BAD_ELF;
@@ -235,16 +229,8 @@ bool a_tl_bad_buffers(void)
 {
     uint64_t h = load_echo();
     uint64_t s = open_session(ECHO_ID);
-    uint64_t vtl1 = 0, hv = 0;
-    for (unsigned i = 0;; i++) {
-        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (r.x0)
-            break;
-        if ((r.x3 & 0xff) == OWNER_VTL1)
-            vtl1 = r.x1;
-        if ((r.x3 & 0xff) == OWNER_HV)
-            hv = r.x1;
-    }
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
+    uint64_t hv = owned_base(OWNER_HV, true, NULL);
     bool in_vtl1 = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, vtl1, 16, pa(&out_desc)).x0 ==
                    TL_ST_BUFFER;
     out_desc.buf = hv;

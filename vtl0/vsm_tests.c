@@ -2,6 +2,7 @@
  * calls, the protections VTL1 sets on VTL0 memory and how they are enforced,
  * interrupts crossing VTLs, and the attacks the threat model forbids (each
  * passes only if it was blocked and the system kept running). */
+#include <stddef.h>
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "kernel.h"
@@ -228,17 +229,8 @@ bool a_unlock_locked(void)
 
 bool a_protect_foreign_memory(void)
 {
-    struct hv_result info;
-    uint64_t hv_base = 0, vtl1_base = 0;
-    for (unsigned i = 0;; i++) {
-        info = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (info.x0)
-            break;
-        if ((info.x3 & 0xff) == OWNER_HV && !hv_base)
-            hv_base = info.x1;
-        if ((info.x3 & 0xff) == OWNER_VTL1)
-            vtl1_base = info.x1;
-    }
+    uint64_t hv_base = owned_base(OWNER_HV, false, NULL);
+    uint64_t vtl1_base = owned_base(OWNER_VTL1, true, NULL);
     uint64_t end = vtl0_ram_base + vtl0_ram_size;
     bool ok = vcall(SC_PROTECT, hv_base, 1, OVBS_ACC_RWX).x0 == HV_STATUS_INVALID_PARAMETER &&
               vcall(SC_PROTECT, vtl1_base, 1, OVBS_ACC_RWX).x0 == HV_STATUS_INVALID_PARAMETER &&
@@ -302,16 +294,10 @@ bool t_vtl1_selftest(void)
 
 bool a_confused_deputy(void)
 {
-    uint64_t vtl1 = 0, hv = 0;
-    for (unsigned i = 0;; i++) {
-        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (r.x0)
-            break;
-        if ((r.x3 & 0xff) == OWNER_VTL1)
-            vtl1 = r.x1;
-        if ((r.x3 & 0xff) == OWNER_HV)
-            hv = r.x1 + r.x2 - 4096; /* inside the hypervisor image or pool */
-    }
+    uint64_t hv_size;
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
+    uint64_t hv = owned_base(OWNER_HV, true, &hv_size);
+    hv += hv_size - 4096; /* inside the hypervisor image or pool */
     uint64_t end = vtl0_ram_base + vtl0_ram_size;
     bool in = vcall(SC_CHECKSUM, vtl1, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
               vcall(SC_CHECKSUM, hv, 64, 0).x0 == HV_STATUS_INVALID_PARAMETER &&
@@ -531,16 +517,8 @@ static bool fuzz_allowed(uint32_t fid)
 bool fuzz_hypercalls(uint64_t seed, unsigned count)
 {
     static uint8_t scratch[4096] __attribute__((aligned(4096)));
-    uint64_t vtl1 = 0, hv = 0;
-    for (unsigned i = 0;; i++) {
-        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (r.x0)
-            break;
-        if ((r.x3 & 0xff) == OWNER_VTL1)
-            vtl1 = r.x1;
-        if ((r.x3 & 0xff) == OWNER_HV)
-            hv = r.x1;
-    }
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
+    uint64_t hv = owned_base(OWNER_HV, true, NULL);
     const uint64_t interesting[] = {
         0, 1, ~0ull, vtl1, hv, uart_base, pa(scratch), 1ull << 63, 0xc6000010, 4096,
     };

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 bool note(bool ok, const char *msg); /* tests.c: record the detail line */
+/* tests.c: base (and size) of the first or last memory range of an owner. */
+uint64_t owned_base(unsigned owner, bool last, uint64_t *size);
 
 bool t_vtl_call_null(void);
 bool t_measurement_log(void);
