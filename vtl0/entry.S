@@ -29,83 +29,10 @@ _start:
 3:  wfe
     b       3b
 
-/* Frame layout (struct frame in kernel.h): x0..x30, elr, spsr, esr, far. */
-#define FRAME_SIZE  (36 * 8)
+/* Frame layout: struct frame in kernel.h. */
+#include "arm64/el1_vectors.inc"
 
-.macro vector kind
-    .balign 0x80
-    sub     sp, sp, #FRAME_SIZE
-    stp     x0, x1, [sp, #0]
-    mov     x1, #\kind
-    b       vector_common
-.endm
-
-    .section .text.vectors, "ax"
-    .balign 0x800
-    .global vtl0_vectors
-vtl0_vectors:
-    vector 0        /* EL1 with SP_EL0 */
-    vector 1
-    vector 2
-    vector 3
-    vector 0        /* EL1 with SP_EL1 */
-    vector 1
-    vector 2
-    vector 3
-    vector 16       /* EL0 AArch64: kind | 16 */
-    vector 17
-    vector 18
-    vector 19
-    vector 16       /* EL0 AArch32 */
-    vector 17
-    vector 18
-    vector 19
-
-vector_common:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
-    mrs     x2, elr_el1
-    stp     x30, x2, [sp, #240]
-    mrs     x2, spsr_el1
-    mrs     x3, esr_el1
-    stp     x2, x3, [sp, #256]
-    mrs     x2, far_el1
-    str     x2, [sp, #272]
-    mov     x0, sp
-    bl      vtl0_exception          /* (frame, kind) */
-    ldp     x2, x3, [sp, #248]
-    msr     elr_el1, x2
-    msr     spsr_el1, x3
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
-    ldr     x30, [sp, #240]
-    ldp     x0, x1, [sp, #0]
-    add     sp, sp, #FRAME_SIZE
-    eret
+    EL1_VECTORS vtl0_vectors, vtl0_exception
 
 /* long enter_el0(uint64_t pc, uint64_t sp): run user code until it traps;
  * el0_return(result) comes back here from the exception handler. */
