@@ -76,19 +76,7 @@ void sk_mmu_init(uint64_t base, uint64_t size)
     vtl1_size = size;
     if (sk_address_space_init(&kpt))
         panic("cannot build the secure kernel's page tables");
-    WRITE_SYSREG(mair_el1, PT_MAIR_VALUE);
-    /* TCR_EL1: T0SZ 16, write-back walks, inner shareable, 4 KiB granule,
-     * EPD1 (no TTBR1), IPS 48 bits. */
-    WRITE_SYSREG(tcr_el1, 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) |
-                              (5ull << 32));
-    WRITE_SYSREG(ttbr0_el1, pt_root_pa(&kpt));
-    isb();
-    __asm__ volatile("tlbi vmalle1" ::: "memory");
-    dsb_ish();
-    isb();
-    /* SCTLR_EL1: M, C, SA, I, WXN (writable never executable) + RES1. */
-    WRITE_SYSREG(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 3) | (1 << 12) | (1 << 19));
-    isb();
+    el1_mmu_enable(pt_root_pa(&kpt), SCTLR_EL1_WXN);
     sk_log("MMU on: %zu table pages, %lu pages of VTL1 memory free", kpt.table_pages,
            pages_free());
 }

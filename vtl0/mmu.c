@@ -75,19 +75,7 @@ void mmu_init(void)
     user_stack_top = (uint64_t)(uintptr_t)user_stack + 4096;
     map_or_panic(uart_base & ~0xfffull, 4096, PT_R | PT_W | PT_DEVICE);
 
-    WRITE_SYSREG(mair_el1, PT_MAIR_VALUE);
-    /* TCR_EL1: T0SZ = 16 (48-bit VA), IRGN0/ORGN0 write-back, SH0 inner,
-     * TG0 4 KiB, EPD1 (no TTBR1 walks), IPS 48 bits. */
-    WRITE_SYSREG(tcr_el1, 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) |
-                              (5ull << 32));
-    WRITE_SYSREG(ttbr0_el1, pt_root_pa(&kpt));
-    isb();
-    __asm__ volatile("tlbi vmalle1" ::: "memory");
-    dsb_ish();
-    isb();
-    /* SCTLR_EL1: M, C, I, SA, SA0 plus RES1 bits. */
-    WRITE_SYSREG(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12));
-    isb();
+    el1_mmu_enable(pt_root_pa(&kpt), 0);
 }
 
 bool mmu_map_alias(uint64_t va, uint64_t pa)
