@@ -74,6 +74,8 @@ struct vp {
     enum vtl active;          /* which VTL runs (or will run) on this VP */
     enum vtl1_state vtl1;
     bool vtl1_preempted;      /* VTL1 work interrupted for VTL0; resumes on VtlCall */
+    uint64_t preempted_call_pc; /* VTL0's VtlCall that was preempted: its PC */
+    uint64_t preempted_call_sp; /* and its stack pointer (vtl.c) */
     enum vtl fp_owner;        /* whose FP/SIMD values the registers hold */
     struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
     struct vtl_ctx vtl[VTL_COUNT];

@@ -129,6 +129,44 @@ static struct guest_regs *enter_vtl1(struct vp *vp, enum vtl1_state why, uint64_
     return r;
 }
 
+/* VTL0's stack pointer as it is now in the hardware (VTL0 is running). */
+static uint64_t vtl0_live_sp(const struct guest_regs *regs)
+{
+    return (regs->spsr & 0xf) == PSR_MODE_EL1h ? READ_SYSREG(sp_el1) : READ_SYSREG(sp_el0);
+}
+
+/* VTL0's stack pointer saved at the switch to VTL1 (VTL1 is running). */
+static uint64_t vtl0_saved_sp(const struct vtl_ctx *c)
+{
+    return (c->regs.spsr & 0xf) == PSR_MODE_EL1h ? c->sys.sp_el1 : c->sys.sp_el0;
+}
+
+/* A VtlCall while VTL1's work is preempted. Only three things can be meant:
+ *   - VTL0 re-issues the very call that was preempted (same PC and stack:
+ *     the hypervisor rewound it onto its HVC): VTL1 continues it;
+ *   - VTL1 was handling its own interrupt: VTL1 finishes that first, and
+ *     VTL0's call, rewound onto its HVC, is issued again afterwards;
+ *   - anything else (a second secure call from VTL0's interrupt handler,
+ *     another thread, or a call while VTL1 decides about VTL0's fault) would
+ *     receive the results of work it never asked for: refused, and VTL1 keeps
+ *     its place. */
+static void resume_preempted(struct vp *vp, struct guest_regs *regs)
+{
+    bool same_call = regs->elr - 4 == vp->preempted_call_pc &&
+                     vtl0_live_sp(regs) == vp->preempted_call_sp;
+    if (vp->vtl1 == VTL1_IN_INTERRUPT) {
+        regs->elr -= 4;
+    } else if (vp->vtl1 != VTL1_IN_CALL || !same_call) {
+        if (hv_log_budget())
+            hv_log("VtlCall at PC 0x%lx refused: VTL1 is busy with preempted work on VP %u",
+                   regs->elr - 4, vp->index);
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        return;
+    }
+    vp->vtl1_preempted = false;
+    vtl_switch(vp, VTL1);
+}
+
 void call_vtl_call(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
@@ -137,9 +175,7 @@ void call_vtl_call(struct guest_regs *regs)
         return;
     }
     if (vp->vtl1_preempted) {
-        /* The secure call VTL0 was interrupted out of: continue it. */
-        vp->vtl1_preempted = false;
-        vtl_switch(vp, VTL1);
+        resume_preempted(vp, regs);
         return;
     }
     if (vp->vtl1 != VTL1_IDLE) {
@@ -242,8 +278,12 @@ void vtl_preempt_for_vtl0(struct vp *vp)
 {
     if (vp->vtl1 == VTL1_BOOTING)
         return; /* VTL0 has not started: its interrupt waits in its list registers */
-    if (vp->vtl1 == VTL1_IN_CALL)
-        vp->vtl[VTL0].regs.elr -= 4; /* back onto the VtlCall, to resume it */
+    if (vp->vtl1 == VTL1_IN_CALL) {
+        struct vtl_ctx *v0 = &vp->vtl[VTL0];
+        v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
+        vp->preempted_call_pc = v0->regs.elr;
+        vp->preempted_call_sp = vtl0_saved_sp(v0);
+    }
     vp->vtl1_preempted = true;
     vtl_switch(vp, VTL0);
 }

@@ -386,6 +386,8 @@ const struct test tests[] = {
     { "intercepts_reach_vtl1", false, t_intercepts_reach_vtl1, "VTL1 sees violations" },
     { "interrupt_preempts_vtl1", false, t_interrupt_preempts_vtl1,
       "VTL0 interrupt during a secure call" },
+    { "nested_call_while_preempted", false, t_nested_call_while_preempted,
+      "second secure call during a preempted one" },
     { "vtl1_watchdog", false, t_vtl1_watchdog, "VTL1's own timer bounds its work" },
     { "vtl1_timer_entry", false, t_vtl1_timer_entry, "VTL1 entered by its own interrupt" },
     { "vtl1_selftest", false, t_vtl1_selftest, "VP registers and refusals seen from VTL1" },

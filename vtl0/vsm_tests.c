@@ -429,6 +429,30 @@ bool t_interrupt_preempts_vtl1(void)
                 "VTL0's timer stopped VTL1 at once; the call resumed and completed correctly");
 }
 
+/* A second secure call from VTL0's interrupt handler while the first one
+ * is preempted must not pick up the first one's VTL1 work (and results):
+ * the hypervisor refuses it, and the first call still completes. */
+static volatile uint64_t nested_status;
+
+static void nested_call(void)
+{
+    nested_status = vcall(SC_NULL, 0, 0, 0).x0;
+}
+
+bool t_nested_call_while_preempted(void)
+{
+    bool hit = false;
+    nested_status = ~0ull;
+    struct hv_result r = call_with_timer(SC_SPIN, SPIN_ITERATIONS, 0, 0, nested_call, &hit);
+    kprintf("    nested secure call from the interrupt handler: status %ld\n",
+            (long)nested_status);
+    struct hv_result after = vcall(SC_NULL, 0, 0, 0);
+    return note(hit && nested_status == (uint64_t)HV_STATUS_INVALID_PARTITION_STATE &&
+                    r.x0 == HV_STATUS_SUCCESS && r.x1 == spin_reference(SPIN_ITERATIONS) &&
+                    after.x0 == HV_STATUS_SUCCESS,
+                "nested call refused; the preempted call resumed and completed correctly");
+}
+
 bool t_vtl1_watchdog(void)
 {
     struct hv_result before = vcall(SC_STATS, 0, 0, 0);

@@ -12,6 +12,7 @@ bool t_vtl_call_null(void);
 bool t_measurement_log(void);
 bool t_execute_only(void);
 bool t_interrupt_preempts_vtl1(void);
+bool t_nested_call_while_preempted(void);
 bool t_vtl1_watchdog(void);
 bool t_vtl1_timer_entry(void);
 bool t_vtl1_selftest(void);
