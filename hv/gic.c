@@ -22,6 +22,7 @@
 #define GICD_CTLR_ENGRP1     (1u << 1)
 #define GICR_FRAME_SIZE      0x20000    /* RD_base + SGI_base, 64 KiB each */
 #define GICR_TYPER           0x0008
+#define GICR_TYPER_PLPIS     (1u << 0)
 #define GICR_TYPER_LAST      (1u << 4)
 #define GICR_WAKER           0x0014
 #define GICR_WAKER_SLEEP     (1u << 1)
@@ -82,6 +83,11 @@ void gic_init(void)
         hv_log("FATAL: no GIC redistributor for this CPU");
         hv_halt_failure();
     }
+    /* GICR_TYPER.PLPIS: this redistributor supports LPIs, whose property
+     * and pending tables it reads and writes at addresses VTL0 programs
+     * (GICR_PROPBASER/PENDBASER), past stage 2. Not trapped yet: say so. */
+    if (*(volatile uint64_t *)(uintptr_t)(rd + GICR_TYPER) & GICR_TYPER_PLPIS)
+        hv_log("WARNING: the GIC supports LPIs; their tables are not protected from VTL0");
     *reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
     while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
         ;

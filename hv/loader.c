@@ -111,17 +111,22 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
     }
     if (rc)
         return rc;
-    while ((node = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3")) >= 0) {
-        rc = fdt_del_node(fdt, node);
-        if (rc)
-            return rc;
+    for (unsigned i = 0; platform_hv_devices[i]; i++) {
+        while ((node = fdt_node_offset_by_compatible(fdt, -1, platform_hv_devices[i])) >= 0) {
+            rc = fdt_del_node(fdt, node);
+            if (rc)
+                return rc;
+        }
     }
+    /* Drop references to the removed IOMMU and ITS. VTL0 gets no MSI
+     * controller at all, so MSI parents go too. */
+    static const char *const refs[] = { "iommu-map", "iommu-map-mask", "iommus",
+                                        "msi-map", "msi-map-mask", "msi-parent" };
     node = -1;
     int depth = 0;
     while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
-        fdt_delprop(fdt, node, "iommu-map");
-        fdt_delprop(fdt, node, "iommu-map-mask");
-        fdt_delprop(fdt, node, "iommus");
+        for (unsigned i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
+            fdt_delprop(fdt, node, refs[i]);
     }
     int chosen = fdt_path_offset(fdt, "/chosen");
     if (chosen < 0)
@@ -208,11 +213,20 @@ static void setup_el2_controls(void)
         WRITE_SYSREG(S3_4_C12_C9_5, 0x9);
         isb();
     }
-    /* MDCR_EL2: HPMN = all counters to the guest. HPMD (bit 17) stops the
-     * counters at EL2 so VTL0 cannot profile the hypervisor; `hv.bench`
-     * clears it for the instruction-count benchmarks. */
+    /* MDCR_EL2: HPMN = all counters to the guest, so VTL0 may profile
+     * itself. It must not profile the hypervisor or VTL1 (VTL1 is covered by
+     * stopping the PMU on the switch, vtl.c). At EL2: HPMD (bit 17)
+     * prohibits the event counters, but the cycle counter keeps counting
+     * unless HCCD (bit 23, FEAT_PMUv3p5: ID_AA64DFR0_EL1.PMUVer >= 6) is
+     * set too. `hv.bench` clears both for the instruction-count benchmarks. */
     uint64_t n = (READ_SYSREG(pmcr_el0) >> 11) & 0x1f;
-    WRITE_SYSREG(mdcr_el2, n | (hv_bench_mode ? 0 : (1ull << 17)));
+    uint64_t pmuver = (READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf;
+    uint64_t hide = 1ull << 17;
+    if (pmuver >= 6 && pmuver != 0xf)
+        hide |= 1ull << 23;
+    else
+        hv_log("PMU without FEAT_PMUv3p5: VTL0's cycle counter also counts at EL2");
+    WRITE_SYSREG(mdcr_el2, n | (hv_bench_mode ? 0 : hide));
     isb();
 }
 

@@ -197,6 +197,30 @@ static bool is_compatible(const void *fdt, int node, const char *c)
     return fdt_node_check_compatible(fdt, node, c) == 0;
 }
 
+/* Devices the hypervisor keeps: never in VTL0's stage 2, their nodes
+ * removed from VTL0's device tree. Each of them can write any physical
+ * memory, past every stage-2 check:
+ *   arm,smmu-v3       the IOMMU: whoever programs it decides where DMA goes;
+ *   arm,gic-v3-its    the GIC's ITS walks and writes tables at addresses its
+ *                     driver hands it;
+ *   qemu,fw-cfg-mmio  QEMU's firmware configuration device: its DMA
+ *                     interface copies to any address it is given. */
+const char *const platform_hv_devices[] = {
+    "arm,smmu-v3",
+    "arm,gic-v3-its",
+    "qemu,fw-cfg-mmio",
+    NULL,
+};
+
+bool platform_is_hv_device(const void *fdt, int node)
+{
+    for (unsigned i = 0; platform_hv_devices[i]; i++) {
+        if (is_compatible(fdt, node, platform_hv_devices[i]))
+            return true;
+    }
+    return false;
+}
+
 /* Record well-known devices and add every reg range of a memory-mapped node
  * to the device list. */
 static int parse_device(const void *fdt, const int *ancestors, int depth, struct platform *p)
@@ -209,6 +233,7 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
         return PLAT_OK; /* not addressed like memory (PCI functions, cpus...) */
     const char *name = fdt_get_name(fdt, node, NULL);
     bool smmu = is_compatible(fdt, node, "arm,smmu-v3");
+    bool hv_owned = platform_is_hv_device(fdt, node);
     int stride = (ac + sc) * 4, index = 0;
     for (int off = 0; off + stride <= len; off += stride, index++) {
         uint64_t base = read_cells(reg + off / 4, ac);
@@ -234,7 +259,7 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
             p->has_pcie = true;
             p->ecam = (struct plat_range){ base, size };
         }
-        int rc = add_dev(p, base, size, smmu, name);
+        int rc = add_dev(p, base, size, hv_owned, name);
         if (rc)
             return rc;
     }

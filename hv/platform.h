@@ -25,7 +25,7 @@ struct plat_range {
 struct plat_dev {
     uint64_t base;
     uint64_t size;
-    bool hv_owned; /* the hypervisor keeps it (SMMUv3) */
+    bool hv_owned; /* the hypervisor keeps it (platform_hv_devices) */
     char name[PLAT_NAME_LEN];
 };
 
@@ -51,6 +51,10 @@ struct platform {
 };
 
 int platform_parse(const void *fdt, struct platform *p);
+/* Compatible strings of the devices the hypervisor keeps from VTL0 (NULL
+ * terminated), and whether `node` is one of them. */
+extern const char *const platform_hv_devices[];
+bool platform_is_hv_device(const void *fdt, int node);
 const char *platform_error(int err);
 /* True if `key` (e.g. "hv.selftest=stack") appears as a word of bootargs. */
 bool platform_has_arg(const struct platform *p, const char *key);

@@ -147,6 +147,26 @@ static bool t_hv_null_call(void)
     return note(hvc(OVBS_HV_NULL, 1, 2, 3).x0 == HV_STATUS_SUCCESS, "null call succeeds");
 }
 
+/* VTL0 may use the PMU, but never to time the hypervisor: with the cycle
+ * counter filtered to EL2 only (PMCCFILTR_EL0: P, bit 31, and U, bit 30,
+ * exclude EL1 and EL0; NSH, bit 27, includes EL2), a hundred hypercalls
+ * must not move it (MDCR_EL2.HPMD and HCCD). */
+static bool a_pmu_count_el2(void)
+{
+    WRITE_SYSREG(pmccfiltr_el0, (1ull << 31) | (1ull << 30) | (1ull << 27));
+    WRITE_SYSREG(pmcntenset_el0, 1ull << 31);
+    WRITE_SYSREG(pmcr_el0, READ_SYSREG(pmcr_el0) | 1); /* E */
+    isb();
+    uint64_t before = READ_SYSREG(pmccntr_el0);
+    for (int i = 0; i < 100; i++)
+        (void)hvc(OVBS_HV_NULL, 0, 0, 0);
+    isb();
+    uint64_t counted = READ_SYSREG(pmccntr_el0) - before;
+    WRITE_SYSREG(pmccfiltr_el0, 0);
+    kprintf("    cycles counted at EL2 over 100 hypercalls: %lu\n", counted);
+    return note(counted == 0, "the cycle counter does not count at EL2");
+}
+
 /* SMCCC 1.1: x4-x17 are preserved across a call. */
 static bool t_hv_preserves_registers(void)
 {
@@ -371,8 +391,9 @@ const struct test tests[] = {
     { "read_vtl1", true, a_read_vtl1, "read memory reserved for VTL1" },
     { "write_vtl1", true, a_write_vtl1, "write memory reserved for VTL1" },
     { "exec_vtl1", true, a_exec_vtl1, "execute memory reserved for VTL1" },
-    { "smmu_read", true, a_smmu_read, "read SMMU registers" },
-    { "smmu_write", true, a_smmu_write, "write SMMU registers" },
+    { "smmu_read", true, a_smmu_read, "read SMMU, fw-cfg registers" },
+    { "smmu_write", true, a_smmu_write, "write SMMU, fw-cfg registers" },
+    { "pmu_count_el2", true, a_pmu_count_el2, "time the hypervisor with the PMU" },
     { "mmio_hole", true, a_mmio_hole, "touch an unassigned physical address" },
     { "psci_cpu_on", true, a_psci_cpu_on, "PSCI CPU_ON at our own code to reach EL2" },
     { "unknown_hvc", true, a_unknown_hvc, "unknown hypercalls" },
