@@ -89,6 +89,22 @@ static void reserve_vtl1(const struct elf_image *sk, uint64_t *base, uint64_t *s
 
 /* Rewrite the copied tree: memory = VTL0's RAM runs only; the SMMU and
  * references to it removed; the tree itself reserved. */
+/* Whether any property is called `name`: every property name is stored
+ * once in the tree's strings block, so a short scan there saves walking
+ * every node. */
+static bool tree_uses_name(const void *fdt, const char *name)
+{
+    int total = (int)fdt_size_dt_strings(fdt), len;
+    for (int off = 0; off < total; off += len + 1) {
+        const char *str = fdt_get_string(fdt, off, &len);
+        if (!str)
+            return true; /* unreadable: do the full walk */
+        if (!strcmp(str, name))
+            return true;
+    }
+    return false;
+}
+
 static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
 {
     int rc, node;
@@ -122,10 +138,12 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
      * controller at all, so MSI parents go too. */
     static const char *const refs[] = { "iommu-map", "iommu-map-mask", "iommus",
                                         "msi-map", "msi-map-mask", "msi-parent" };
-    node = -1;
-    int depth = 0;
-    while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
-        for (unsigned i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
+    for (unsigned i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        if (!tree_uses_name(fdt, refs[i]))
+            continue; /* no node has it: skip the walk */
+        node = -1;
+        int depth = 0;
+        while ((node = fdt_next_node(fdt, node, &depth)) >= 0)
             fdt_delprop(fdt, node, refs[i]);
     }
     int chosen = fdt_path_offset(fdt, "/chosen");

@@ -80,6 +80,16 @@ static bool map_target(uint64_t pa, bool device)
     return mmu_map(pa & ~0xfffull, 4096, PT_R | PT_W | (device ? PT_DEVICE : PT_XK));
 }
 
+/* Read `pa` from EL1 through our own stage 1; true if stage 2 stopped it
+ * (the hypervisor injected a synchronous external abort). */
+bool read_blocked(uint64_t pa)
+{
+    if (!map_target(pa, false))
+        return false;
+    unsigned before = last_fault.count;
+    return blocked_by_stage2(probe_load(pa), before, EC_DABT_CUR);
+}
+
 enum access_kind { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_ZVA };
 
 static bool attack_range(unsigned owner, enum access_kind kind, bool device)
@@ -437,6 +447,7 @@ const struct test tests[] = {
     { "tl_malformed", true, a_tl_malformed, "malformed trustlet images" },
     { "tl_misbehaving", true, a_tl_misbehaving, "trustlets that crash, loop or overreach" },
     { "tl_bad_buffers", true, a_tl_bad_buffers, "trustlet call buffers in protected memory" },
+    { "tl_isolation", true, a_tl_isolation, "reach a trustlet's memory from VTL0 and from another trustlet" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

@@ -335,6 +335,56 @@ static bool verify(const uint8_t pubkey[65], const void *msg, size_t len, const 
     return br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, hash, 32, &pk, sig, 64) == 1;
 }
 
+/* Isolation of a trustlet holding a secret (a key-holder instance with a
+ * fresh key). From VTL0, every page of VTL1's memory, where all trustlet
+ * memory comes from, must be out of reach. From another trustlet (echo,
+ * command 15 reads any address it is given), hypervisor memory, VTL1's
+ * memory by its physical address (where the key holder's pages are), and a
+ * heap address it never allocated must all kill the reader. The key holder
+ * must not notice any of it. */
+bool a_tl_isolation(void)
+{
+    uint64_t kh = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
+    uint64_t ks = open_session(KEYHOLDER_ID);
+    struct hv_result r = invoke(ks, 0, "", 0); /* keygen */
+    static uint8_t pub[65];
+    memcpy(pub, out_buf, sizeof(pub));
+    bool have_key = kh && r.x0 == 0 && r.x2 == 65;
+
+    uint64_t vtl1_size, vtl1 = owned_base(OWNER_VTL1, false, &vtl1_size);
+    unsigned pages = 0, blocked = 0;
+    for (uint64_t a = vtl1; a < vtl1 + vtl1_size; a += 4096, pages++)
+        blocked += read_blocked(a);
+    kprintf("    VTL0 read of VTL1 memory: %u of %u pages blocked\n", blocked, pages);
+
+    uint64_t hv = owned_base(OWNER_HV, true, NULL);
+    const struct {
+        uint64_t addr;
+        const char *what;
+    } targets[] = {
+        { hv, "hypervisor memory" },
+        { vtl1 + vtl1_size / 2, "VTL1 memory (middle)" },
+        { vtl1 + vtl1_size - 8, "VTL1 memory (last word)" },
+        { TL_VA_HEAP, "heap address it never mapped" },
+    };
+    bool all_killed = true;
+    for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        uint64_t h = load_echo();
+        uint64_t s = open_session(ECHO_ID);
+        r = invoke(s, 15, &targets[i].addr, sizeof(targets[i].addr));
+        bool killed = h && r.x0 == TL_ST_DEAD;
+        kprintf("    echo reads %-30s -> %s\n", targets[i].what, killed ? "killed" : "NOT BLOCKED");
+        all_killed &= killed;
+        vcall(SC_TL_UNLOAD, h, 0, 0);
+    }
+    static const char challenge[] = "still mine";
+    r = invoke(ks, 1, challenge, sizeof(challenge));
+    bool intact = r.x0 == 0 && r.x2 == 64 && verify(pub, challenge, sizeof(challenge), out_buf);
+    vcall(SC_TL_UNLOAD, kh, 0, 0);
+    return note(have_key && pages > 0 && blocked == pages && all_killed && intact,
+                "trustlet memory unreachable from VTL0 and from another trustlet");
+}
+
 bool t_tl_keyholder(void)
 {
     static uint8_t pub[65], sig[64], blob[128], pub2[65];

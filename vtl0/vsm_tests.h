@@ -7,6 +7,8 @@
 bool note(bool ok, const char *msg); /* tests.c: record the detail line */
 /* tests.c: base (and size) of the first or last memory range of an owner. */
 uint64_t owned_base(unsigned owner, bool last, uint64_t *size);
+/* tests.c: read a physical address from EL1; true if stage 2 blocked it. */
+bool read_blocked(uint64_t pa);
 
 bool t_vtl_call_null(void);
 bool t_measurement_log(void);
@@ -39,6 +41,7 @@ bool a_tl_rollback(void);
 bool a_tl_malformed(void);
 bool a_tl_misbehaving(void);
 bool a_tl_bad_buffers(void);
+bool a_tl_isolation(void);
 bool tl_command(char *arg);
 bool t_tl_keyholder(void);
 bool t_tl_shared_runtime(void);

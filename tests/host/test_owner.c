@@ -272,6 +272,38 @@ static void test_runs_in_address_order(void **state)
     assert_int_equal(count, n);
 }
 
+/* Runs are found eight state bytes at a time once aligned: check them
+ * against a byte-by-byte reference, with the state array deliberately
+ * misaligned and single-page runs at and around 8-byte boundaries. */
+static void test_long_runs_match_reference(void **state)
+{
+    (void)state;
+    enum { PAGES = 1000 };
+    static uint64_t storage[PAGES / 8 + 2];
+    uint8_t *st = (uint8_t *)storage + 3;
+    owner_init(&map);
+    assert_int_equal(owner_add_ram(&map, RAM0, PAGES * PAGE, st), OWN_OK);
+    static const unsigned single[] = { 0, 4, 5, 7, 8, 9, 63, 64, 71, 500, 998, 999 };
+    for (unsigned i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+        assert_int_equal(owner_transition(&map, RAM0 + single[i] * PAGE, PAGE, OWNER_VTL0,
+                                          OWNER_VTL1), OWN_OK);
+    assert_int_equal(owner_transition(&map, RAM0 + 100 * PAGE, 300 * PAGE, OWNER_VTL0,
+                                      OWNER_VTL1), OWN_OK);
+    struct own_iter it;
+    struct own_run r;
+    unsigned page = 0, runs = 0;
+    for (owner_iter_init(&it); owner_iter_next(&map, &it, &r); runs++) {
+        unsigned end = page;
+        while (end < PAGES && st[end] == st[page])
+            end++;
+        assert_int_equal(r.base, RAM0 + page * PAGE);
+        assert_int_equal(r.size, (uint64_t)(end - page) * PAGE);
+        page = end;
+    }
+    assert_int_equal(page, PAGES);
+    assert_int_equal(runs, 15); /* 8 runs of VTL1 pages, 7 of VTL0 between them */
+}
+
 static void test_owner_of_and_vtl0_access(void **state)
 {
     (void)state;
@@ -313,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_mmio_merge_and_round_out),
         cmocka_unit_test_setup(test_mmio_overlap_refused, setup_one_bank),
         cmocka_unit_test(test_runs_in_address_order),
+        cmocka_unit_test(test_long_runs_match_reference),
         cmocka_unit_test_setup(test_owner_of_and_vtl0_access, setup_one_bank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@ enum {
     STACK_OVERFLOW = 12, /* run into the guard page below the stack */
     REPORT = 13,         /* its measurement report */
     WRITE_RUNTIME = 14,  /* write to the shared runtime's code */
+    READ_ADDR = 15,      /* read 8 bytes at the address given as input */
 };
 
 static uint8_t buf[4096];
@@ -85,6 +86,12 @@ static long handle(uint64_t cmd, long len)
     case WRITE_RUNTIME:
         *(volatile uint32_t *)(uintptr_t)&tl_log = 0;
         break;
+    case READ_ADDR: {
+        uint64_t addr = 0, value;
+        memcpy(&addr, buf, len >= 8 ? 8 : 0);
+        value = *(volatile uint64_t *)(uintptr_t)addr;
+        return tl_reply(&value, sizeof(value), 0);
+    }
     case REPORT: {
         struct tl_report r;
         long n = tl_report(&r);
