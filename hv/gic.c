@@ -9,8 +9,9 @@
  *     purely virtual interrupt is injected;
  *   - everything else is a device interrupt of VTL0, linked to the physical
  *     one (ICH_LR.HW) so VTL0's EOI deactivates it.
- * The distributor and redistributors stay VTL0's to program (see the threat
- * model: it can deny VTL1 its timer, a denial of service only). */
+ * The distributor and the redistributors' SGI/PPI pages stay VTL0's to
+ * program (see the threat model: it can deny VTL1 its timer, a denial of
+ * service only); the redistributors' control pages are emulated (gicr.c). */
 #include "arm64/sysreg.h"
 #include "gic.h"
 #include "hv.h"
@@ -22,7 +23,6 @@
 #define GICD_CTLR_ENGRP1     (1u << 1)
 #define GICR_FRAME_SIZE      0x20000    /* RD_base + SGI_base, 64 KiB each */
 #define GICR_TYPER           0x0008
-#define GICR_TYPER_PLPIS     (1u << 0)
 #define GICR_TYPER_LAST      (1u << 4)
 #define GICR_WAKER           0x0014
 #define GICR_WAKER_SLEEP     (1u << 1)
@@ -83,11 +83,6 @@ void gic_init(void)
         hv_log("FATAL: no GIC redistributor for this CPU");
         hv_halt_failure();
     }
-    /* GICR_TYPER.PLPIS: this redistributor supports LPIs, whose property
-     * and pending tables it reads and writes at addresses VTL0 programs
-     * (GICR_PROPBASER/PENDBASER), past stage 2. Not trapped yet: say so. */
-    if (*(volatile uint64_t *)(uintptr_t)(rd + GICR_TYPER) & GICR_TYPER_PLPIS)
-        hv_log("WARNING: the GIC supports LPIs; their tables are not protected from VTL0");
     *reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
     while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
         ;

@@ -17,4 +17,11 @@ void vgic_restore(const struct vgic_state *s);
 void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw);
 /* An IRQ exit: acknowledge and route the physical interrupt. */
 void gic_handle_irq(struct vp *vp);
+
+struct stage2;
+/* Take every redistributor's control page out of VTL0's stage 2 (gicr.c). */
+void gicr_protect(struct stage2 *vtl0);
+/* A VTL0 data abort on a redistributor control page: emulate the access
+ * (true), or false if `ipa` is not one or the access is not emulable. */
+bool gicr_emulate(struct guest_regs *regs, uint32_t esr, uint64_t ipa);
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "elf.h"
+#include "gic.h"
 #include "hv.h"
 #include "layout.h"
 #include "measure.h"
@@ -258,6 +259,7 @@ _Noreturn void loader_boot(void)
     load_image("sk", OWNER_VTL1, sk_image_start, sk_image_end, &sk);
     load_image("vtl0-kernel", OWNER_VTL0, vtl0_image_start, vtl0_image_end, &k0);
     mem_build_stage2();
+    gicr_protect(&vtl0_stage2);
     uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());

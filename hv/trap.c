@@ -88,6 +88,8 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
     uint64_t far = READ_SYSREG(far_el2);
     uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
     uint8_t owner = owner_of(&hv_owners, ipa);
+    if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 && gicr_emulate(regs, esr, ipa))
+        return;
     if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
         vtl_intercept(vp, esr, ipa, far, instr))
         return;

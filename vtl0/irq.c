@@ -9,6 +9,7 @@ volatile bool irq_in_call;       /* set by a test around a secure call */
 volatile bool irq_hit_in_call;   /* the last interrupt arrived inside it */
 void (*volatile irq_hook)(void); /* run once by the next timer interrupt */
 unsigned timer_intid = 27;
+uint64_t gicr_base;
 
 void irq_init(void)
 {

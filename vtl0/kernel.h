@@ -63,6 +63,7 @@ extern volatile unsigned irq_count;
 extern volatile bool irq_in_call, irq_hit_in_call;
 extern void (*volatile irq_hook)(void);
 extern unsigned timer_intid;
+extern uint64_t gicr_base; /* first GICv3 redistributor, 0 if unknown */
 
 /* Secure calls (VtlCall into the secure kernel). */
 static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, uint64_t c)

@@ -177,6 +177,38 @@ static bool a_pmu_count_el2(void)
     return note(counted == 0, "the cycle counter does not count at EL2");
 }
 
+/* The GIC must not become a way into VTL1's memory: with LPIs on, a
+ * redistributor reads its pending table at the address in GICR_PENDBASER.
+ * VTL0 tries to point both LPI tables at VTL1's memory and turn LPIs on;
+ * the hypervisor emulates the control page and shows a GIC without LPIs. */
+#define GICR_CTLR       0x00
+#define GICR_TYPER      0x08
+#define GICR_WAKER      0x14
+#define GICR_PROPBASER  0x70
+#define GICR_PENDBASER  0x78
+
+static bool a_gic_lpi_tables(void)
+{
+    if (!gicr_base || !map_target(gicr_base, true))
+        return note(false, "no redistributor to try");
+    volatile uint32_t *r32 = (volatile uint32_t *)(uintptr_t)gicr_base;
+    volatile uint64_t *r64 = (volatile uint64_t *)(uintptr_t)gicr_base;
+    uint64_t vtl1 = owned_base(OWNER_VTL1, false, NULL);
+    unsigned faults = last_fault.count;
+    uint64_t typer = r64[GICR_TYPER / 8];
+    r64[GICR_PROPBASER / 8] = vtl1 | 0xf;   /* IDbits: 16 interrupt-ID bits */
+    r64[GICR_PENDBASER / 8] = vtl1;
+    r32[GICR_CTLR / 4] = r32[GICR_CTLR / 4] | 1; /* EnableLPIs */
+    uint64_t prop = r64[GICR_PROPBASER / 8], pend = r64[GICR_PENDBASER / 8];
+    uint32_t ctlr = r32[GICR_CTLR / 4], waker = r32[GICR_WAKER / 4];
+    kprintf("    TYPER 0x%lx PROPBASER 0x%lx PENDBASER 0x%lx CTLR 0x%x WAKER 0x%x\n", typer,
+            prop, pend, ctlr, waker);
+    bool ok = last_fault.count == faults && (typer & 1) == 0 && prop == 0 && pend == 0 &&
+              (ctlr & 1) == 0 && (typer >> 32) == (READ_SYSREG(mpidr_el1) & 0xffffff) &&
+              (waker & 2) == 0;
+    return note(ok, "VTL0 sees a GIC without LPIs; the tables stay unset");
+}
+
 /* SMCCC 1.1: x4-x17 are preserved across a call. */
 static bool t_hv_preserves_registers(void)
 {
@@ -404,6 +436,7 @@ const struct test tests[] = {
     { "smmu_read", true, a_smmu_read, "read SMMU, fw-cfg registers" },
     { "smmu_write", true, a_smmu_write, "write SMMU, fw-cfg registers" },
     { "pmu_count_el2", true, a_pmu_count_el2, "time the hypervisor with the PMU" },
+    { "gic_lpi_tables", true, a_gic_lpi_tables, "point the GIC's LPI tables at VTL1" },
     { "mmio_hole", true, a_mmio_hole, "touch an unassigned physical address" },
     { "psci_cpu_on", true, a_psci_cpu_on, "PSCI CPU_ON at our own code to reach EL2" },
     { "unknown_hvc", true, a_unknown_hvc, "unknown hypercalls" },
