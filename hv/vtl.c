@@ -171,7 +171,7 @@ void call_vtl_call(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
     if (vp->vtl1 == VTL1_OFF) {
-        set_status(regs, HV_STATUS_INVALID_VTL);
+        set_status(regs, HV_STATUS_INVALID_VTL_STATE);
         return;
     }
     if (vp->vtl1_preempted) {

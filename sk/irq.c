@@ -63,5 +63,5 @@ int watchdog_run(uint64_t ticks, uint64_t *elapsed)
     *elapsed = READ_SYSREG(cntvct_el0) - start;
     if (sk_log_budget())
         sk_log("watchdog: runaway work stopped by VTL1's timer after %lu ticks", *elapsed);
-    return HV_STATUS_TIMEOUT;
+    return HV_STATUS_TIME_OUT;
 }

@@ -231,7 +231,8 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
     enable_vtl_protection();
     irq_init();
     trustlets_init();
-    sk_log("ready: secure calls 0..%u, VTL protection enabled", SC_COUNT - 1);
+    sk_log("ready: secure calls 0..%u and %u..%u (trustlets), VTL protection enabled",
+           SC_COUNT - 1, SC_TL_LOAD, SC_TL_INFO);
 
     struct sk_io io = { 0 };
     sk_leave(&io, OVBS_VTL1_BOOT_DONE);

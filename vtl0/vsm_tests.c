@@ -461,7 +461,7 @@ bool t_vtl1_watchdog(void)
     struct hv_result r = vcall(SC_WATCHDOG, 6250, 0, 0);
     irq_disable();
     struct hv_result after = vcall(SC_STATS, 0, 0, 0);
-    return note(r.x0 == HV_STATUS_TIMEOUT && r.x1 >= 6250 && after.x2 == before.x2 + 1 &&
+    return note(r.x0 == HV_STATUS_TIME_OUT && r.x1 >= 6250 && after.x2 == before.x2 + 1 &&
                     irq_count == irqs,
                 "VTL1's own timer stopped its runaway work; VTL0 saw no interrupt");
 }

@@ -79,7 +79,7 @@
 #define HV_STATUS_OPERATION_DENIED        0x0008
 #define HV_STATUS_INSUFFICIENT_MEMORY     0x000b
 #define HV_STATUS_INVALID_VP_INDEX        0x000e
-#define HV_STATUS_INVALID_VTL             0x0051 /* not in TLFS: ours */
+#define HV_STATUS_INVALID_VTL_STATE       0x0051
 
 /* Owners of physical memory, as reported by OVBS_HV_MEMMAP_ENTRY. */
 enum ovbs_owner {

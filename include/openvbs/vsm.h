@@ -135,6 +135,6 @@ struct ovbs_measurement {
 #define SC_MAX_SPIN      (1u << 24) /* bound on the busy work of SC_SPIN/SC_CHECKSUM */
 #define SC_LOCKED        (1u << 8)
 #define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
-#define HV_STATUS_TIMEOUT 0x0078 /* not in TLFS: VTL1 work stopped by its timer */
+#define HV_STATUS_TIME_OUT 0x0078 /* VTL1 work stopped by its own timer */
 
 #endif
