@@ -1,6 +1,7 @@
 /* console.c: the hypervisor's log on the shared PL011 UART (EL2). VTL0 owns
  * the UART; the hypervisor only writes whole lines, each prefixed "[hv] ". */
 #include <stdarg.h>
+#include "arm64/sysreg.h"
 #include "fmt.h"
 #include "hv.h"
 #include "pl011.h"
@@ -33,15 +34,26 @@ void hv_log_raw(const char *prefix, const char *text)
     pl011_write(line, len);
 }
 
+/* Refusals VTL0 can cause at will are logged at most LOG_BUDGET per second
+ * of the system counter, so VTL0 cannot flood the console (and stall the
+ * machine on the UART) with them; the first line over the budget says so,
+ * and the next window starts with a count of what was left out. */
+#define LOG_BUDGET 64
+
 bool hv_log_budget(void)
 {
     static unsigned used;
-    const unsigned limit = 64;
-    if (used < limit) {
-        used++;
-        return true;
+    static uint64_t window_start;
+    uint64_t now = READ_SYSREG(cntpct_el0), freq = READ_SYSREG(cntfrq_el0);
+    if (now - window_start >= freq) {
+        if (used > LOG_BUDGET)
+            hv_log("(%u refusals were not logged)", used - LOG_BUDGET);
+        window_start = now;
+        used = 0;
     }
-    if (used++ == limit)
-        hv_log("(further refusals of this kind are not logged)");
+    if (used++ < LOG_BUDGET)
+        return true;
+    if (used == LOG_BUDGET + 1)
+        hv_log("(further refusals are not logged for up to a second)");
     return false;
 }

@@ -27,13 +27,15 @@ static int64_t psci_cpu_on(struct guest_regs *regs)
     uint64_t target = regs->x[1], entry = regs->x[2];
     int cpu = cpu_by_mpidr(target);
     if (cpu < 0) {
-        hv_log("PSCI CPU_ON for unknown MPIDR 0x%lx refused", target);
+        if (hv_log_budget())
+            hv_log("PSCI CPU_ON for unknown MPIDR 0x%lx refused", target);
         return PSCI_RET_INVALID_PARAMS;
     }
     if ((unsigned)cpu == this_cpu()->index)
         return PSCI_RET_ALREADY_ON;
-    hv_log("PSCI CPU_ON mpidr 0x%lx entry 0x%lx denied: one VP per partition until SMP support",
-           target, entry);
+    if (hv_log_budget())
+        hv_log("PSCI CPU_ON mpidr 0x%lx entry 0x%lx denied: one VP per partition until SMP support",
+               target, entry);
     return PSCI_RET_DENIED;
 }
 
@@ -79,7 +81,8 @@ static int64_t psci_call(struct guest_regs *regs, uint32_t fid)
         __asm__ volatile("wfi");
         return PSCI_RET_SUCCESS;
     case PSCI_CPU_OFF:
-        hv_log("PSCI CPU_OFF of the last running CPU denied");
+        if (hv_log_budget())
+            hv_log("PSCI CPU_OFF of the last running CPU denied");
         return PSCI_RET_DENIED;
     case PSCI_SYSTEM_OFF:
         hv_log("VTL0 requested SYSTEM_OFF: powering off");

@@ -260,10 +260,11 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->gva = far;
     m->gpa = ipa;
     m->syndrome = esr;
-    hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
-           m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
-           m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
-           owner_vtl0_access(&hv_owners, ipa));
+    if (hv_log_budget())
+        hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+               m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
+               m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
+               owner_vtl0_access(&hv_owners, ipa));
     struct guest_regs *r = enter_vtl1(vp, VTL1_IN_INTERCEPT, VTL_ENTRY_INTERCEPT);
     r->x[1] = m->vp_index | ((uint64_t)m->access << 32);
     r->x[2] = m->pc;
