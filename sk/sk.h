@@ -57,6 +57,9 @@ void vtl0mem_init(void);
 bool vtl0_is_ram(uint64_t gpa, uint64_t size);
 int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len);
 int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len);
+/* Whether VTL0 may write [gpa, gpa + len): checked before work whose result
+ * would otherwise be lost. */
+int vtl0_check_writable(uint64_t gpa, uint64_t len);
 uint8_t vtl0_page_state(uint64_t gpa); /* mask | SC_LOCKED, gpa in VTL0 RAM */
 /* The state bytes of `pages` pages from gpa, or NULL if not all VTL0 RAM. */
 uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages);

@@ -654,6 +654,9 @@ int sc_tl_invoke(const uint64_t *a, uint64_t *status, uint64_t *written)
         return TL_ST_BUFFER;
     if (out.max > SC_MAX_BUFFER)
         return TL_ST_TOO_LARGE;
+    /* Check where the reply goes before the trustlet acts on the request. */
+    if (out.max && vtl0_check_writable(out.buf, out.max) != HV_STATUS_SUCCESS)
+        return TL_ST_BUFFER;
     if (in_len > t->frame.x[1])
         return TL_ST_TOO_LARGE; /* more than the trustlet is ready to take */
     if (!user_copy(t, t->frame.x[0], in, in_len, true)) {

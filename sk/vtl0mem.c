@@ -123,6 +123,11 @@ int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len)
     return rc;
 }
 
+int vtl0_check_writable(uint64_t gpa, uint64_t len)
+{
+    return check(gpa, len, OVBS_ACC_W);
+}
+
 int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len)
 {
     int rc = check(gpa, len, OVBS_ACC_W);

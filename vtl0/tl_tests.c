@@ -391,8 +391,15 @@ bool t_tl_keyholder(void)
     static const char challenge[] = "prove you hold the key: 7f3a91";
     uint64_t h = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
     uint64_t s = open_session(KEYHOLDER_ID);
+    /* A request whose reply could not be delivered (output buffer in
+     * hypervisor memory) is refused before the trustlet acts on it. */
+    out_desc.buf = owned_base(OWNER_HV, true, NULL);
+    out_desc.max = 65;
+    bool refused = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, pa(scratch), 0, pa(&out_desc)).x0 ==
+                   TL_ST_BUFFER;
+    bool no_key_made = invoke(s, 4, "", 0).x1 == 1;
     struct hv_result r = invoke(s, 0, "", 0);
-    bool keygen = r.x0 == 0 && r.x1 == 0 && r.x2 == 65;
+    bool keygen = refused && no_key_made && r.x0 == 0 && r.x1 == 0 && r.x2 == 65;
     memcpy(pub, out_buf, 65);
     r = invoke(s, 1, challenge, sizeof(challenge));
     memcpy(sig, out_buf, 64);
