@@ -1,12 +1,14 @@
 /* chk.c: the stack-protector canary and the _FORTIFY_SOURCE checked copies
  * that Debian's static libraries (built with both) call. Every image links
- * its own copy: the canary is per image (the hypervisor randomises its own at
- * boot), so this file holds writable data and is kept out of shared code. */
+ * its own copy: the canary is per image, so this file holds writable data and
+ * is kept out of shared code. The hypervisor and the secure kernel set theirs
+ * from RNDR at boot, and the secure kernel hands each trustlet its own at
+ * start (trustlets/runtime/crt0.S); the VTL0 test kernel keeps this value. */
 #include <stdint.h>
 #include <string.h>
 #include "panic.h"
 
-/* ---- Stack protector: the canary is set from a random source at boot. ---- */
+/* ---- Stack protector ----------------------------------------------------- */
 uintptr_t __stack_chk_guard = 0x5a17c0de0f1e5b5bull;
 
 void __stack_chk_fail(void)

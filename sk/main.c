@@ -220,8 +220,16 @@ static void enable_vtl_protection(void)
         panic("the hypervisor refused to enable VTL protection");
 }
 
+extern uintptr_t __stack_chk_guard;
+
 void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
 {
+    /* Our own stack-protector canary, set where no protected frame that
+     * saw the old value will return (sk_main itself never returns). */
+    uint64_t canary;
+    if (!sk_random_bytes(&canary, sizeof(canary)))
+        panic("no entropy from RNDR for the stack canary");
+    __stack_chk_guard = canary;
     sk_log("secure kernel at EL%lu of VTL1: memory [0x%lx, 0x%lx)",
            (READ_SYSREG(CurrentEL) >> 2) & 3, vtl1_base, vtl1_base + vtl1_size);
     uint64_t end = vtl1_base + vtl1_size;

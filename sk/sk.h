@@ -60,6 +60,8 @@ int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len);
 /* Whether VTL0 may write [gpa, gpa + len): checked before work whose result
  * would otherwise be lost. */
 int vtl0_check_writable(uint64_t gpa, uint64_t len);
+/* len bytes from the CPU's RNDR; false if it gives no entropy (trustlet.c). */
+bool sk_random_bytes(void *dst, uint64_t len);
 uint8_t vtl0_page_state(uint64_t gpa); /* mask | SC_LOCKED, gpa in VTL0 RAM */
 /* The state bytes of `pages` pages from gpa, or NULL if not all VTL0 RAM. */
 uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages);

@@ -243,6 +243,12 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
         t->state = TL_EMPTY;
         return rc;
     }
+    /* x0 at entry: this trustlet's own stack-protector canary (crt0.S). */
+    if (!sk_random_bytes(&t->frame.x[0], sizeof(t->frame.x[0]))) {
+        destroy(t);
+        t->state = TL_EMPTY;
+        return TL_ST_NO_MEMORY;
+    }
     t->frame.elr = v.elf.entry;
     t->frame.spsr = 0; /* EL0t, interrupts unmasked */
     t->frame.sp_el0 = TL_VA_STACK_TOP;
@@ -328,7 +334,7 @@ static int64_t sys_reply(struct instance *t, uint64_t va, uint64_t len, uint64_t
 }
 
 /* RNDR (ID_AA64ISAR0_EL1.RNDR): Z set means no entropy this time. */
-static bool random_bytes(uint8_t *out, uint64_t len)
+bool sk_random_bytes(void *dst, uint64_t len)
 {
     for (uint64_t i = 0; i < len; i += 8) {
         uint64_t v, fail = 1;
@@ -337,7 +343,7 @@ static bool random_bytes(uint8_t *out, uint64_t len)
         if (fail)
             return false;
         uint64_t n = len - i < 8 ? len - i : 8;
-        memcpy(out + i, &v, n);
+        memcpy((uint8_t *)dst + i, &v, n);
     }
     return true;
 }
@@ -345,7 +351,7 @@ static bool random_bytes(uint8_t *out, uint64_t len)
 static int64_t sys_random(struct instance *t, uint64_t va, uint64_t len)
 {
     uint8_t buf[256];
-    if (len > sizeof(buf) || !random_bytes(buf, len) || !user_copy(t, va, buf, len, true))
+    if (len > sizeof(buf) || !sk_random_bytes(buf, len) || !user_copy(t, va, buf, len, true))
         return -TL_EINVAL;
     return 0;
 }
@@ -378,7 +384,7 @@ static int64_t sys_seal(struct instance *t, const uint64_t *a, bool seal)
     seal_key(t, key);
     uint64_t n;
     if (seal) {
-        if (len > SEAL_MAX || !random_bytes(out, 12))
+        if (len > SEAL_MAX || !sk_random_bytes(out, 12))
             return -TL_EINVAL;
         memcpy(out + SEAL_OVERHEAD, in, len);
         br_poly1305_ctmul_run(key, out, out + SEAL_OVERHEAD, len, &t->header.trustlet_id, 8,
@@ -564,7 +570,7 @@ static void load_runtime(void)
 
 void trustlets_init(void)
 {
-    if (!random_bytes(seal_secret, sizeof(seal_secret)))
+    if (!sk_random_bytes(seal_secret, sizeof(seal_secret)))
         panic("no entropy for the sealing secret");
     load_runtime();
 }

@@ -196,6 +196,25 @@ bool a_tl_misbehaving(void)
                 "each misbehaving trustlet killed (VTL0 sees 'dead'); another trustlet unharmed");
 }
 
+/* Each trustlet instance runs with its own random stack-protector canary,
+ * drawn by the secure kernel at load (not the constant in lib/chk.c). */
+bool t_tl_canary(void)
+{
+    uint64_t canary[2] = { 0, 0 };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t h = load_echo();
+        struct hv_result r = invoke(open_session(ECHO_ID), 16, "", 0);
+        if (h && r.x0 == HV_STATUS_SUCCESS && r.x2 == 8)
+            memcpy(&canary[i], out_buf, 8);
+        vcall(SC_TL_UNLOAD, h, 0, 0);
+    }
+    kprintf("    canaries of two echo instances: 0x%lx, 0x%lx\n", canary[0], canary[1]);
+    const uint64_t built_in = 0x5a17c0de0f1e5b5bull;
+    return note(canary[0] && canary[1] && canary[0] != canary[1] && canary[0] != built_in &&
+                    canary[1] != built_in,
+                "each trustlet instance has its own random canary");
+}
+
 bool t_tl_services(void)
 {
     uint64_t h = load_echo();

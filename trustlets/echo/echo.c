@@ -21,6 +21,7 @@ enum {
     REPORT = 13,         /* its measurement report */
     WRITE_RUNTIME = 14,  /* write to the shared runtime's code */
     READ_ADDR = 15,      /* read 8 bytes at the address given as input */
+    CANARY = 16,         /* its stack-protector canary (a test reads it) */
 };
 
 static uint8_t buf[4096];
@@ -91,6 +92,11 @@ static long handle(uint64_t cmd, long len)
         memcpy(&addr, buf, len >= 8 ? 8 : 0);
         value = *(volatile uint64_t *)(uintptr_t)addr;
         return tl_reply(&value, sizeof(value), 0);
+    }
+    case CANARY: {
+        extern uintptr_t __stack_chk_guard;
+        uint64_t canary = __stack_chk_guard;
+        return tl_reply(&canary, sizeof(canary), 0);
     }
     case REPORT: {
         struct tl_report r;
