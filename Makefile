@@ -139,6 +139,9 @@ $(B)/trustlets/echo.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 $(B)/trustlets/echo-rollback.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 1 \
 		--policy $(ECHO_POLICY) --quota 8
+$(B)/trustlets/echo-v2.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 2 \
+		--policy $(ECHO_POLICY) --quota 8
 $(B)/trustlets/echo-unknown.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec4ffff --version 3 \
 		--policy $(ECHO_POLICY) --quota 8
@@ -152,7 +155,7 @@ $(B)/trustlets/echo-wx.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 $(B)/trustlets/keyholder.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
 	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40002 --version 1 \
 		--policy 0xff --quota 4
-TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-unknown.tl \
+TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-v2.tl echo-unknown.tl \
 	echo-badelf.tl echo-wx.tl keyholder.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h

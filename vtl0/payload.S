@@ -13,6 +13,11 @@ tl_echo_rollback_start:
     .incbin "echo-rollback.tl"
 tl_echo_rollback_end:
     .balign 4096
+    .global tl_echo_v2_start, tl_echo_v2_end
+tl_echo_v2_start:
+    .incbin "echo-v2.tl"
+tl_echo_v2_end:
+    .balign 4096
     .global tl_echo_unknown_start, tl_echo_unknown_end
 tl_echo_unknown_start:
     .incbin "echo-unknown.tl"

@@ -13,6 +13,7 @@
 
 extern const uint8_t tl_echo_start[], tl_echo_end[];
 extern const uint8_t tl_echo_rollback_start[], tl_echo_rollback_end[];
+extern const uint8_t tl_echo_v2_start[], tl_echo_v2_end[];
 extern const uint8_t tl_echo_unknown_start[], tl_echo_unknown_end[];
 extern const uint8_t tl_echo_badelf_start[], tl_echo_badelf_end[];
 extern const uint8_t tl_echo_wx_start[], tl_echo_wx_end[];
@@ -131,11 +132,19 @@ bool a_tl_unknown_id(void)
     return note(r.x0 == TL_ST_UNKNOWN_ID, "correctly signed image with an unknown ID refused");
 }
 
+/* v1 is below the compiled-in minimum (2). v2 meets it, but once v3 has
+ * loaded, the secure kernel's floor for the ID is 3 and v2 is a rollback. */
 bool a_tl_rollback(void)
 {
     struct hv_result r = load(tl_echo_rollback_start,
                               (uint64_t)(tl_echo_rollback_end - tl_echo_rollback_start));
-    return note(r.x0 == TL_ST_ROLLBACK, "version below the recorded minimum refused");
+    uint64_t h = load_echo();
+    vcall(SC_TL_UNLOAD, h, 0, 0);
+    struct hv_result r2 = load(tl_echo_v2_start, (uint64_t)(tl_echo_v2_end - tl_echo_v2_start));
+    kprintf("    v1: %s; v2 after v3 ran: %s\n", r.x0 == TL_ST_ROLLBACK ? "refused" : "LOADED",
+            r2.x0 == TL_ST_ROLLBACK ? "refused" : "LOADED");
+    return note(h && r.x0 == TL_ST_ROLLBACK && r2.x0 == TL_ST_ROLLBACK,
+                "versions below the minimum, or below one that already ran, refused");
 }
 
 bool a_tl_malformed(void)

@@ -101,7 +101,7 @@ struct tl_out {
 #define TL_ST_BAD_SIGNATURE  0x201 /* not signed by the project key */
 #define TL_ST_BAD_HASH       0x202 /* image bytes differ from the signed hash */
 #define TL_ST_UNKNOWN_ID     0x203 /* not in the secure kernel's table */
-#define TL_ST_ROLLBACK       0x204 /* version below the minimum for the ID */
+#define TL_ST_ROLLBACK       0x204 /* version below the ID's minimum, or below one already loaded */
 #define TL_ST_BAD_ELF        0x205 /* malformed or unsafe ELF */
 #define TL_ST_TOO_LARGE      0x206
 #define TL_ST_NO_MEMORY      0x207
