@@ -245,7 +245,12 @@ static void setup_el2_controls(void)
         hide |= 1ull << 23;
     else
         hv_log("PMU without FEAT_PMUv3p5: VTL0's cycle counter also counts at EL2");
-    WRITE_SYSREG(mdcr_el2, n | (hv_bench_mode ? 0 : hide));
+    /* TDA (bit 9), TDOSA (bit 10), TDRA (bit 11): debug registers, the OS
+     * lock and the debug ROM address trap to EL2, which makes them read as
+     * zero and ignore writes (trap.c): a breakpoint, watchpoint or single
+     * step armed in one VTL would otherwise fire in the other. */
+    uint64_t debug_traps = (1ull << 9) | (1ull << 10) | (1ull << 11);
+    WRITE_SYSREG(mdcr_el2, n | debug_traps | (hv_bench_mode ? 0 : hide));
     isb();
 }
 

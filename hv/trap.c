@@ -100,6 +100,31 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
     inject_abort(regs, esr, far, instr);
 }
 
+/* A trapped MSR/MRS (EC 0x18). ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14],
+ * CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1: MRS, a read). Only the
+ * debug registers trap (Op0 = 2: breakpoints, watchpoints, MDSCR_EL1, the
+ * OS lock; MDCR_EL2.TDA and TDOSA): they read as zero and ignore writes, so
+ * no guest can arm a breakpoint, watchpoint or single step that would fire
+ * in the other VTL. Returns false for anything else. */
+static bool debug_reg_access(struct guest_regs *regs, uint32_t esr)
+{
+    unsigned op0 = (esr >> 20) & 3, rt = (esr >> 5) & 31;
+    if (op0 != 2)
+        return false;
+    if ((esr & 1) && rt != 31)
+        regs->x[rt] = 0;
+    regs->elr += 4;
+    return true;
+}
+
+static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr)
+{
+    if (hv_log_budget())
+        hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
+               vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
+    inject_undef(regs);
+}
+
 static void guest_sync(struct vp *vp, struct guest_regs *regs)
 {
     uint32_t esr = (uint32_t)READ_SYSREG(esr_el2);
@@ -125,6 +150,10 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
          * registers loaded. */
         vtl_fp_access(vp);
         break;
+    case EC_SYSREG:
+        if (!debug_reg_access(regs, esr))
+            unhandled(vp, regs, esr);
+        break;
     case EC_DABT_LOWER:
         stage2_abort(vp, regs, esr, false);
         break;
@@ -132,10 +161,7 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         stage2_abort(vp, regs, esr, true);
         break;
     default:
-        if (hv_log_budget())
-            hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
-                   vp->active, esr_class_name(ec), esr, regs->elr);
-        inject_undef(regs);
+        unhandled(vp, regs, esr);
         break;
     }
 }

@@ -209,6 +209,33 @@ static bool a_gic_lpi_tables(void)
     return note(ok, "VTL0 sees a GIC without LPIs; the tables stay unset");
 }
 
+/* Hardware debug belongs to neither VTL: VTL0 tries to arm breakpoint 0
+ * on its own code and turn on debug exceptions (MDSCR_EL1.MDE, KDE); every
+ * debug register reads back as zero and the breakpoint never fires. */
+static void debug_target(void)
+{
+    __asm__ volatile("nop");
+}
+
+static bool a_debug_regs(void)
+{
+    uint64_t va = (uint64_t)(uintptr_t)&debug_target;
+    unsigned before = last_fault.count;
+    WRITE_SYSREG(dbgbvr0_el1, va);
+    WRITE_SYSREG(dbgbcr0_el1, (0xfull << 5) | (3u << 1) | 1); /* BAS all, EL1+EL0, enabled */
+    WRITE_SYSREG(mdscr_el1, (1ull << 15) | (1ull << 13));     /* MDE, KDE */
+    __asm__ volatile("msr daifclr, #8" ::: "memory");         /* unmask debug (D) */
+    isb();
+    debug_target();
+    __asm__ volatile("msr daifset, #8" ::: "memory");
+    uint64_t bvr = READ_SYSREG(dbgbvr0_el1), bcr = READ_SYSREG(dbgbcr0_el1);
+    uint64_t mdscr = READ_SYSREG(mdscr_el1);
+    kprintf("    DBGBVR0 0x%lx DBGBCR0 0x%lx MDSCR 0x%lx, debug exceptions taken: %u\n", bvr, bcr,
+            mdscr, last_fault.count - before);
+    return note(bvr == 0 && bcr == 0 && mdscr == 0 && last_fault.count == before,
+                "debug registers read as zero; no breakpoint fired");
+}
+
 /* SMCCC 1.1: x4-x17 are preserved across a call. */
 static bool t_hv_preserves_registers(void)
 {
@@ -437,6 +464,7 @@ const struct test tests[] = {
     { "smmu_write", true, a_smmu_write, "write SMMU, fw-cfg registers" },
     { "pmu_count_el2", true, a_pmu_count_el2, "time the hypervisor with the PMU" },
     { "gic_lpi_tables", true, a_gic_lpi_tables, "point the GIC's LPI tables at VTL1" },
+    { "debug_regs", true, a_debug_regs, "arm a hardware breakpoint" },
     { "mmio_hole", true, a_mmio_hole, "touch an unassigned physical address" },
     { "psci_cpu_on", true, a_psci_cpu_on, "PSCI CPU_ON at our own code to reach EL2" },
     { "unknown_hvc", true, a_unknown_hvc, "unknown hypercalls" },
