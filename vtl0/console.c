@@ -45,22 +45,29 @@ void print_memmap(void)
             info.x2, info.x3);
 }
 
+static const char *const help_lines[] = {
+    "commands:",
+    "  help            this list",
+    "  info            physical memory map: owner and VTL0 access of every range",
+    "  test list|all|NAME   run functional and attack tests",
+    "  attack list|all|NAME run attack scenarios and show how they were blocked",
+    "  protect ADDR PAGES MASK  ask VTL1 to set VTL0 access (mask bits r=1 w=2 x=4 u=8)",
+    "  lock ADDR PAGES MASK     ... and lock it (Kernel Data Protection)",
+    "  prot ADDR PAGES  show the protection VTL1 keeps for VTL0 pages",
+    "  fuzz SEED COUNT [trace]  random hypercalls and secure calls",
+    "  tl load echo|keyholder | tl call ID CMD [TEXT] | tl unload N   trustlets",
+    "                  (echo 0x0ec40001: CMD 0 echoes, 7 random, 8 heap, 13 report, the",
+    "                  others misbehave (trustlets/echo/echo.c); keyholder 0x0ec40002:",
+    "                  0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)",
+    "  bench           instruction counts (meaningful under make bench)",
+    "  poweroff        PSCI SYSTEM_OFF through the hypervisor",
+};
+
+/* One line at a time: kprintf formats into a bounded buffer. */
 static void help(void)
 {
-    kprintf("commands:\n"
-            "  help            this list\n"
-            "  info            physical memory map: owner and VTL0 access of every range\n"
-            "  test list|all|NAME   run functional and attack tests\n"
-            "  attack list|all|NAME run attack scenarios and show how they were blocked\n"
-            "  protect ADDR PAGES MASK  ask VTL1 to set VTL0 access (mask bits r=1 w=2 x=4 u=8)\n"
-            "  lock ADDR PAGES MASK     ... and lock it (Kernel Data Protection)\n"
-            "  prot ADDR PAGES  show the protection VTL1 keeps for VTL0 pages\n"
-            "  fuzz SEED COUNT [trace]  random hypercalls and secure calls\n"
-            "  tl load echo|keyholder | tl call ID CMD [TEXT] | tl unload N   trustlets\n"
-            "                  (echo 0x0ec40001: CMD 0 echoes, 1-13 misbehave; keyholder\n"
-            "                  0x0ec40002: 0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)\n"
-            "  bench           instruction counts (meaningful under make bench)\n"
-            "  poweroff        PSCI SYSTEM_OFF through the hypervisor\n");
+    for (unsigned i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
+        kprintf("%s\n", help_lines[i]);
 }
 
 /* Up to three numbers in C notation ("ADDR PAGES MASK"); false if fewer

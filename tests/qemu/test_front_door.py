@@ -14,6 +14,10 @@ def test_make_run_scripted_exits_zero():
     r = make_run("help\ninfo\npoweroff\n")
     assert r.returncode == 0, r.stdout[-3000:]
     assert "commands:" in r.stdout and "physical memory map" in r.stdout
+    # every command is listed, the last one too (help is not truncated)
+    for cmd in ("info", "test", "attack", "protect", "lock", "prot", "fuzz", "tl load",
+                "bench", "poweroff        PSCI SYSTEM_OFF"):
+        assert "\n  " + cmd in r.stdout, cmd
 
 
 def test_make_run_fails_on_bad_command():
