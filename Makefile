@@ -155,8 +155,13 @@ $(B)/trustlets/echo-wx.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
 $(B)/trustlets/keyholder.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
 	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40002 --version 1 \
 		--policy 0xff --quota 4
+# The same code as a second credential holder, ID 0x0ec40003: it must not be
+# able to open what the first one sealed.
+$(B)/trustlets/keyholder-b.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
+	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40003 --version 1 \
+		--policy 0xff --quota 4
 TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-v2.tl echo-unknown.tl \
-	echo-badelf.tl echo-wx.tl keyholder.tl)
+	echo-badelf.tl echo-wx.tl keyholder.tl keyholder-b.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)

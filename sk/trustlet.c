@@ -25,6 +25,7 @@
 static const struct tl_known known_trustlets[] = {
     { 0x0ec40001, 2, "echo" },
     { 0x0ec40002, 1, "keyholder" },
+    { 0x0ec40003, 1, "keyholder-b" }, /* the same code, a second identity */
 };
 
 #define NUM_KNOWN (sizeof(known_trustlets) / sizeof(known_trustlets[0]))

@@ -37,3 +37,8 @@ tl_echo_wx_end:
 tl_keyholder_start:
     .incbin "keyholder.tl"
 tl_keyholder_end:
+    .balign 4096
+    .global tl_keyholder_b_start, tl_keyholder_b_end
+tl_keyholder_b_start:
+    .incbin "keyholder-b.tl"
+tl_keyholder_b_end:

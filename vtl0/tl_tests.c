@@ -350,7 +350,9 @@ bool tl_command(char *arg)
 /* ---- The key holder: a secret that never leaves VTL1 -------------------- */
 
 extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
+extern const uint8_t tl_keyholder_b_start[], tl_keyholder_b_end[];
 #define KEYHOLDER_ID 0x0ec40002ull
+#define KEYHOLDER_B_ID 0x0ec40003ull
 
 static bool verify(const uint8_t pubkey[65], const void *msg, size_t len, const uint8_t sig[64])
 {
@@ -445,6 +447,13 @@ bool t_tl_keyholder(void)
     blob[20] ^= 1;
     bool tamper_refused = invoke(s, 3, blob, blob_len).x1 == 2;
     blob[20] ^= 1;
+    /* The same code under another trustlet ID cannot open the blob: the
+     * sealing key is derived from the ID. */
+    uint64_t hb = load(tl_keyholder_b_start, (uint64_t)(tl_keyholder_b_end - tl_keyholder_b_start)).x1;
+    uint64_t sb = open_session(KEYHOLDER_B_ID);
+    struct hv_result rb = invoke(sb, 3, blob, blob_len);
+    bool other_id_refused = hb && rb.x0 == 0 && rb.x1 == 2;
+    vcall(SC_TL_UNLOAD, hb, 0, 0);
     r = invoke(s, 3, blob, blob_len);
     memcpy(pub2, out_buf, 65);
     bool restored = r.x0 == 0 && r.x1 == 0 && !memcmp(pub, pub2, 65);
@@ -452,9 +461,9 @@ bool t_tl_keyholder(void)
     bool same_key = r.x0 == 0 && verify(pub, "again", 5, out_buf);
     vcall(SC_TL_UNLOAD, h, 0, 0);
     kprintf("    keygen %d, signature verifies %d, sealed %d, tampered blob refused %d, "
-            "restored %d\n", keygen, signs && not_other, sealed, tamper_refused,
-            restored && same_key);
-    return note(keygen && signs && not_other && sealed && fresh && tamper_refused && restored &&
-                    same_key,
+            "other ID refused %d, restored %d\n", keygen, signs && not_other, sealed,
+            tamper_refused, other_id_refused, restored && same_key);
+    return note(keygen && signs && not_other && sealed && fresh && tamper_refused &&
+                    other_id_refused && restored && same_key,
                 "key made in VTL1 signs challenges; VTL0 only ever holds public key and sealed blob");
 }
