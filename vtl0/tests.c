@@ -501,6 +501,7 @@ const struct test tests[] = {
     { "tl_services", false, t_tl_services, "IUM calls: random, heap, report, checks" },
     { "tl_keyholder", false, t_tl_keyholder, "key held in VTL1 signs for VTL0, sealed" },
     { "tl_canary", false, t_tl_canary, "a random stack canary per trustlet" },
+    { "tl_image_toctou", true, a_tl_image_toctou, "change a trustlet image while it loads" },
     { "tl_shared_runtime", false, t_tl_shared_runtime, "one runtime copy for all trustlets" },
     { "tl_bad_signature", true, a_tl_bad_signature, "trustlet with a forged signature" },
     { "tl_tampered_image", true, a_tl_tampered_image, "trustlet with a tampered byte" },

@@ -147,6 +147,64 @@ bool a_tl_rollback(void)
                 "versions below the minimum, or below one that already ran, refused");
 }
 
+/* Time of check to time of use on an image: VTL0's timer interrupt, while
+ * the secure kernel is busy loading, inverts every byte of the ELF in VTL0's
+ * copy. The secure kernel copies (and hashes) first and then works only on
+ * its own copy: the load either succeeds with the original code (the flip
+ * came after the copy) or is refused as not matching its signed hash (it came
+ * during the copy). Running the flipped bytes would kill the trustlet. */
+static uint64_t image_size;
+
+static void flip_image(void)
+{
+    for (uint64_t i = TL_HEADER_SIZE; i < image_size; i++)
+        scratch[i] ^= 0xff;
+}
+
+/* One load of the echo image from `scratch`, with the timer set to invert
+ * the image `ticks` after the call starts. True if the interrupt landed inside
+ * the call and the outcome is one of the two allowed. */
+static bool load_while_inverting(uint64_t ticks)
+{
+    struct hv_result r = { 0 };
+    bool hit = false;
+    for (int attempt = 0; attempt < 3 && !hit; attempt++) {
+        memcpy(scratch, tl_echo_start, image_size);
+        irq_hook = flip_image;
+        irq_hit_in_call = false;
+        irq_disable();
+        timer_arm(ticks);
+        irq_in_call = true;
+        irq_enable();
+        r = load(scratch, image_size);
+        irq_in_call = false;
+        irq_disable();
+        timer_stop();
+        irq_hook = 0;
+        hit = irq_hit_in_call && scratch[TL_HEADER_SIZE] != tl_echo_start[TL_HEADER_SIZE];
+        if (r.x0 == HV_STATUS_SUCCESS && !hit)
+            vcall(SC_TL_UNLOAD, r.x1, 0, 0);
+    }
+    bool works = false;
+    if (r.x0 == HV_STATUS_SUCCESS) {
+        struct hv_result e = invoke(open_session(ECHO_ID), 0, "same code", 9);
+        works = e.x0 == HV_STATUS_SUCCESS && e.x2 == 9 && !memcmp(out_buf, "same code", 9);
+        vcall(SC_TL_UNLOAD, r.x1, 0, 0);
+    }
+    kprintf("    inverted after %lu us: %s; load status 0x%lx%s\n", ticks / 62, hit ? "yes" : "no",
+            r.x0, r.x0 == HV_STATUS_SUCCESS ? (works ? ", original code runs" : ", BROKEN") : "");
+    return hit && ((r.x0 == HV_STATUS_SUCCESS && works) || r.x0 == TL_ST_BAD_HASH);
+}
+
+bool a_tl_image_toctou(void)
+{
+    image_size = (uint64_t)(tl_echo_end - tl_echo_start);
+    /* Early (usually while the image is copied) and late (while the
+     * signature is checked, millions of instructions later). */
+    bool early = load_while_inverting(31250), late = load_while_inverting(156250);
+    return note(early && late, "the secure kernel used only its own copy of the image");
+}
+
 bool a_tl_malformed(void)
 {
     uint64_t size = (uint64_t)(tl_echo_end - tl_echo_start);

@@ -43,6 +43,7 @@ bool a_tl_misbehaving(void);
 bool a_tl_bad_buffers(void);
 bool a_tl_isolation(void);
 bool t_tl_canary(void);
+bool a_tl_image_toctou(void);
 bool tl_command(char *arg);
 bool t_tl_keyholder(void);
 bool t_tl_shared_runtime(void);
