@@ -71,6 +71,10 @@ static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, u
     return hvc6(OVBS_VTL_CALL, service, a, b, c, 0, 0);
 }
 
+/* irq.c: a secure call with VTL0's timer armed to interrupt it. */
+struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
+                                  uint64_t service, uint64_t a, uint64_t b, uint64_t c);
+
 /* Tests. */
 struct test {
     const char *name;

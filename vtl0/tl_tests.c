@@ -170,18 +170,8 @@ static bool load_while_inverting(uint64_t ticks)
     bool hit = false;
     for (int attempt = 0; attempt < 3 && !hit; attempt++) {
         memcpy(scratch, tl_echo_start, image_size);
-        irq_hook = flip_image;
-        irq_hit_in_call = false;
-        irq_disable();
-        timer_arm(ticks);
-        irq_in_call = true;
-        irq_enable();
-        r = load(scratch, image_size);
-        irq_in_call = false;
-        irq_disable();
-        timer_stop();
-        irq_hook = 0;
-        hit = irq_hit_in_call && scratch[TL_HEADER_SIZE] != tl_echo_start[TL_HEADER_SIZE];
+        r = vcall_with_timer(ticks, flip_image, &hit, SC_TL_LOAD, pa(scratch), image_size, 0);
+        hit &= scratch[TL_HEADER_SIZE] != tl_echo_start[TL_HEADER_SIZE];
         if (r.x0 == HV_STATUS_SUCCESS && !hit)
             vcall(SC_TL_UNLOAD, r.x1, 0, 0);
     }

@@ -349,19 +349,7 @@ static struct hv_result call_with_timer(uint64_t service, uint64_t a, uint64_t b
 {
     struct hv_result r = { 0 };
     for (int attempt = 0; attempt < 5; attempt++) {
-        unsigned before = irq_count;
-        irq_hook = hook;
-        irq_hit_in_call = false;
-        irq_disable();
-        timer_arm(PREEMPT_TICKS);
-        irq_in_call = true;
-        irq_enable();
-        r = vcall(service, a, b, c);
-        irq_in_call = false;
-        irq_disable();
-        timer_stop();
-        irq_hook = 0;
-        *hit = irq_count == before + 1 && irq_hit_in_call;
+        r = vcall_with_timer(PREEMPT_TICKS, hook, hit, service, a, b, c);
         if (*hit)
             return r;
     }
