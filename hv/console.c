@@ -45,6 +45,8 @@ bool hv_log_budget(void)
     static unsigned used;
     static uint64_t window_start;
     uint64_t now = READ_SYSREG(cntpct_el0), freq = READ_SYSREG(cntfrq_el0);
+    if (!freq)
+        freq = 62500000; /* firmware left CNTFRQ_EL0 unset: assume 62.5 MHz */
     if (now - window_start >= freq) {
         if (used > LOG_BUDGET)
             hv_log("(%u refusals were not logged)", used - LOG_BUDGET);

@@ -90,17 +90,15 @@ static void reserve_vtl1(const struct elf_image *sk, uint64_t *base, uint64_t *s
 
 /* Rewrite the copied tree: memory = VTL0's RAM runs only; the SMMU and
  * references to it removed; the tree itself reserved. */
-/* Whether any property is called `name`: every property name is stored
- * once in the tree's strings block, so a short scan there saves walking
- * every node. */
+/* Whether any property may be called `name`: every property name is in the
+ * tree's strings block, whole or as the tail of a longer name (dtc shares
+ * tails), so looking for "name\0" anywhere there saves walking every node. */
 static bool tree_uses_name(const void *fdt, const char *name)
 {
-    int total = (int)fdt_size_dt_strings(fdt), len;
-    for (int off = 0; off < total; off += len + 1) {
-        const char *str = fdt_get_string(fdt, off, &len);
-        if (!str)
-            return true; /* unreadable: do the full walk */
-        if (!strcmp(str, name))
+    const char *strings = (const char *)fdt + fdt_off_dt_strings(fdt);
+    size_t total = fdt_size_dt_strings(fdt), n = strlen(name) + 1;
+    for (size_t off = 0; off + n <= total; off++) {
+        if (!memcmp(strings + off, name, n))
             return true;
     }
     return false;
@@ -248,8 +246,9 @@ static void setup_el2_controls(void)
     /* TDA (bit 9), TDOSA (bit 10), TDRA (bit 11): debug registers, the OS
      * lock and the debug ROM address trap to EL2, which makes them read as
      * zero and ignore writes (trap.c): a breakpoint, watchpoint or single
-     * step armed in one VTL would otherwise fire in the other. */
-    uint64_t debug_traps = (1ull << 9) | (1ull << 10) | (1ull << 11);
+     * step armed in one VTL would otherwise fire in the other. TTRF (bit 19):
+     * the trace filter (TRFCR_EL1) traps too, so VTL0 cannot trace VTL1. */
+    uint64_t debug_traps = (1ull << 9) | (1ull << 10) | (1ull << 11) | (1ull << 19);
     WRITE_SYSREG(mdcr_el2, n | debug_traps | (hv_bench_mode ? 0 : hide));
     isb();
 }

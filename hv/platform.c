@@ -192,6 +192,23 @@ static int parse_pcie_windows(const void *fdt, int node, int parent, struct plat
     return PLAT_OK;
 }
 
+/* A one-cell (u32) or one- or two-cell (u64) property, or `dflt`. */
+static uint32_t prop_u32(const void *fdt, int node, const char *name, uint32_t dflt)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+    return v && len == 4 ? fdt32_to_cpu(v[0]) : dflt;
+}
+
+static uint64_t prop_u64(const void *fdt, int node, const char *name, uint64_t dflt)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+    if (v && len == 8)
+        return ((uint64_t)fdt32_to_cpu(v[0]) << 32) | fdt32_to_cpu(v[1]);
+    return v && len == 4 ? fdt32_to_cpu(v[0]) : dflt;
+}
+
 static bool is_compatible(const void *fdt, int node, const char *c)
 {
     return fdt_node_check_compatible(fdt, node, c) == 0;
@@ -246,6 +263,8 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
         }
         if (is_compatible(fdt, node, "arm,gic-v3")) {
             p->gic_version = 3;
+            p->gicr_regions = prop_u32(fdt, node, "#redistributor-regions", 1);
+            p->gicr_stride = prop_u64(fdt, node, "redistributor-stride", 0);
             if (index == 0)
                 p->gicd = (struct plat_range){ base, size };
             else if (index == 1)

@@ -34,6 +34,8 @@ struct platform {
     unsigned nram;
     struct plat_range uart;        /* PL011 console */
     struct plat_range gicd, gicr;  /* GICv3 distributor, redistributors */
+    unsigned gicr_regions;         /* #redistributor-regions (1 if absent) */
+    uint64_t gicr_stride;          /* redistributor-stride, 0 if absent */
     unsigned gic_version;
     unsigned timer_virt_intid;     /* EL1 virtual timer PPI (INTID) */
     unsigned timer_hyp_intid;      /* EL2 physical timer PPI (INTID) */

@@ -29,7 +29,9 @@ static bool has_pauth(void)
     return hv_features & OVBS_FEAT_PAUTH;
 }
 
-void sysregs_save(struct el1_sysregs *r)
+/* Never inlined: the relaxed reads above must not be moved across the
+ * loads of the other VTL's values (one call each, in vtl_switch). */
+__attribute__((noinline)) void sysregs_save(struct el1_sysregs *r)
 {
     r->sctlr = SAVE_SYSREG(sctlr_el1);
     r->ttbr0 = SAVE_SYSREG(ttbr0_el1);
@@ -71,7 +73,7 @@ void sysregs_save(struct el1_sysregs *r)
     }
 }
 
-void sysregs_restore(const struct el1_sysregs *r)
+__attribute__((noinline)) void sysregs_restore(const struct el1_sysregs *r)
 {
     LOAD_SYSREG2(sctlr_el1, ttbr0_el1, r->sctlr, r->ttbr0);
     LOAD_SYSREG2(ttbr1_el1, tcr_el1, r->ttbr1, r->tcr);

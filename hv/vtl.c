@@ -5,8 +5,8 @@
  *   BOOTING --boot done--> IDLE --VtlCall--> IN_CALL --VtlReturn--> IDLE
  *                           |  --VTL0 breaks a protection--> IN_INTERCEPT
  *                           |  --VTL1's timer while VTL0 runs--> IN_INTERRUPT
- *   Any IN_* state may be preempted by an interrupt for VTL0 (vtl1_preempted);
- *   a VtlCall then resumes VTL1 exactly where it stopped.
+ *   IN_CALL may be preempted by an interrupt for VTL0 (vtl1_preempted); the
+ *   same VtlCall, re-issued, then resumes VTL1 exactly where it stopped.
  *
  * A switch saves everything of the outgoing VTL that its successor could read
  * (EL1 system registers, virtual GIC state, timer) and loads the incoming
@@ -80,7 +80,8 @@ static void pmu_on_switch(enum vtl to)
  * VTL touches them. CPTR_EL2.TFP (bit 10) traps every FP/SIMD access at
  * EL0-EL2 while the registers hold the other VTL's values, so neither VTL
  * ever reads the other's. RES1 bits 13:12 and 9:0 as in entry.S. */
-#define CPTR_EL2_BASE 0x33ffull
+#define CPTR_EL2_TTA  (1ull << 20) /* trace registers trap: no cross-VTL tracing */
+#define CPTR_EL2_BASE (0x33ffull | CPTR_EL2_TTA)
 #define CPTR_EL2_TFP  (1ull << 10)
 
 static void fp_trap(bool on)
@@ -141,22 +142,17 @@ static uint64_t vtl0_saved_sp(const struct vtl_ctx *c)
     return (c->regs.spsr & 0xf) == PSR_MODE_EL1h ? c->sys.sp_el1 : c->sys.sp_el0;
 }
 
-/* A VtlCall while VTL1's work is preempted. Only three things can be meant:
- *   - VTL0 re-issues the very call that was preempted (same PC and stack:
- *     the hypervisor rewound it onto its HVC): VTL1 continues it;
- *   - VTL1 was handling its own interrupt: VTL1 finishes that first, and
- *     VTL0's call, rewound onto its HVC, is issued again afterwards;
- *   - anything else (a second secure call from VTL0's interrupt handler,
- *     another thread, or a call while VTL1 decides about VTL0's fault) would
- *     receive the results of work it never asked for: refused, and VTL1 keeps
- *     its place. */
+/* A VtlCall while VTL1's work is preempted (only a secure call can be:
+ * vtl_preempt_for_vtl0). It is the resumption if it is the very call that
+ * was preempted: same PC and stack pointer, the hypervisor having rewound
+ * VTL0 onto its HVC. Anything else (a second secure call from VTL0's
+ * interrupt handler, or another thread) would receive the results of work
+ * it never asked for: refused, and VTL1 keeps its place. */
 static void resume_preempted(struct vp *vp, struct guest_regs *regs)
 {
     bool same_call = regs->elr - 4 == vp->preempted_call_pc &&
                      vtl0_live_sp(regs) == vp->preempted_call_sp;
-    if (vp->vtl1 == VTL1_IN_INTERRUPT) {
-        regs->elr -= 4;
-    } else if (vp->vtl1 != VTL1_IN_CALL || !same_call) {
+    if (vp->vtl1 != VTL1_IN_CALL || !same_call) {
         if (hv_log_budget())
             hv_log("VtlCall at PC 0x%lx refused: VTL1 is busy with preempted work on VP %u",
                    regs->elr - 4, vp->index);
@@ -241,15 +237,8 @@ static unsigned access_of(uint32_t esr, bool instr)
 
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
 {
-    if (vp->vtl1_preempted) {
-        if (vp->vtl1 != VTL1_IN_INTERCEPT)
-            return false; /* VTL1 is busy with a call: default action */
-        vp->vtl1_preempted = false;
-        vtl_switch(vp, VTL1);
-        return true;
-    }
-    if (vp->vtl1 != VTL1_IDLE)
-        return false;
+    if (vp->vtl1 != VTL1_IDLE || vp->vtl1_preempted)
+        return false; /* VTL1 is busy with a call: default action */
     const struct guest_regs *v0 = &vp->vtl[VTL0].regs;
     struct ovbs_intercept_message *m = &vp->intercept;
     m->vp_index = vp->index;
@@ -275,16 +264,18 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     return true;
 }
 
+/* Only a secure call can run long (a trustlet, a spin): VTL0's interrupt
+ * stops it at once. VTL1's decision about an intercept and its own
+ * interrupt are short and bounded, and while VTL1 boots VTL0 has not
+ * started: then VTL0's interrupt waits in its list registers. */
 void vtl_preempt_for_vtl0(struct vp *vp)
 {
-    if (vp->vtl1 == VTL1_BOOTING)
-        return; /* VTL0 has not started: its interrupt waits in its list registers */
-    if (vp->vtl1 == VTL1_IN_CALL) {
-        struct vtl_ctx *v0 = &vp->vtl[VTL0];
-        v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
-        vp->preempted_call_pc = v0->regs.elr;
-        vp->preempted_call_sp = vtl0_saved_sp(v0);
-    }
+    if (vp->vtl1 != VTL1_IN_CALL)
+        return;
+    struct vtl_ctx *v0 = &vp->vtl[VTL0];
+    v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
+    vp->preempted_call_pc = v0->regs.elr;
+    vp->preempted_call_sp = vtl0_saved_sp(v0);
     vp->vtl1_preempted = true;
     vtl_switch(vp, VTL0);
 }

@@ -358,6 +358,8 @@ static int64_t sys_reply(struct instance *t, uint64_t va, uint64_t len, uint64_t
 /* RNDR (ID_AA64ISAR0_EL1.RNDR): Z set means no entropy this time. */
 bool sk_random_bytes(void *dst, uint64_t len)
 {
+    if (((READ_SYSREG(id_aa64isar0_el1) >> 60) & 0xf) == 0)
+        return false; /* no FEAT_RNG: RNDR would be undefined */
     for (uint64_t i = 0; i < len; i += 8) {
         uint64_t v, fail = 1;
         for (int tries = 0; tries < 16 && fail; tries++)

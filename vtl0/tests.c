@@ -198,14 +198,22 @@ static bool a_gic_lpi_tables(void)
     uint64_t typer = r64[GICR_TYPER / 8];
     r64[GICR_PROPBASER / 8] = vtl1 | 0xf;   /* IDbits: 16 interrupt-ID bits */
     r64[GICR_PENDBASER / 8] = vtl1;
+    r32[GICR_PROPBASER / 4 + 1] = (uint32_t)(vtl1 >> 32) | 0x10; /* upper halves alone */
+    r32[GICR_PENDBASER / 4 + 1] = (uint32_t)(vtl1 >> 32) | 0x10;
     r32[GICR_CTLR / 4] = r32[GICR_CTLR / 4] | 1; /* EnableLPIs */
     uint64_t prop = r64[GICR_PROPBASER / 8], pend = r64[GICR_PENDBASER / 8];
+    prop |= r32[GICR_PROPBASER / 4 + 1];
+    pend |= r32[GICR_PENDBASER / 4 + 1];
     uint32_t ctlr = r32[GICR_CTLR / 4], waker = r32[GICR_WAKER / 4];
     kprintf("    TYPER 0x%lx PROPBASER 0x%lx PENDBASER 0x%lx CTLR 0x%x WAKER 0x%x\n", typer,
             prop, pend, ctlr, waker);
     bool ok = last_fault.count == faults && (typer & 1) == 0 && prop == 0 && pend == 0 &&
               (ctlr & 1) == 0 && (typer >> 32) == (READ_SYSREG(mpidr_el1) & 0xffffff) &&
               (waker & 2) == 0;
+    /* A 64-bit access to a 32-bit register (WAKER and the next one) is not
+     * emulated: it is refused as an abort. */
+    ok &= probe_load(gicr_base + GICR_WAKER - 4) == PROBE_FAULT_VALUE &&
+          last_fault.count == faults + 1;
     return note(ok, "VTL0 sees a GIC without LPIs; the tables stay unset");
 }
 
