@@ -73,7 +73,8 @@ struct vp {
     unsigned index;
     enum vtl active;          /* which VTL runs (or will run) on this VP */
     enum vtl1_state vtl1;
-    bool vtl1_preempted;      /* a secure call interrupted for VTL0; resumes on VtlCall */
+    bool vtl1_preempted;      /* the IN_CALL work was interrupted for VTL0; only
+                               * ever set in IN_CALL, resumes on the same VtlCall */
     uint64_t preempted_call_pc; /* VTL0's VtlCall that was preempted: its PC */
     uint64_t preempted_call_sp; /* and its stack pointer (vtl.c) */
     enum vtl fp_owner;        /* whose FP/SIMD values the registers hold */

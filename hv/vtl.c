@@ -152,7 +152,7 @@ static void resume_preempted(struct vp *vp, struct guest_regs *regs)
 {
     bool same_call = regs->elr - 4 == vp->preempted_call_pc &&
                      vtl0_live_sp(regs) == vp->preempted_call_sp;
-    if (vp->vtl1 != VTL1_IN_CALL || !same_call) {
+    if (!same_call) {
         if (hv_log_budget())
             hv_log("VtlCall at PC 0x%lx refused: VTL1 is busy with preempted work on VP %u",
                    regs->elr - 4, vp->index);
@@ -237,8 +237,8 @@ static unsigned access_of(uint32_t esr, bool instr)
 
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
 {
-    if (vp->vtl1 != VTL1_IDLE || vp->vtl1_preempted)
-        return false; /* VTL1 is busy with a call: default action */
+    if (vp->vtl1 != VTL1_IDLE)
+        return false; /* VTL1 is busy (perhaps a preempted call): default action */
     const struct guest_regs *v0 = &vp->vtl[VTL0].regs;
     struct ovbs_intercept_message *m = &vp->intercept;
     m->vp_index = vp->index;
@@ -288,7 +288,7 @@ void vtl_shadow_timer_fired(struct vp *vp)
     }
     /* VTL1's own timer expired while VTL0 ran: VTL1 is entered for it.
      * Busy or preempted, VTL1 takes it when it next runs instead. */
-    if (vp->vtl1 == VTL1_IDLE && !vp->vtl1_preempted)
+    if (vp->vtl1 == VTL1_IDLE)
         enter_vtl1(vp, VTL1_IN_INTERRUPT, VTL_ENTRY_INTERRUPT);
 }
 

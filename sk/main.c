@@ -15,19 +15,6 @@ static const char *const access_names[] = { "read", "write", "execute" };
 
 /* ---- Services (secure calls) ------------------------------------------- */
 
-/* A fixed computation VTL0 can repeat to check the result (SC_SPIN). */
-static uint64_t spin_work(uint64_t iterations)
-{
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-    for (uint64_t i = 0; i < iterations; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        __asm__ volatile("" : "+r"(x));
-    }
-    return x;
-}
-
 /* FNV-1a over the copy of VTL0's buffer. */
 static uint64_t checksum(const uint8_t *p, uint64_t len)
 {
@@ -52,7 +39,7 @@ static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t progr
         if (rc != HV_STATUS_SUCCESS)
             return rc;
     }
-    (void)spin_work(spin); /* time for VTL0 to try changing the buffer */
+    (void)sc_spin_result(spin); /* time for VTL0 to try changing the buffer */
     *out = checksum(copy, len);
     return HV_STATUS_SUCCESS;
 }
@@ -142,7 +129,7 @@ static void handle_call(struct sk_io *io)
     case SC_SPIN:
         st = a <= SC_MAX_SPIN ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
         if (st == HV_STATUS_SUCCESS)
-            r1 = spin_work(a);
+            r1 = sc_spin_result(a);
         break;
     case SC_WATCHDOG: st = watchdog_run(a, &r1); break;
     case SC_STATS:

@@ -30,20 +30,12 @@ static const struct tl_known known_trustlets[] = {
 
 #define NUM_KNOWN (sizeof(known_trustlets) / sizeof(known_trustlets[0]))
 
-/* The lowest version each known ID may still load: the compiled-in minimum,
- * raised to every version that has loaded since boot, so an older signed
- * image cannot come back once a newer one ran. Kept in VTL1 memory only: a
- * reboot starts again from the compiled-in minimum (persisting it needs
+/* The highest version of each known ID loaded since boot. tl_verify refuses
+ * versions below the compiled-in minimum; this refuses those below one that
+ * already ran, so an older signed image cannot come back. Kept in VTL1
+ * memory only: a reboot starts again from the minimum (persisting it needs
  * sealed storage). */
-static uint32_t version_floor[NUM_KNOWN];
-
-static uint32_t *floor_of(const struct tl_known *k)
-{
-    uint32_t *f = &version_floor[k - known_trustlets];
-    if (*f < k->min_version)
-        *f = k->min_version;
-    return f;
-}
+static uint32_t highest_loaded[NUM_KNOWN];
 
 #define MAX_INSTANCES   4
 #define MAX_SESSIONS    8
@@ -232,7 +224,7 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
     int rc = copy_and_hash(gpa, size, sha);
     if (!rc)
         rc = tl_verify(image_buf, size, sha, known_trustlets, NUM_KNOWN, tl_signing_key, &v);
-    if (!rc && v.header.version < *floor_of(v.known))
+    if (!rc && v.header.version < highest_loaded[v.known - known_trustlets])
         rc = TL_ST_ROLLBACK; /* older than a version that already ran */
     if (rc) {
         sk_log("trustlet image refused: %s", tl_status_name(rc));
@@ -283,9 +275,9 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
         t->state = TL_EMPTY;
         return TL_ST_DEAD;
     }
-    uint32_t *floor = floor_of(t->known);
-    if (t->header.version > *floor)
-        *floor = t->header.version;
+    uint32_t *highest = &highest_loaded[t->known - known_trustlets];
+    if (t->header.version > *highest)
+        *highest = t->header.version;
     *handle = slot + 1;
     return HV_STATUS_SUCCESS;
 }

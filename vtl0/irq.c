@@ -64,11 +64,12 @@ void vtl0_irq(void)
     WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
 }
 
-/* One secure call with VTL0's timer armed `ticks` ahead and `hook` run by
- * its interrupt. *hit: the interrupt came while the call was in progress
- * (exactly one, so the hook ran once, inside the call). */
+/* One secure call (arguments a..d) with VTL0's timer armed `ticks` ahead
+ * and `hook` run by its interrupt. *hit: exactly one interrupt came, while
+ * the call was in progress (so the hook ran once, inside the call). */
 struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
-                                  uint64_t service, uint64_t a, uint64_t b, uint64_t c)
+                                  uint64_t service, uint64_t a, uint64_t b, uint64_t c,
+                                  uint64_t d)
 {
     unsigned before = irq_count;
     irq_hook = hook;
@@ -77,7 +78,7 @@ struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
     timer_arm(ticks);
     irq_in_call = true;
     irq_enable();
-    struct hv_result r = vcall(service, a, b, c);
+    struct hv_result r = hvc6(OVBS_VTL_CALL, service, a, b, c, d, 0);
     irq_in_call = false;
     irq_disable();
     timer_stop();

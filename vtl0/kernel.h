@@ -73,7 +73,8 @@ static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, u
 
 /* irq.c: a secure call with VTL0's timer armed to interrupt it. */
 struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
-                                  uint64_t service, uint64_t a, uint64_t b, uint64_t c);
+                                  uint64_t service, uint64_t a, uint64_t b, uint64_t c,
+                                  uint64_t d);
 
 /* Tests. */
 struct test {

@@ -170,7 +170,7 @@ static bool load_while_inverting(uint64_t ticks)
     bool hit = false;
     for (int attempt = 0; attempt < 3 && !hit; attempt++) {
         memcpy(scratch, tl_echo_start, image_size);
-        r = vcall_with_timer(ticks, flip_image, &hit, SC_TL_LOAD, pa(scratch), image_size, 0);
+        r = vcall_with_timer(ticks, flip_image, &hit, SC_TL_LOAD, pa(scratch), image_size, 0, 0);
         hit &= scratch[TL_HEADER_SIZE] != tl_echo_start[TL_HEADER_SIZE];
         if (r.x0 == HV_STATUS_SUCCESS && !hit)
             vcall(SC_TL_UNLOAD, r.x1, 0, 0);

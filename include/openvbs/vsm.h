@@ -26,6 +26,7 @@
  */
 #ifndef OPENVBS_VSM_H
 #define OPENVBS_VSM_H
+#include <stdint.h>
 #include "openvbs/hvcall.h"
 
 /* ---- Hypercalls (vendor hypervisor range) -------------------------------
@@ -136,5 +137,20 @@ struct ovbs_measurement {
 #define SC_LOCKED        (1u << 8)
 #define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
 #define HV_STATUS_TIME_OUT 0x0078 /* VTL1 work stopped by its own timer */
+
+/* SC_SPIN's result: a fixed computation (xorshift64) the secure kernel
+ * performs and VTL0 repeats to check it. The empty asm keeps the compiler
+ * from shortening the loop, which is meant to take time. */
+static inline uint64_t sc_spin_result(uint64_t iterations)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint64_t i = 0; i < iterations; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
 
 #endif
