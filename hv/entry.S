@@ -1,6 +1,7 @@
 /* entry.S: EL2 reset entry, exception vectors, and the guest entry/exit path
  * of the hypervisor. Runs at EL2 (non-VHE: HCR_EL2.E2H = 0). */
 #include "layout.h"
+#include "arm64/entry_macros.inc"
 
     .section .text.entry, "ax"
     .global _start
@@ -17,16 +18,7 @@ _start:
 
     mov     x19, x0                 /* device tree address, 0 from QEMU's ELF boot */
 
-    /* Zero .bss before anything uses it (the stacks live there). */
-    adrp    x1, __bss_start
-    add     x1, x1, :lo12:__bss_start
-    adrp    x2, __bss_end
-    add     x2, x2, :lo12:__bss_end
-1:  cmp     x1, x2
-    b.hs    2f
-    stp     xzr, xzr, [x1], #16
-    b       1b
-2:
+    ZERO_BSS
     /* Boot CPU: per-CPU data in TPIDR_EL2, stack above its guard page. */
     adrp    x0, hv_cpus
     add     x0, x0, :lo12:hv_cpus

@@ -3,20 +3,15 @@
  * VTL1. Leaving VTL1 is a hypercall that "returns" when VTL1 is next
  * entered, with the entry reason in x0 and its details in x1..x7. */
 
+#include "arm64/entry_macros.inc"
+
     .section .text.entry, "ax"
     .global _start
 _start:
     mov     x19, x0                 /* VTL1 memory base (from the hypervisor) */
     mov     x20, x1                 /* and size */
-    adrp    x1, __bss_start
-    add     x1, x1, :lo12:__bss_start
-    adrp    x2, __bss_end
-    add     x2, x2, :lo12:__bss_end
-1:  cmp     x1, x2
-    b.hs    2f
-    stp     xzr, xzr, [x1], #16
-    b       1b
-2:  adrp    x1, sk_stack_top
+    ZERO_BSS
+    adrp    x1, sk_stack_top
     add     x1, x1, :lo12:sk_stack_top
     mov     sp, x1
     adrp    x1, sk_vectors
@@ -197,16 +192,7 @@ sk_stack_top:
     .text
     .global sk_enter_el0
 sk_enter_el0:
-    adrp    x9, sk_kctx
-    add     x9, x9, :lo12:sk_kctx
-    stp     x19, x20, [x9, #0]
-    stp     x21, x22, [x9, #16]
-    stp     x23, x24, [x9, #32]
-    stp     x25, x26, [x9, #48]
-    stp     x27, x28, [x9, #64]
-    stp     x29, x30, [x9, #80]
-    mov     x10, sp
-    str     x10, [x9, #96]
+    KCTX_SAVE sk_kctx
     mov     x30, x0
     ldr     x1, [x30, #280]
     msr     sp_el0, x1
@@ -233,19 +219,10 @@ sk_enter_el0:
 
     .global sk_el0_return
 sk_el0_return:
-    adrp    x9, sk_kctx
-    add     x9, x9, :lo12:sk_kctx
-    ldp     x19, x20, [x9, #0]
-    ldp     x21, x22, [x9, #16]
-    ldp     x23, x24, [x9, #32]
-    ldp     x25, x26, [x9, #48]
-    ldp     x27, x28, [x9, #64]
-    ldp     x29, x30, [x9, #80]
-    ldr     x10, [x9, #96]
-    mov     sp, x10
+    KCTX_RESTORE sk_kctx
     ret
 
     .bss
     .balign 16
 sk_kctx:
-    .space  112
+    .space  KCTX_SIZE

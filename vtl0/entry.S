@@ -1,20 +1,15 @@
 /* entry.S: VTL0 test kernel entry, EL1 exception vectors, the switch to EL0
  * and the fault probes the attack tests use. Runs at EL1 in VTL0. */
 
+#include "arm64/entry_macros.inc"
+
     .section .text.entry, "ax"
     .global _start
 _start:
     mrs     x20, pmccntr_el0        /* first instruction: boot_to_vtl0 metric */
     mov     x19, x0                 /* device tree from the hypervisor */
-    adrp    x1, __bss_start
-    add     x1, x1, :lo12:__bss_start
-    adrp    x2, __bss_end
-    add     x2, x2, :lo12:__bss_end
-1:  cmp     x1, x2
-    b.hs    2f
-    stp     xzr, xzr, [x1], #16
-    b       1b
-2:  adrp    x1, kstack_top
+    ZERO_BSS
+    adrp    x1, kstack_top
     add     x1, x1, :lo12:kstack_top
     mov     sp, x1
     adrp    x1, vtl0_vectors
@@ -39,16 +34,7 @@ _start:
     .text
     .global enter_el0
 enter_el0:
-    adrp    x9, el0_saved
-    add     x9, x9, :lo12:el0_saved
-    stp     x19, x20, [x9, #0]
-    stp     x21, x22, [x9, #16]
-    stp     x23, x24, [x9, #32]
-    stp     x25, x26, [x9, #48]
-    stp     x27, x28, [x9, #64]
-    stp     x29, x30, [x9, #80]
-    mov     x10, sp
-    str     x10, [x9, #96]
+    KCTX_SAVE el0_saved
     msr     sp_el0, x1
     msr     elr_el1, x0
     msr     spsr_el1, xzr           /* EL0t, interrupts unmasked state irrelevant */
@@ -57,16 +43,7 @@ enter_el0:
 
     .global el0_return
 el0_return:
-    adrp    x9, el0_saved
-    add     x9, x9, :lo12:el0_saved
-    ldp     x19, x20, [x9, #0]
-    ldp     x21, x22, [x9, #16]
-    ldp     x23, x24, [x9, #32]
-    ldp     x25, x26, [x9, #48]
-    ldp     x27, x28, [x9, #64]
-    ldp     x29, x30, [x9, #80]
-    ldr     x10, [x9, #96]
-    mov     sp, x10
+    KCTX_RESTORE el0_saved
     ret
 
 /* Fault probes: each has one instruction that may fault, at a global
@@ -138,7 +115,7 @@ probe_eret_target:
     .bss
     .balign 16
 el0_saved:
-    .space  112
+    .space  KCTX_SIZE
     .balign 16
 kstack:
     .space  32768
