@@ -130,36 +130,36 @@ endef
 $(eval $(call trustlet_rules,echo))
 $(eval $(call trustlet_rules,keyholder))
 
+# $(call tl_sign,ID,VERSION,POLICY,QUOTA[,EXTRA]): the recipe that signs the
+# trustlet ELF $< into the image $@ (tools/tlsign.py, the build's key).
+tl_sign = $(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id $(1) --version $(2) \
+	--policy $(3) --quota $(4) $(5)
+TL_SIGN_DEPS = $(B)/gen/tl_pubkey.h
+ECHO_ELF := $(B)/trustlets/echo.stripped.elf
+KEYHOLDER_ELF := $(B)/trustlets/keyholder.stripped.elf
+
 # echo: ID 0x0ec40001, version 3 (the secure kernel's minimum is 2), no
 # sealing in its policy. The variants exist for the refusal tests.
 ECHO_POLICY := 0x39f
-$(B)/trustlets/echo.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
-		--policy $(ECHO_POLICY) --quota 8
-$(B)/trustlets/echo-rollback.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 1 \
-		--policy $(ECHO_POLICY) --quota 8
-$(B)/trustlets/echo-v2.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 2 \
-		--policy $(ECHO_POLICY) --quota 8
-$(B)/trustlets/echo-unknown.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec4ffff --version 3 \
-		--policy $(ECHO_POLICY) --quota 8
-$(B)/trustlets/echo-badelf.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
-		--policy $(ECHO_POLICY) --quota 8 --mutate-elf segment-outside-file
-$(B)/trustlets/echo-wx.tl: $(B)/trustlets/echo.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40001 --version 3 \
-		--policy $(ECHO_POLICY) --quota 8 --mutate-elf writable-code
+$(B)/trustlets/echo.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8)
+$(B)/trustlets/echo-rollback.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,1,$(ECHO_POLICY),8)
+$(B)/trustlets/echo-v2.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,2,$(ECHO_POLICY),8)
+$(B)/trustlets/echo-unknown.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec4ffff,3,$(ECHO_POLICY),8)
+$(B)/trustlets/echo-badelf.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8,--mutate-elf segment-outside-file)
+$(B)/trustlets/echo-wx.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8,--mutate-elf writable-code)
 # keyholder: ID 0x0ec40002, may draw random bytes and seal (policy 0xff).
-$(B)/trustlets/keyholder.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40002 --version 1 \
-		--policy 0xff --quota 4
+$(B)/trustlets/keyholder.tl: $(KEYHOLDER_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40002,1,0xff,4)
 # The same code as a second credential holder, ID 0x0ec40003: it must not be
 # able to open what the first one sealed.
-$(B)/trustlets/keyholder-b.tl: $(B)/trustlets/keyholder.stripped.elf $(B)/gen/tl_pubkey.h
-	$(TLSIGN) sign --key $(SIGN_KEY) --elf $< --out $@ --id 0x0ec40003 --version 1 \
-		--policy 0xff --quota 4
+$(B)/trustlets/keyholder-b.tl: $(KEYHOLDER_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40003,1,0xff,4)
 TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-v2.tl echo-unknown.tl \
 	echo-badelf.tl echo-wx.tl keyholder.tl keyholder-b.tl)
 
