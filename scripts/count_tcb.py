@@ -8,7 +8,8 @@ import sys
 COMPONENTS = {
     "hypervisor (hv/, EL2)": ["hv/*.c", "hv/*.h", "hv/*.S"],
     "shared code linked into hv and sk (lib/)": ["lib/*.c", "lib/*.h", "lib/arm64/*.c",
-                                                   "lib/arm64/*.h", "lib/include/*.h"],
+                                                   "lib/arm64/*.h", "lib/arm64/*.inc",
+                                                   "lib/include/*.h"],
     "secure kernel (sk/, EL1 of VTL1)": ["sk/*.c", "sk/*.h", "sk/*.S"],
     "interface headers (include/openvbs/)": ["include/openvbs/*.h"],
     "trustlet runtime (trustlets/runtime/, EL0 of VTL1)": ["trustlets/runtime/*.c",
