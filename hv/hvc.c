@@ -73,23 +73,21 @@ static void call_revision(struct guest_regs *regs)
     regs->x[1] = OVBS_REVISION_MINOR;
 }
 
-/* Vendor calls, indexed by function number (bits 15:0). */
-static void call_reserved(struct guest_regs *regs)
-{
-    set_status(regs, SMCCC_RET_NOT_SUPPORTED);
-}
+/* Vendor calls, indexed by function number (bits 15:0). Reserved numbers
+ * have no caller flags and no handler: hvc_dispatch answers them like any
+ * unknown call (NOT_SUPPORTED). */
 
 static const struct hvc_call vendor_calls[] = {
     { OVBS_HV_NULL, CALL_ANY, call_null },
     { OVBS_HV_MEMMAP_ENTRY, CALL_ANY, call_memmap_entry },
     { OVBS_HV_INFO, CALL_ANY, call_info },
     { OVBS_HV_MEASUREMENT, CALL_ANY, call_measurement },
-    { OVBS_FN(0x04), 0, call_reserved }, { OVBS_FN(0x05), 0, call_reserved },
-    { OVBS_FN(0x06), 0, call_reserved }, { OVBS_FN(0x07), 0, call_reserved },
-    { OVBS_FN(0x08), 0, call_reserved }, { OVBS_FN(0x09), 0, call_reserved },
-    { OVBS_FN(0x0a), 0, call_reserved }, { OVBS_FN(0x0b), 0, call_reserved },
-    { OVBS_FN(0x0c), 0, call_reserved }, { OVBS_FN(0x0d), 0, call_reserved },
-    { OVBS_FN(0x0e), 0, call_reserved }, { OVBS_FN(0x0f), 0, call_reserved },
+    { OVBS_FN(0x04), 0, NULL }, { OVBS_FN(0x05), 0, NULL },
+    { OVBS_FN(0x06), 0, NULL }, { OVBS_FN(0x07), 0, NULL },
+    { OVBS_FN(0x08), 0, NULL }, { OVBS_FN(0x09), 0, NULL },
+    { OVBS_FN(0x0a), 0, NULL }, { OVBS_FN(0x0b), 0, NULL },
+    { OVBS_FN(0x0c), 0, NULL }, { OVBS_FN(0x0d), 0, NULL },
+    { OVBS_FN(0x0e), 0, NULL }, { OVBS_FN(0x0f), 0, NULL },
     { OVBS_VTL_CALL, CALL_FROM_VTL0, call_vtl_call },
     { OVBS_VTL_RETURN, CALL_FROM_VTL1, call_vtl_return },
     { OVBS_MODIFY_VTL_PROTECTION_MASK, CALL_FROM_VTL1, call_modify_vtl_protection_mask },
