@@ -21,7 +21,7 @@ TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
 LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
-	lib/arm64/smccc.c lib/arm64/pt_el1.c
+	lib/arm64/smccc.c lib/arm64/pt_el1.c lib/arm64/fpsimd.S
 HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S)
 VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
 SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S)
@@ -111,7 +111,10 @@ $(B)/trustlets/runtime.elf: $(RUNTIME_OBJ) trustlets/runtime.ld
 
 # A trustlet: its code, the start-up stub, its own canary; calls into the
 # runtime resolve to the runtime's fixed addresses (--just-symbols).
-tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) trustlets/runtime/crt0.S lib/chk.c)
+tl_objs = $(call obj,tl/$(1),$(wildcard trustlets/$(1)/*.c) $(wildcard trustlets/$(1)/*.S) \
+	$(TL_EXTRA_$(1)) trustlets/runtime/crt0.S lib/chk.c)
+# The register spy saves and loads FP/SIMD with the library's own routines.
+TL_EXTRA_regspy := lib/arm64/fpsimd.S
 
 # Trustlets are built like the kernels (freestanding C at EL0) and may link
 # Debian's BearSSL; each gets its own object directory.
@@ -129,6 +132,7 @@ $$(B)/trustlets/$(1).elf: $$(call tl_objs,$(1)) trustlets/tl.ld $$(B)/trustlets/
 endef
 $(eval $(call trustlet_rules,echo))
 $(eval $(call trustlet_rules,keyholder))
+$(eval $(call trustlet_rules,regspy))
 
 # $(call tl_sign,ID,VERSION,POLICY,QUOTA[,EXTRA]): the recipe that signs the
 # trustlet ELF $< into the image $@ (tools/tlsign.py, the build's key).
@@ -160,8 +164,16 @@ $(B)/trustlets/keyholder.tl: $(KEYHOLDER_ELF) $(TL_SIGN_DEPS)
 # able to open what the first one sealed.
 $(B)/trustlets/keyholder-b.tl: $(KEYHOLDER_ELF) $(TL_SIGN_DEPS)
 	$(call tl_sign,0x0ec40003,1,0xff,4)
+# regspy: a hostile trustlet for the register-isolation tests, under two IDs
+# (0x0ec40004, 0x0ec40005) so two instances can spy on each other; only the
+# base calls (exit, log, receive, reply).
+REGSPY_ELF := $(B)/trustlets/regspy.stripped.elf
+$(B)/trustlets/regspy-a.tl: $(REGSPY_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40004,1,0xf,0)
+$(B)/trustlets/regspy-b.tl: $(REGSPY_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40005,1,0xf,0)
 TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-v2.tl echo-unknown.tl \
-	echo-badelf.tl echo-wx.tl keyholder.tl keyholder-b.tl)
+	echo-badelf.tl echo-wx.tl keyholder.tl keyholder-b.tl regspy-a.tl regspy-b.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)

@@ -43,6 +43,11 @@
 #define CNTV_CTL_IMASK       (1ull << 1)
 
 static unsigned nr_lr;
+/* Active-priority registers per group: ICH_VTR_EL2.PREbits (bits 28:26)
+ * is the number of preemption bits minus one; 5 bits need AP<g>R0 only,
+ * 6 add AP<g>R1, 7 add AP<g>R2 and AP<g>R3. Every one that exists holds a
+ * VTL's interrupt nesting and is switched with it. */
+static unsigned nr_apr = 1;
 
 static volatile uint32_t *reg32(uint64_t addr)
 {
@@ -107,6 +112,8 @@ void gic_init(void)
     nr_lr = (unsigned)(READ_SYSREG(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
     if (nr_lr > VGIC_MAX_LR)
         nr_lr = VGIC_MAX_LR;
+    unsigned pre_bits = (unsigned)((READ_SYSREG(S3_4_C12_C11_1) >> 26) & 7) + 1;
+    nr_apr = pre_bits <= 5 ? 1 : 1u << (pre_bits - 5);
     WRITE_SYSREG(S3_4_C12_C11_0, ICH_HCR_EN);  /* ICH_HCR_EL2 */
     isb();
     hv_log("GICv3: redistributor 0x%lx, %u list registers, timers: virtual %u, hyp %u", rd,
@@ -158,6 +165,32 @@ static void write_lr(unsigned n, uint64_t v)
     }
 }
 
+/* ICH_AP0R<n>_EL2 and ICH_AP1R<n>_EL2 for n = 1..3 (R0 is on the fast
+ * path in vgic_save/restore). */
+static void save_upper_aprs(struct vgic_state *s)
+{
+    s->ap0r[1] = READ_SYSREG(S3_4_C12_C8_1);
+    s->ap1r[1] = READ_SYSREG(S3_4_C12_C9_1);
+    if (nr_apr < 4)
+        return;
+    s->ap0r[2] = READ_SYSREG(S3_4_C12_C8_2);
+    s->ap1r[2] = READ_SYSREG(S3_4_C12_C9_2);
+    s->ap0r[3] = READ_SYSREG(S3_4_C12_C8_3);
+    s->ap1r[3] = READ_SYSREG(S3_4_C12_C9_3);
+}
+
+static void restore_upper_aprs(const struct vgic_state *s)
+{
+    WRITE_SYSREG(S3_4_C12_C8_1, s->ap0r[1]);
+    WRITE_SYSREG(S3_4_C12_C9_1, s->ap1r[1]);
+    if (nr_apr < 4)
+        return;
+    WRITE_SYSREG(S3_4_C12_C8_2, s->ap0r[2]);
+    WRITE_SYSREG(S3_4_C12_C9_2, s->ap1r[2]);
+    WRITE_SYSREG(S3_4_C12_C8_3, s->ap0r[3]);
+    WRITE_SYSREG(S3_4_C12_C9_3, s->ap1r[3]);
+}
+
 void vgic_init_state(struct vgic_state *s)
 {
     *s = (struct vgic_state){ 0 };
@@ -179,8 +212,10 @@ void vgic_save(struct vgic_state *s)
         s->lr[i] = read_lr(i);
     }
     s->vmcr = READ_SYSREG(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
-    s->ap0r0 = READ_SYSREG(S3_4_C12_C8_0);  /* ICH_AP0R0_EL2 */
-    s->ap1r0 = READ_SYSREG(S3_4_C12_C9_0);  /* ICH_AP1R0_EL2 */
+    s->ap0r[0] = READ_SYSREG(S3_4_C12_C8_0);  /* ICH_AP0R0_EL2 */
+    s->ap1r[0] = READ_SYSREG(S3_4_C12_C9_0);  /* ICH_AP1R0_EL2 */
+    if (nr_apr > 1)
+        save_upper_aprs(s);
 }
 
 void vgic_restore(const struct vgic_state *s)
@@ -191,8 +226,10 @@ void vgic_restore(const struct vgic_state *s)
     }
     live_lrs = s->used;
     WRITE_SYSREG(S3_4_C12_C11_7, s->vmcr);
-    WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r0);
-    WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r0);
+    WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r[0]);
+    WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r[0]);
+    if (nr_apr > 1)
+        restore_upper_aprs(s);
 }
 
 void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)

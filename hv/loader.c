@@ -211,19 +211,29 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
  *   FMO, IMO (3, 4)  physical FIQs and IRQs are taken to EL2 (gic.c)
  *   AMO (5)   SErrors are taken to EL2
  *   TSC (19)  SMC traps to EL2: PSCI is relayed, never passed through
+ *   TACR (21) ACTLR_EL1 traps: its IMPLEMENTATION DEFINED bits are one
+ *             register for both VTLs, so neither may use it
+ * Left clear on purpose: EnSCXT (53), so SCXTNUM_EL0/EL1 trap and carry
+ * nothing between VTLs or trustlets; VI/VF/VSE, the pending virtual
+ * interrupts (list registers inject IRQs; VSE is per VTL, vtl.c).
  *   RW (31)   EL1 is AArch64
  *   APK, API (40, 41)  pointer-authentication keys/instructions don't trap */
-#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 19) | (1ull << 31) | \
-                   (1ull << 40) | (1ull << 41))
+#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 19) | \
+                   (1ull << 21) | (1ull << 31) | (1ull << 40) | (1ull << 41))
 
 static void setup_el2_controls(void)
 {
     WRITE_SYSREG(hcr_el2, HCR_GUEST);
     WRITE_SYSREG(vpidr_el2, READ_SYSREG(midr_el1));
     WRITE_SYSREG(vmpidr_el2, READ_SYSREG(mpidr_el1));
-    /* CNTHCTL_EL2: EL1PCTEN, EL1PCEN: EL1 may use the physical counter/timer. */
-    WRITE_SYSREG(cnthctl_el2, 3);
+    /* CNTHCTL_EL2 per VTL (vtl.c): EL1PCTEN, the physical counter, for
+     * both; EL1PCEN, the physical timer, for VTL0 only. */
+    WRITE_SYSREG(cnthctl_el2, 1);
     WRITE_SYSREG(cntvoff_el2, 0);
+    if (hv_features & OVBS_FEAT_RAS) {
+        WRITE_SYSREG(S3_4_C5_C2_3, 0);  /* VSESR_EL2: one fixed syndrome */
+        WRITE_SYSREG(S3_4_C12_C1_1, 0); /* VDISR_EL2: nothing deferred */
+    }
     /* ICC_SRE_EL2: SRE (GICv3 system registers at EL2), Enable (EL1 may
      * use them too). */
     if (hv_platform.gic_version == 3) {

@@ -56,8 +56,25 @@ static uint64_t random64(void)
     return READ_SYSREG(cntpct_el0) * 0x9e3779b97f4a7c15ull;
 }
 
+/* ID_AA64PFR1_EL1.SME (bits 27:24): SME brings TPIDR2_EL0, which no trap
+ * covers (CPTR_EL2.TSM traps SME instructions and SMCR/SVCR, not it). */
+static bool cpu_has_tpidr2(void)
+{
+    return ((READ_SYSREG(id_aa64pfr1_el1) >> 24) & 0xf) != 0;
+}
+
+/* ID_AA64PFR0_EL1.RAS (bits 31:28): VDISR_EL2 and VSESR_EL2 exist. */
+static bool cpu_has_ras(void)
+{
+    return ((READ_SYSREG(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
+}
+
 static void detect_features(void)
 {
+    if (cpu_has_tpidr2())
+        hv_features |= OVBS_FEAT_TPIDR2;
+    if (cpu_has_ras())
+        hv_features |= OVBS_FEAT_RAS;
     if (cpu_has_xnx())
         hv_features |= OVBS_FEAT_XNX;
     if (cpu_has_rndr())

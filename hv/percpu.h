@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "arm64/fpsimd.h"
 #include "layout.h"
 #include "openvbs/vsm.h"
 #include "stage2.h"
@@ -33,21 +34,25 @@ struct el1_sysregs {
     uint64_t cntkctl, cntv_ctl, cntv_cval;
     uint64_t apia_lo, apia_hi, apib_lo, apib_hi, apda_lo, apda_hi, apdb_lo, apdb_hi;
     uint64_t apga_lo, apga_hi;
+    uint64_t tpidr2_el0; /* with SME only (OVBS_FEAT_TPIDR2) */
 };
 
-/* FP/SIMD registers (fpsimd.S). */
-struct fpsimd_state {
-    uint64_t q[64]; /* q0..q31, 128 bits each */
-    uint64_t fpsr, fpcr;
+/* EL2 controls that differ between the VTLs (vtl.c). */
+struct el2_controls {
+    uint64_t mdcr;    /* MDCR_EL2: VTL1 also has TPM, no PMU access at all */
+    uint64_t cnthctl; /* CNTHCTL_EL2: VTL1 lacks EL1PCEN, no physical timer */
 };
+
 
 /* One VTL's view of the GICv3 virtual CPU interface (gic.c). */
 #define VGIC_MAX_LR 16
+#define VGIC_MAX_APR 4
 struct vgic_state {
     uint32_t used;              /* bit n: lr[n] holds an interrupt */
     uint64_t lr[VGIC_MAX_LR];
     uint64_t vmcr;
-    uint64_t ap0r0, ap1r0;
+    uint64_t ap0r[VGIC_MAX_APR]; /* active priorities, as many as exist */
+    uint64_t ap1r[VGIC_MAX_APR];
 };
 
 /* Everything that belongs to one VTL of one VP. */
@@ -56,6 +61,9 @@ struct vtl_ctx {
     struct el1_sysregs sys;
     struct fpsimd_state fp;
     struct vgic_state gic;
+    struct el2_controls el2;
+    bool vserror_pending; /* HCR_EL2.VSE for this VTL, while the other runs */
+    uint64_t vdisr;       /* VDISR_EL2 (FEAT_RAS): a deferred virtual SError */
     struct stage2 *s2;  /* this VTL's view of physical memory */
 };
 
@@ -78,6 +86,10 @@ struct vp {
     uint64_t preempted_call_pc; /* VTL0's VtlCall that was preempted: its PC */
     uint64_t preempted_call_sp; /* and its stack pointer (vtl.c) */
     enum vtl fp_owner;        /* whose FP/SIMD values the registers hold */
+    uint64_t vtl0_pmcr;       /* VTL0's PMCR_EL0 and PMUSERENR_EL0 while VTL1 */
+    uint64_t vtl0_pmuserenr;  /* runs (vtl.c: pmu_on_switch) */
+    bool vserror_used;        /* a virtual SError was ever raised on this VP:
+                               * only then does the switch move HCR_EL2.VSE */
     struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
     struct vtl_ctx vtl[VTL_COUNT];
 };

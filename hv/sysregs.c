@@ -29,6 +29,12 @@ static bool has_pauth(void)
     return hv_features & OVBS_FEAT_PAUTH;
 }
 
+/* TPIDR2_EL0 (S3_3_C13_C0_5) exists only with SME. */
+static bool has_tpidr2(void)
+{
+    return hv_features & OVBS_FEAT_TPIDR2;
+}
+
 /* Never inlined: the relaxed reads above must not be moved across the
  * loads of the other VTL's values (one call each, in vtl_switch). */
 __attribute__((noinline)) void sysregs_save(struct el1_sysregs *r)
@@ -71,6 +77,8 @@ __attribute__((noinline)) void sysregs_save(struct el1_sysregs *r)
         r->apga_lo = SAVE_SYSREG(S3_0_C2_C3_0);
         r->apga_hi = SAVE_SYSREG(S3_0_C2_C3_1);
     }
+    if (has_tpidr2())
+        r->tpidr2_el0 = SAVE_SYSREG(S3_3_C13_C0_5);
 }
 
 __attribute__((noinline)) void sysregs_restore(const struct el1_sysregs *r)
@@ -95,6 +103,8 @@ __attribute__((noinline)) void sysregs_restore(const struct el1_sysregs *r)
         LOAD_SYSREG2(S3_0_C2_C2_2, S3_0_C2_C2_3, r->apdb_lo, r->apdb_hi);
         LOAD_SYSREG2(S3_0_C2_C3_0, S3_0_C2_C3_1, r->apga_lo, r->apga_hi);
     }
+    if (has_tpidr2())
+        __asm__ volatile("msr S3_3_C13_C0_5, %0" : : "r"(r->tpidr2_el0));
 }
 
 /* The state a VTL's EL1 starts in: MMU and caches off (SCTLR_EL1 RES1

@@ -177,9 +177,11 @@ struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
         gic_handle_irq(vp);
         break;
     case EXIT_SERROR:
-        /* Reflect it: HCR_EL2.VSE makes a virtual SError pending for VTL0. */
+        /* Reflect it into the VTL that ran: HCR_EL2.VSE makes a virtual
+         * SError pending, for that VTL only (vtl.c moves it on a switch). */
         hv_log("SError while VTL%u ran (ESR 0x%lx) -> virtual SError injected", vp->active,
                READ_SYSREG(esr_el2));
+        vp->vserror_used = true;
         WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | (1ull << 8));
         break;
     default:

@@ -24,8 +24,6 @@
 void sysregs_save(struct el1_sysregs *r);
 void sysregs_restore(const struct el1_sysregs *r);
 void sysregs_init(struct el1_sysregs *r);
-void fpsimd_save(struct fpsimd_state *s);
-void fpsimd_restore(const struct fpsimd_state *s);
 extern _Noreturn void guest_first_entry(struct guest_regs *regs, uint64_t stack_top);
 extern bool hv_bench_mode;
 
@@ -34,7 +32,6 @@ struct vp hv_vps[HV_MAX_CPUS];
 
 static bool protection_enabled;   /* VSM partition config: write-once */
 static uint8_t default_mask = OVBS_ACC_RWX;
-static uint64_t saved_pmcr;
 
 #define CNTV_CTL_ENABLE  (1ull << 0)
 #define CNTV_CTL_IMASK   (1ull << 1)
@@ -62,17 +59,27 @@ static void arm_shadow_timer(const struct el1_sysregs *sleeping)
     }
 }
 
-/* VTL0 must not count VTL1's events: the PMU stops while VTL1 runs, except
- * when benchmarking (hv.bench), where the counts are the point. */
-static void pmu_on_switch(enum vtl to)
+/* The PMU is VTL0's. While VTL1 runs, PMUSERENR_EL0 (one register for
+ * both VTLs) is 0, so a trustlet's PMU access traps to the secure kernel
+ * even where MDCR_EL2.TPM alone would not stop it (QEMU lets an EL0 read of
+ * PMCCNTR_EL0 through when PMUSERENR_EL0.CR is set). And VTL0 must not
+ * count VTL1's events: the PMU stops while VTL1 runs (PMCR_EL0.E clear),
+ * except when benchmarking (hv.bench), where the counts are the point. */
+static void pmu_on_switch(struct vp *vp, enum vtl to)
 {
+    if (to == VTL1) {
+        vp->vtl0_pmuserenr = READ_SYSREG(pmuserenr_el0);
+        WRITE_SYSREG(pmuserenr_el0, 0);
+    } else {
+        WRITE_SYSREG(pmuserenr_el0, vp->vtl0_pmuserenr);
+    }
     if (hv_bench_mode)
         return;
     if (to == VTL1) {
-        saved_pmcr = READ_SYSREG(pmcr_el0);
-        WRITE_SYSREG(pmcr_el0, saved_pmcr & ~1ull);
+        vp->vtl0_pmcr = READ_SYSREG(pmcr_el0);
+        WRITE_SYSREG(pmcr_el0, vp->vtl0_pmcr & ~1ull);
     } else {
-        WRITE_SYSREG(pmcr_el0, saved_pmcr);
+        WRITE_SYSREG(pmcr_el0, vp->vtl0_pmcr);
     }
 }
 
@@ -88,6 +95,47 @@ static void fp_trap(bool on)
 {
     WRITE_SYSREG(cptr_el2, CPTR_EL2_BASE | (on ? CPTR_EL2_TFP : 0));
     isb();
+}
+
+/* MDCR_EL2.TPM (bit 6): every PMU register access from EL0/EL1 traps to
+ * EL2 (an undefined instruction for the guest). Set while VTL1 runs, so
+ * neither the secure kernel nor a trustlet reads VTL0's counters or
+ * PMUSERENR_EL0 (one register for both VTLs), nor leaves values there for
+ * VTL0. CNTHCTL_EL2: EL1PCTEN (bit 0) lets EL1 read the physical counter,
+ * EL1PCEN (bit 1) lets it use the EL1 physical timer (CNTP_*), which is
+ * VTL0's alone: one timer for both VTLs would carry values between them. */
+#define MDCR_EL2_TPM      (1ull << 6)
+#define CNTHCTL_EL1PCTEN  (1ull << 0)
+#define CNTHCTL_EL1PCEN   (1ull << 1)
+#define HCR_EL2_VSE       (1ull << 8)
+
+static void el2_controls_init(struct vp *vp)
+{
+    uint64_t mdcr = READ_SYSREG(mdcr_el2); /* loader.c's choice for VTL0 */
+    vp->vtl[VTL0].el2 = (struct el2_controls){ mdcr, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN };
+    vp->vtl[VTL1].el2 = (struct el2_controls){ mdcr | MDCR_EL2_TPM, CNTHCTL_EL1PCTEN };
+}
+
+static void el2_controls_load(const struct el2_controls *c)
+{
+    WRITE_SYSREG(mdcr_el2, c->mdcr);
+    WRITE_SYSREG(cnthctl_el2, c->cnthctl);
+}
+
+/* A pending virtual SError (HCR_EL2.VSE, raised in trap.c) belongs to the
+ * VTL it was raised for: it leaves the hardware with that VTL and comes
+ * back with it, and so does a virtual SError that VTL deferred with ESB
+ * (VDISR_EL2, which EL1 reads as DISR_EL1). Only after the first virtual
+ * SError on this VP: until then both are 0 for both VTLs. */
+static void vserror_switch(struct vtl_ctx *out, const struct vtl_ctx *in)
+{
+    uint64_t hcr = READ_SYSREG(hcr_el2);
+    out->vserror_pending = hcr & HCR_EL2_VSE;
+    if (hv_features & OVBS_FEAT_RAS) {
+        out->vdisr = READ_SYSREG(S3_4_C12_C1_1);
+        WRITE_SYSREG(S3_4_C12_C1_1, in->vdisr);
+    }
+    WRITE_SYSREG(hcr_el2, in->vserror_pending ? hcr | HCR_EL2_VSE : hcr & ~HCR_EL2_VSE);
 }
 
 /* The running VTL touched FP/SIMD (EC 0x07): bring its registers in. */
@@ -110,9 +158,12 @@ void vtl_switch(struct vp *vp, enum vtl to)
     sysregs_save(&out->sys);
     vgic_save(&out->gic);
     arm_shadow_timer(&out->sys);
-    pmu_on_switch(to);
+    pmu_on_switch(vp, to);
     sysregs_restore(&in->sys);
     vgic_restore(&in->gic);
+    el2_controls_load(&in->el2);
+    if (vp->vserror_used)
+        vserror_switch(out, in);
     fp_trap(vp->fp_owner != to);
     stage2_activate(in->s2);
     vp->active = to;
@@ -508,6 +559,7 @@ _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_si
     vp->index = cpu->index;
     init_ctx(&vp->vtl[VTL0], &vtl0_stage2, vtl0_entry, vtl0_fdt, 0);
     init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
+    el2_controls_init(vp);
     vp->vtl1 = VTL1_BOOTING;
     vp->active = VTL1;
     vp->fp_owner = VTL1;
@@ -516,6 +568,7 @@ _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_si
     sysregs_restore(&vp->vtl[VTL1].sys);
     fpsimd_restore(&vp->vtl[VTL1].fp);
     vgic_restore(&vp->vtl[VTL1].gic);
+    el2_controls_load(&vp->vtl[VTL1].el2);
     fp_trap(false);
     WRITE_SYSREG(cnthp_ctl_el2, 0);
     stage2_activate(&vtl1_stage2);

@@ -8,9 +8,14 @@
 #include "sk.h"
 
 volatile uint64_t timer_interrupts;
+volatile uint64_t spurious_timer_interrupts;
 static volatile bool runaway_active;
 
-#define CNTV_ENABLE 1ull
+/* CNTV_CTL_EL0: ENABLE (bit 0), IMASK (bit 1, the hypervisor sets it when
+ * it injects the interrupt), ISTATUS (bit 2, read-only: the timer condition
+ * CNTVCT >= CNTV_CVAL holds). */
+#define CNTV_ENABLE  (1ull << 0)
+#define CNTV_ISTATUS (1ull << 2)
 
 void irq_init(void)
 {
@@ -31,11 +36,28 @@ void timer_arm(uint64_t ticks)
     isb();
 }
 
+/* The deadline this kernel set has really passed: its own timer (VTL1's
+ * CNTV context, which nothing outside VTL1 can write) is enabled and its
+ * condition holds, read from the timer itself and from the counter. An
+ * interrupt that arrives otherwise (VTL0 pending the timer's PPI in the
+ * GIC, say) is not a timeout, and nothing acts on it as one. */
+static bool own_timer_expired(void)
+{
+    uint64_t ctl = READ_SYSREG(cntv_ctl_el0);
+    return (ctl & (CNTV_ENABLE | CNTV_ISTATUS)) == (CNTV_ENABLE | CNTV_ISTATUS) &&
+           READ_SYSREG(cntvct_el0) >= READ_SYSREG(cntv_cval_el0);
+}
+
 void irq_handle(struct frame *f)
 {
     uint64_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
     if (intid >= 1020)
         return;
+    if (!own_timer_expired()) {
+        spurious_timer_interrupts++;
+        WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+        return;
+    }
     /* The only interrupt VTL1 receives is its timer: stop it. */
     WRITE_SYSREG(cntv_ctl_el0, 0);
     isb();
@@ -54,12 +76,15 @@ int watchdog_run(uint64_t ticks, uint64_t *elapsed)
     if (ticks == 0 || ticks > SC_WATCHDOG_MAX_TICKS)
         return HV_STATUS_INVALID_PARAMETER;
     /* IRQs stay masked until the loop runs: a short deadline must not
-     * expire before there is a runaway to stop. */
+     * expire before there is a runaway to stop. The loop unmasks them; the
+     * caller's DAIF is put back afterwards. */
+    uint64_t daif = READ_SYSREG(daif);
     __asm__ volatile("msr daifset, #2" ::: "memory");
     uint64_t start = READ_SYSREG(cntvct_el0);
     runaway_active = true;
     timer_arm(ticks);
     sk_runaway();
+    WRITE_SYSREG(daif, daif);
     *elapsed = READ_SYSREG(cntvct_el0) - start;
     if (sk_log_budget())
         sk_log("watchdog: runaway work stopped by VTL1's timer after %lu ticks", *elapsed);

@@ -113,6 +113,40 @@ static uint64_t selftest(uint64_t vtl0_x6, uint64_t *count)
     return failed;
 }
 
+/* SC_STATE_PROBE: the registers in probe.S; each read the hypervisor
+ * refuses comes back through probe_fixup. */
+int sk_probe_cntp_cval(uint64_t *out);
+int sk_probe_cntp_ctl(uint64_t *out);
+int sk_probe_pmccntr(uint64_t *out);
+int sk_probe_pmuserenr(uint64_t *out);
+int sk_probe_actlr(uint64_t *out);
+int sk_probe_scxtnum_el1(uint64_t *out);
+int sk_probe_scxtnum_el0(uint64_t *out);
+extern const uint64_t sk_probe_insns[], sk_probe_count;
+
+static int sc_state_probe(uint64_t *readable, uint64_t *tried, uint64_t *tpidr2)
+{
+    int (*const probes[])(uint64_t *) = {
+        sk_probe_cntp_cval, sk_probe_cntp_ctl, sk_probe_pmccntr, sk_probe_pmuserenr,
+        sk_probe_actlr, sk_probe_scxtnum_el1, sk_probe_scxtnum_el0,
+    };
+    uint64_t value, n = sizeof(probes) / sizeof(probes[0]);
+    *readable = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (probes[i](&value))
+            *readable |= 1ull << i;
+    }
+    *tried = n;
+    *tpidr2 = 0;
+    if (((READ_SYSREG(id_aa64pfr1_el1) >> 24) & 0xf) != 0) { /* SME: TPIDR2_EL0 */
+        *tpidr2 = READ_SYSREG(s3_3_c13_c0_5);
+        WRITE_SYSREG(s3_3_c13_c0_5, SC_SCRUB_MARKER);
+    }
+    if (*readable && sk_log_budget())
+        sk_log("state probe: VTL1 could read registers it must not (mask 0x%lx)", *readable);
+    return HV_STATUS_SUCCESS;
+}
+
 /* io->x[1] = service, x[2..6] = arguments; results go back in x[1..4]
  * (status first). */
 static void handle_call(struct sk_io *io)
@@ -150,6 +184,7 @@ static void handle_call(struct sk_io *io)
     case SC_TL_CLOSE: st = sc_tl_close(a); break;
     case SC_TL_INVOKE: st = sc_tl_invoke(&io->x[2], &r1, &r2); break;
     case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2, &r3); break;
+    case SC_STATE_PROBE: st = sc_state_probe(&r1, &r2, &r3); break;
     case SC_SELFTEST:
         st = HV_STATUS_SUCCESS;
         r1 = selftest(io->x[6], &r2);
@@ -181,6 +216,21 @@ static void handle_intercept(struct sk_io *io)
 
 /* ---- Exceptions ---------------------------------------------------------- */
 
+/* An undefined instruction at one of probe.S's reads: the read failed. */
+static bool probe_fixup(struct frame *f)
+{
+    if (ESR_EC(f->esr) != EC_UNKNOWN)
+        return false;
+    for (uint64_t i = 0; i < sk_probe_count; i++) {
+        if (f->elr == sk_probe_insns[i]) {
+            f->x[0] = 0;
+            f->elr += 4;
+            return true;
+        }
+    }
+    return false;
+}
+
 void sk_exception(struct frame *f, unsigned kind)
 {
     if (kind & 16) {
@@ -191,6 +241,12 @@ void sk_exception(struct frame *f, unsigned kind)
         irq_handle(f);
         return;
     }
+    if (kind == 0 && ESR_EC(f->esr) == EC_FP_SIMD) {
+        fp_kernel_trap(); /* BearSSL's first FP/SIMD instruction: runs again */
+        return;
+    }
+    if (kind == 0 && probe_fixup(f))
+        return;
     sk_log("unexpected exception kind %u: ESR 0x%lx FAR 0x%lx ELR 0x%lx", kind, f->esr,
            f->far, f->elr);
     panic("exception in the secure kernel");
@@ -230,6 +286,7 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
            SC_COUNT - 1, SC_TL_LOAD, SC_TL_INFO);
 
     struct sk_io io = { 0 };
+    fp_init();
     sk_leave(&io, OVBS_VTL1_BOOT_DONE);
     for (;;) {
         bool scrub = false;
@@ -252,6 +309,7 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
             sk_log("entered with unknown reason 0x%lx", io.x[0]);
             panic("bad VTL1 entry");
         }
+        fp_leave_vtl1();
         if (scrub)
             sk_scrub_and_return(&io);
         else

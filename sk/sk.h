@@ -81,10 +81,21 @@ int sc_tl_close(uint64_t session);
 int sc_tl_invoke(const uint64_t *args, uint64_t *status, uint64_t *written);
 int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages, uint64_t *shared);
 
+/* fpu.c: lazy FP/SIMD switching between the kernel and trustlets. */
+struct fpsimd_state;
+void fp_init(void);
+void fp_kernel_trap(void);
+void fp_trustlet_trap(struct fpsimd_state *mine);
+void fp_enter_kernel(void);
+void fp_return_to_trustlet(const struct fpsimd_state *mine);
+void fp_leave_vtl1(void);
+void fp_forget(const struct fpsimd_state *mine);
+
 /* irq.c: VTL1's own interrupts (its virtual timer). */
 void irq_init(void);
 void irq_handle(struct frame *f);
 void timer_arm(uint64_t ticks);
 int watchdog_run(uint64_t ticks, uint64_t *elapsed);
 extern volatile uint64_t timer_interrupts;
+extern volatile uint64_t spurious_timer_interrupts; /* not our deadline: ignored */
 #endif

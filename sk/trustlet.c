@@ -13,6 +13,7 @@
 #include <bearssl_hash.h>
 #include <bearssl_hmac.h>
 #include <string.h>
+#include "arm64/fpsimd.h"
 #include "arm64/sysreg.h"
 #include "fmt.h"
 #include "panic.h"
@@ -26,6 +27,8 @@ static const struct tl_known known_trustlets[] = {
     { 0x0ec40001, 2, "echo" },
     { 0x0ec40002, 1, "keyholder" },
     { 0x0ec40003, 1, "keyholder-b" }, /* the same code, a second identity */
+    { 0x0ec40004, 1, "regspy-a" },    /* hostile test trustlet (register spy) */
+    { 0x0ec40005, 1, "regspy-b" },    /* the same, a second instance to spy on */
 };
 
 #define NUM_KNOWN (sizeof(known_trustlets) / sizeof(known_trustlets[0]))
@@ -52,6 +55,8 @@ struct instance {
     struct pgtable pt;
     unsigned asid;
     struct frame frame;        /* EL0 registers while not running */
+    struct fpsimd_state fp;    /* its FP/SIMD registers while another holds them (fpu.c) */
+    uint64_t tpidr_el0;        /* its thread register while it does not run */
     void *pages[MAX_PAGES];    /* every page it owns (image, stack, heap) */
     unsigned npages;
     uint64_t heap_used;        /* bitmap of TL_VA_HEAP pages (quota <= 64) */
@@ -106,6 +111,7 @@ static bool map_user(struct instance *t, uint64_t va, void *page, unsigned prot)
 /* Reclaim everything: pages, tables, and the ASID's TLB entries. */
 static void destroy(struct instance *t)
 {
+    fp_forget(&t->fp);
     for (unsigned i = 0; i < t->npages; i++) {
         memset(t->pages[i], 0, SK_PAGE); /* nothing of it outlives it */
         page_free(t->pages[i]);
@@ -293,16 +299,29 @@ static void kill(struct instance *t, const char *why)
 
 /* Run the trustlet until it parks in TL_SYS_RECEIVE or dies. VTL1's timer
  * bounds the run; the exception handlers below come back through
- * sk_el0_return. */
+ * sk_el0_return, with every interrupt masked as exception entry left them:
+ * the caller's DAIF is put back explicitly.
+ *
+ * Per-instance EL0 state besides the register frame: TPIDR_EL0 (which EL0
+ * can write: a channel between trustlets if it stayed) is loaded here and
+ * saved and cleared after the run; TPIDRRO_EL0 is always 0 in VTL1; FP/SIMD
+ * follow lazily (fpu.c). */
 static long run(struct instance *t)
 {
+    uint64_t daif = READ_SYSREG(daif);
     running = t;
     sk_address_space_switch(&t->pt, t->asid);
+    WRITE_SYSREG(tpidr_el0, t->tpidr_el0);
+    WRITE_SYSREG(tpidrro_el0, 0);
+    fp_return_to_trustlet(&t->fp);
     timer_arm(RUN_BUDGET);
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
+    t->tpidr_el0 = READ_SYSREG(tpidr_el0);
+    WRITE_SYSREG(tpidr_el0, 0);
     sk_address_space_switch(NULL, 0);
     running = NULL;
+    WRITE_SYSREG(daif, daif);
     return r;
 }
 
@@ -530,29 +549,38 @@ static void syscall(struct instance *t, struct frame *f)
     f->x[0] = (uint64_t)r;
 }
 
-/* Exceptions from EL0 (kind: 16 synchronous, 17 IRQ, 19 SError). */
-void tl_exception(struct frame *f, unsigned kind)
+/* An exception from EL0 that kills the trustlet. */
+static _Noreturn void fault(struct instance *t, struct frame *f, unsigned ec)
 {
-    struct instance *t = running;
-    if (!t)
-        panic("exception from EL0 with no trustlet running");
-    if (kind == 17) {
-        irq_handle(f);
-        if (!(READ_SYSREG(cntv_ctl_el0) & 1)) /* our budget timer fired */
-            die(t, f, "ran past its time budget");
-        return;
-    }
-    unsigned ec = ESR_EC(f->esr);
-    if (kind == 16 && ec == EC_SVC64) {
-        syscall(t, f);
-        return;
-    }
     char why[96];
     if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER)
         fmt_snprintf(why, sizeof(why), "%s at FAR 0x%lx", esr_class_name(ec), f->far);
     else
         fmt_snprintf(why, sizeof(why), "%s", esr_class_name(ec));
     die(t, f, why);
+}
+
+/* Exceptions from EL0 (kind: 16 synchronous, 17 IRQ, 19 SError). Those the
+ * trustlet survives return to it through the vector's ERET. */
+void tl_exception(struct frame *f, unsigned kind)
+{
+    struct instance *t = running;
+    if (!t)
+        panic("exception from EL0 with no trustlet running");
+    fp_enter_kernel();
+    unsigned ec = ESR_EC(f->esr);
+    if (kind == 17) {
+        irq_handle(f);
+        if (!(READ_SYSREG(cntv_ctl_el0) & 1)) /* our budget timer fired */
+            die(t, f, "ran past its time budget");
+    } else if (kind == 16 && ec == EC_SVC64) {
+        syscall(t, f);
+    } else if (kind == 16 && ec == EC_FP_SIMD) {
+        fp_trustlet_trap(&t->fp); /* the instruction runs again */
+    } else {
+        fault(t, f, ec);
+    }
+    fp_return_to_trustlet(&t->fp);
 }
 
 /* ---- Secure calls from VTL0 ------------------------------------------------ */

@@ -88,6 +88,22 @@ probe_msr_hcr_insn:
     msr     hcr_el2, x1
     ret
 
+/* Registers no VTL may use because one copy would serve both: the
+ * hypervisor traps them (HCR_EL2.TACR; EnSCXT clear). */
+    .global probe_mrs_actlr, probe_mrs_actlr_insn
+probe_mrs_actlr:
+    mov     x0, #0
+probe_mrs_actlr_insn:
+    mrs     x0, actlr_el1
+    ret
+
+    .global probe_mrs_scxtnum, probe_mrs_scxtnum_insn
+probe_mrs_scxtnum:
+    mov     x0, #0
+probe_mrs_scxtnum_insn:
+    mrs     x0, s3_0_c13_c0_7         /* SCXTNUM_EL1 */
+    ret
+
 /* uint64_t probe_exec(uint64_t addr): branch to addr; an instruction abort
  * there returns to our caller with x0 = PROBE_FAULT_VALUE. */
     .global probe_exec

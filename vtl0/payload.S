@@ -42,3 +42,13 @@ tl_keyholder_end:
 tl_keyholder_b_start:
     .incbin "keyholder-b.tl"
 tl_keyholder_b_end:
+    .balign 4096
+    .global tl_regspy_a_start, tl_regspy_a_end
+tl_regspy_a_start:
+    .incbin "regspy-a.tl"
+tl_regspy_a_end:
+    .balign 4096
+    .global tl_regspy_b_start, tl_regspy_b_end
+tl_regspy_b_start:
+    .incbin "regspy-b.tl"
+tl_regspy_b_end:

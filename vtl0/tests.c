@@ -519,6 +519,12 @@ const struct test tests[] = {
     { "tl_misbehaving", true, a_tl_misbehaving, "trustlets that crash, loop or overreach" },
     { "tl_bad_buffers", true, a_tl_bad_buffers, "trustlet call buffers in protected memory" },
     { "tl_isolation", true, a_tl_isolation, "reach a trustlet's memory from VTL0 and from another trustlet" },
+    { "tl_register_spy", true, a_tl_register_spy,
+      "a trustlet reads FP/SIMD and thread registers others used" },
+    { "tl_forbidden_registers", true, a_tl_forbidden_registers,
+      "a trustlet reads the PMU, timers, SCXTNUM, TPIDR2" },
+    { "vtl1_shared_registers", true, a_vtl1_shared_registers,
+      "registers the hardware has once for both VTLs" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

@@ -47,5 +47,8 @@ bool a_tl_image_toctou(void);
 bool tl_command(char *arg);
 bool t_tl_keyholder(void);
 bool t_tl_shared_runtime(void);
+bool a_tl_register_spy(void);
+bool a_tl_forbidden_registers(void);
+bool a_vtl1_shared_registers(void);
 extern bool fuzz_trace;
 #endif

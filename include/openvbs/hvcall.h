@@ -66,6 +66,8 @@
 #define OVBS_FEAT_SMMU             (1u << 1) /* an SMMUv3 exists, hv owns it */
 #define OVBS_FEAT_RNDR             (1u << 2)
 #define OVBS_FEAT_PAUTH            (1u << 3)
+#define OVBS_FEAT_TPIDR2           (1u << 4) /* SME's TPIDR2_EL0 exists: switched per VTL */
+#define OVBS_FEAT_RAS              (1u << 5) /* FEAT_RAS: VDISR_EL2 kept per VTL */
 
 /* Status codes of OpenVBS calls, numbered as HV_STATUS_* in the Hyper-V TLFS
  * so that readers of that document recognise them. */

@@ -1,6 +1,8 @@
-/* fpsimd.S: save and restore a VTL's FP/SIMD registers (EL2). The rest of
- * the hypervisor is built general-regs-only and never touches them, so the
- * registers hold the running VTL's values until these routines swap them. */
+/* fpsimd.S: save, restore and wipe the FP/SIMD registers (struct
+ * fpsimd_state in fpsimd.h). Runs at EL2 (VTL switch) and at EL1 of VTL1
+ * (trustlet switch). All C code is built general-regs-only and never touches
+ * these registers, so they hold their owner's values until these routines
+ * swap them. The caller has made FP/SIMD accessible (CPTR_EL2, CPACR_EL1). */
 
 /* void fpsimd_save(struct fpsimd_state *s) */
     .global fpsimd_save
@@ -50,4 +52,44 @@ fpsimd_restore:
     ldp     x1, x2, [x3]
     msr     fpsr, x1
     msr     fpcr, x2
+    ret
+
+/* void fpsimd_wipe(void): every register zero, FPSR and FPCR too (FPCR 0:
+ * round to nearest, no flush-to-zero, default NaN off: the reset value). */
+    .global fpsimd_wipe
+fpsimd_wipe:
+    movi    v0.2d, #0
+    movi    v1.2d, #0
+    movi    v2.2d, #0
+    movi    v3.2d, #0
+    movi    v4.2d, #0
+    movi    v5.2d, #0
+    movi    v6.2d, #0
+    movi    v7.2d, #0
+    movi    v8.2d, #0
+    movi    v9.2d, #0
+    movi    v10.2d, #0
+    movi    v11.2d, #0
+    movi    v12.2d, #0
+    movi    v13.2d, #0
+    movi    v14.2d, #0
+    movi    v15.2d, #0
+    movi    v16.2d, #0
+    movi    v17.2d, #0
+    movi    v18.2d, #0
+    movi    v19.2d, #0
+    movi    v20.2d, #0
+    movi    v21.2d, #0
+    movi    v22.2d, #0
+    movi    v23.2d, #0
+    movi    v24.2d, #0
+    movi    v25.2d, #0
+    movi    v26.2d, #0
+    movi    v27.2d, #0
+    movi    v28.2d, #0
+    movi    v29.2d, #0
+    movi    v30.2d, #0
+    movi    v31.2d, #0
+    msr     fpsr, xzr
+    msr     fpcr, xzr
     ret

@@ -1,0 +1,122 @@
+/* fpu.c: who owns the FP/SIMD registers inside VTL1 (EL1 of VTL1). The
+ * secure kernel's crypto (Debian's BearSSL, not built general-regs-only) and
+ * every trustlet use q0-q31, FPSR and FPCR; the hypervisor only switches
+ * them between VTLs. Here they switch lazily between the secure kernel and
+ * each trustlet instance, so that no trustlet ever reads the kernel's key
+ * material or another trustlet's values, and each instance starts with
+ * zeroed registers.
+ *
+ * CPACR_EL1.FPEN (bits 21:20) decides who traps (EC 0x07 "FP/SIMD access
+ * trapped"): 00 traps EL0 and EL1, 01 traps EL0 only, 11 traps nothing.
+ *
+ *   holder       registers hold                      FPEN in the kernel / in its trustlet
+ *   FP_CLEAN     zeros                               00 (any use traps)
+ *   FP_KERNEL    secure-kernel scratch (may be keys) 01 (a trustlet traps)
+ *   FP_TRUSTLET  one instance's values (owner)       00 / 11 while the owner runs
+ *
+ * Transitions: a trap from EL1 saves a trustlet owner and makes the kernel
+ * the holder; a trap from EL0 saves the previous trustlet owner (or drops
+ * kernel scratch) and loads the trapping instance's own state, which
+ * overwrites every register; leaving VTL1 wipes kernel scratch (FP_KERNEL ->
+ * FP_CLEAN), so no key material stays in a register when VTL0 runs; an
+ * instance that dies while it holds them is wiped too. */
+#include <stddef.h>
+#include "arm64/fpsimd.h"
+#include "arm64/sysreg.h"
+#include "panic.h"
+#include "sk.h"
+
+#define FPEN_TRAP_ALL (0ull << 20)
+#define FPEN_TRAP_EL0 (1ull << 20)
+#define FPEN_NONE     (3ull << 20)
+
+enum fp_holder { FP_CLEAN, FP_KERNEL, FP_TRUSTLET };
+
+static enum fp_holder holder;
+static struct fpsimd_state *owner;  /* FP_TRUSTLET: whose values */
+static uint64_t cpacr;              /* what CPACR_EL1 holds */
+
+/* The ISB makes the new trap setting apply to the next instruction. */
+static void set_fpen(uint64_t fpen)
+{
+    if (cpacr == fpen)
+        return;
+    WRITE_SYSREG(cpacr_el1, fpen);
+    isb();
+    cpacr = fpen;
+}
+
+void fp_init(void)
+{
+    cpacr = ~0ull;
+    set_fpen(FPEN_NONE);
+    fpsimd_wipe();
+    holder = FP_CLEAN;
+    owner = NULL;
+    set_fpen(FPEN_TRAP_ALL);
+}
+
+/* The secure kernel touched FP/SIMD (EC 0x07 from EL1). */
+void fp_kernel_trap(void)
+{
+    if (holder == FP_KERNEL)
+        panic("FP/SIMD trap while the secure kernel holds the registers");
+    set_fpen(FPEN_TRAP_EL0);
+    if (holder == FP_TRUSTLET)
+        fpsimd_save(owner);
+    owner = NULL;
+    holder = FP_KERNEL;
+}
+
+/* A trustlet touched FP/SIMD (EC 0x07 from EL0): bring in its own state. */
+void fp_trustlet_trap(struct fpsimd_state *mine)
+{
+    set_fpen(FPEN_NONE);
+    if (holder == FP_TRUSTLET && owner == mine)
+        return;
+    if (holder == FP_TRUSTLET)
+        fpsimd_save(owner);
+    fpsimd_restore(mine); /* every register: kernel scratch is gone */
+    owner = mine;
+    holder = FP_TRUSTLET;
+}
+
+/* An exception from EL0 entered the kernel: a trustlet's registers stay
+ * in place but the kernel's own use must trap first (to save them). */
+void fp_enter_kernel(void)
+{
+    if (holder == FP_TRUSTLET)
+        set_fpen(FPEN_TRAP_ALL);
+}
+
+/* About to run `mine` at EL0: it may use the registers without a trap only
+ * if they already hold its values; in every other state FPEN traps EL0. */
+void fp_return_to_trustlet(const struct fpsimd_state *mine)
+{
+    if (holder == FP_TRUSTLET && owner == mine)
+        set_fpen(FPEN_NONE);
+}
+
+/* About to leave VTL1: kernel scratch (perhaps a sealing key) is wiped.
+ * A trustlet's values stay: they are its own, and the hypervisor keeps
+ * VTL1's registers from VTL0. */
+void fp_leave_vtl1(void)
+{
+    if (holder != FP_KERNEL)
+        return;
+    fpsimd_wipe();
+    holder = FP_CLEAN;
+    set_fpen(FPEN_TRAP_ALL);
+}
+
+/* The instance owning `mine` is destroyed: nothing of it may remain. */
+void fp_forget(const struct fpsimd_state *mine)
+{
+    if (holder != FP_TRUSTLET || owner != mine)
+        return;
+    set_fpen(FPEN_TRAP_EL0);
+    fpsimd_wipe();
+    holder = FP_CLEAN;
+    owner = NULL;
+    set_fpen(FPEN_TRAP_ALL);
+}

@@ -1,0 +1,36 @@
+/* probe.S: reads of registers the secure kernel must NOT be able to reach
+ * (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1 with the value in
+ * *out if the read worked; if the hypervisor refused it (an undefined
+ * instruction), the exception handler finds the faulting PC in
+ * sk_probe_insns (probe_fixup in main.c), makes x0 0 and steps over it. */
+
+.macro PROBE name, reg
+    .global \name
+\name:
+    mov     x1, x0
+    mov     x0, #1
+    mov     x2, #0
+\name\()_insn:
+    mrs     x2, \reg
+    str     x2, [x1]
+    ret
+.endm
+
+    .text
+    PROBE   sk_probe_cntp_cval, cntp_cval_el0    /* VTL0's EL1 physical timer */
+    PROBE   sk_probe_cntp_ctl, cntp_ctl_el0
+    PROBE   sk_probe_pmccntr, pmccntr_el0        /* VTL0's cycle counter */
+    PROBE   sk_probe_pmuserenr, pmuserenr_el0    /* one register for both VTLs */
+    PROBE   sk_probe_actlr, actlr_el1            /* IMPLEMENTATION DEFINED, shared */
+    PROBE   sk_probe_scxtnum_el1, s3_0_c13_c0_7
+    PROBE   sk_probe_scxtnum_el0, s3_3_c13_c0_7
+
+    .section .rodata
+    .balign 8
+    .global sk_probe_insns, sk_probe_count
+sk_probe_insns:
+    .quad   sk_probe_cntp_cval_insn, sk_probe_cntp_ctl_insn, sk_probe_pmccntr_insn
+    .quad   sk_probe_pmuserenr_insn, sk_probe_actlr_insn, sk_probe_scxtnum_el1_insn
+    .quad   sk_probe_scxtnum_el0_insn
+sk_probe_count:
+    .quad   7
