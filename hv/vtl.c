@@ -164,8 +164,12 @@ void vtl_switch(struct vp *vp, enum vtl to)
     el2_controls_load(&in->el2);
     if (vp->vserror_used)
         vserror_switch(out, in);
-    fp_trap(vp->fp_owner != to);
-    stage2_activate(in->s2);
+    /* FP/SIMD trap and stage 2 of the incoming VTL, with one ISB (the ERET
+     * to the guest would synchronize them too; the ISB also covers the
+     * hypervisor's own address translations for it, AT included). */
+    WRITE_SYSREG(cptr_el2, CPTR_EL2_BASE | (vp->fp_owner != to ? CPTR_EL2_TFP : 0));
+    WRITE_SYSREG(vttbr_el2, in->s2->vttbr);
+    isb();
     vp->active = to;
     this_cpu()->cur_regs = &in->regs;
 }

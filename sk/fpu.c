@@ -33,7 +33,9 @@
 enum fp_holder { FP_CLEAN, FP_KERNEL, FP_TRUSTLET };
 
 static enum fp_holder holder;
-static struct fpsimd_state *owner;  /* FP_TRUSTLET: whose values */
+/* Read by the inline checks in sk.h on every exception and VTL exit: */
+bool fp_kernel_holds;             /* holder == FP_KERNEL */
+struct fpsimd_state *fp_owner;    /* FP_TRUSTLET: whose values, else NULL */
 static uint64_t cpacr;              /* what CPACR_EL1 holds */
 
 /* The ISB makes the new trap setting apply to the next instruction. */
@@ -52,7 +54,7 @@ void fp_init(void)
     set_fpen(FPEN_NONE);
     fpsimd_wipe();
     holder = FP_CLEAN;
-    owner = NULL;
+    fp_owner = NULL;
     set_fpen(FPEN_TRAP_ALL);
 }
 
@@ -63,60 +65,61 @@ void fp_kernel_trap(void)
         panic("FP/SIMD trap while the secure kernel holds the registers");
     set_fpen(FPEN_TRAP_EL0);
     if (holder == FP_TRUSTLET)
-        fpsimd_save(owner);
-    owner = NULL;
+        fpsimd_save(fp_owner);
+    fp_owner = NULL;
     holder = FP_KERNEL;
+    fp_kernel_holds = true;
 }
 
 /* A trustlet touched FP/SIMD (EC 0x07 from EL0): bring in its own state. */
 void fp_trustlet_trap(struct fpsimd_state *mine)
 {
     set_fpen(FPEN_NONE);
-    if (holder == FP_TRUSTLET && owner == mine)
+    if (holder == FP_TRUSTLET && fp_owner == mine)
         return;
     if (holder == FP_TRUSTLET)
-        fpsimd_save(owner);
+        fpsimd_save(fp_owner);
     fpsimd_restore(mine); /* every register: kernel scratch is gone */
-    owner = mine;
+    fp_owner = mine;
     holder = FP_TRUSTLET;
+    fp_kernel_holds = false;
 }
 
-/* An exception from EL0 entered the kernel: a trustlet's registers stay
- * in place but the kernel's own use must trap first (to save them). */
-void fp_enter_kernel(void)
+/* An exception from EL0 entered the kernel while a trustlet holds the
+ * registers (sk.h: fp_enter_kernel): they stay in place, but the kernel's
+ * own use must trap first, to save them. */
+void fp_trap_kernel_use(void)
 {
-    if (holder == FP_TRUSTLET)
-        set_fpen(FPEN_TRAP_ALL);
+    set_fpen(FPEN_TRAP_ALL);
 }
 
-/* About to run `mine` at EL0: it may use the registers without a trap only
- * if they already hold its values; in every other state FPEN traps EL0. */
-void fp_return_to_trustlet(const struct fpsimd_state *mine)
+/* About to run the instance that holds the registers (sk.h:
+ * fp_return_to_trustlet): it uses them without a trap. In every other
+ * state FPEN already traps EL0. */
+void fp_allow_owner(void)
 {
-    if (holder == FP_TRUSTLET && owner == mine)
-        set_fpen(FPEN_NONE);
+    set_fpen(FPEN_NONE);
 }
 
-/* About to leave VTL1: kernel scratch (perhaps a sealing key) is wiped.
- * A trustlet's values stay: they are its own, and the hypervisor keeps
- * VTL1's registers from VTL0. */
-void fp_leave_vtl1(void)
+/* Kernel scratch (perhaps a sealing key) is wiped before VTL1 is left
+ * (sk.h: fp_leave_vtl1). A trustlet's values stay: they are its own, and
+ * the hypervisor keeps VTL1's registers from VTL0. */
+void fp_wipe_kernel(void)
 {
-    if (holder != FP_KERNEL)
-        return;
     fpsimd_wipe();
     holder = FP_CLEAN;
+    fp_kernel_holds = false;
     set_fpen(FPEN_TRAP_ALL);
 }
 
 /* The instance owning `mine` is destroyed: nothing of it may remain. */
 void fp_forget(const struct fpsimd_state *mine)
 {
-    if (holder != FP_TRUSTLET || owner != mine)
+    if (holder != FP_TRUSTLET || fp_owner != mine)
         return;
     set_fpen(FPEN_TRAP_EL0);
     fpsimd_wipe();
     holder = FP_CLEAN;
-    owner = NULL;
+    fp_owner = NULL;
     set_fpen(FPEN_TRAP_ALL);
 }

@@ -86,9 +86,28 @@ struct fpsimd_state;
 void fp_init(void);
 void fp_kernel_trap(void);
 void fp_trustlet_trap(struct fpsimd_state *mine);
-void fp_enter_kernel(void);
-void fp_return_to_trustlet(const struct fpsimd_state *mine);
-void fp_leave_vtl1(void);
+void fp_trap_kernel_use(void);
+void fp_allow_owner(void);
+void fp_wipe_kernel(void);
+extern bool fp_kernel_holds;
+extern struct fpsimd_state *fp_owner;
+/* On every exception from EL0, and before every return to EL0. */
+static inline void fp_enter_kernel(void)
+{
+    if (fp_owner)
+        fp_trap_kernel_use();
+}
+static inline void fp_return_to_trustlet(const struct fpsimd_state *mine)
+{
+    if (fp_owner == mine)
+        fp_allow_owner();
+}
+/* Before every exit from VTL1: no kernel scratch stays in a register. */
+static inline void fp_leave_vtl1(void)
+{
+    if (fp_kernel_holds)
+        fp_wipe_kernel();
+}
 void fp_forget(const struct fpsimd_state *mine);
 
 /* irq.c: VTL1's own interrupts (its virtual timer). */

@@ -304,15 +304,14 @@ static void kill(struct instance *t, const char *why)
  *
  * Per-instance EL0 state besides the register frame: TPIDR_EL0 (which EL0
  * can write: a channel between trustlets if it stayed) is loaded here and
- * saved and cleared after the run; TPIDRRO_EL0 is always 0 in VTL1; FP/SIMD
- * follow lazily (fpu.c). */
+ * saved and cleared after the run; TPIDRRO_EL0, which EL0 cannot write,
+ * is 0 in VTL1 from boot (trustlets_init); FP/SIMD follow lazily (fpu.c). */
 static long run(struct instance *t)
 {
     uint64_t daif = READ_SYSREG(daif);
     running = t;
     sk_address_space_switch(&t->pt, t->asid);
     WRITE_SYSREG(tpidr_el0, t->tpidr_el0);
-    WRITE_SYSREG(tpidrro_el0, 0);
     fp_return_to_trustlet(&t->fp);
     timer_arm(RUN_BUDGET);
     long r = sk_enter_el0(&t->frame);
@@ -616,6 +615,8 @@ void trustlets_init(void)
 {
     if (!sk_random_bytes(seal_secret, sizeof(seal_secret)))
         panic("no entropy for the sealing secret");
+    WRITE_SYSREG(tpidr_el0, 0);   /* what a trustlet finds in its thread */
+    WRITE_SYSREG(tpidrro_el0, 0); /* registers, besides its own TPIDR_EL0 */
     load_runtime();
 }
 

@@ -4,6 +4,7 @@
  * at EL2 needs the hypervisor's `hv.bench` option (MDCR_EL2.HPMD clear). */
 #include "arm64/sysreg.h"
 #include "kernel.h"
+#include "openvbs/regspy.h"
 #include "openvbs/trustlet.h"
 
 #define ROUNDS 1000
@@ -110,6 +111,44 @@ static void bench_trustlets(void)
     }
 }
 
+/* A call into a trustlet that uses FP/SIMD right after another trustlet
+ * did: the secure kernel saves the other's registers and loads this one's
+ * (sk/fpu.c) on the first FP instruction. Two register spies take turns;
+ * only the second's calls are counted. */
+extern const uint8_t tl_regspy_a_start[], tl_regspy_a_end[];
+extern const uint8_t tl_regspy_b_start[], tl_regspy_b_end[];
+
+static uint64_t fp_call(uint64_t session, struct tl_out *out)
+{
+    return hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, REGSPY_FP_WORK, 0, 0,
+                (uint64_t)(uintptr_t)out).x0;
+}
+
+static void bench_trustlet_fp(void)
+{
+    static struct tl_out out;
+    static uint8_t reply[64];
+    out.buf = (uint64_t)(uintptr_t)reply;
+    out.max = sizeof(reply);
+    uint64_t ha = vcall(SC_TL_LOAD, (uint64_t)(uintptr_t)tl_regspy_a_start,
+                        (uint64_t)(tl_regspy_a_end - tl_regspy_a_start), 0).x1;
+    uint64_t hb = vcall(SC_TL_LOAD, (uint64_t)(uintptr_t)tl_regspy_b_start,
+                        (uint64_t)(tl_regspy_b_end - tl_regspy_b_start), 0).x1;
+    uint64_t sa = vcall(SC_TL_OPEN, REGSPY_A_ID, 0, 0).x1;
+    uint64_t sb = vcall(SC_TL_OPEN, REGSPY_B_ID, 0, 0).x1;
+    uint64_t total = 0, failed = 0;
+    for (unsigned i = 0; i < 100; i++) {
+        failed |= fp_call(sa, &out);
+        uint64_t t0 = cycles();
+        failed |= fp_call(sb, &out);
+        total += cycles() - t0;
+    }
+    vcall(SC_TL_UNLOAD, ha, 0, 0);
+    vcall(SC_TL_UNLOAD, hb, 0, 0);
+    if (!failed)
+        kprintf("BENCH trustlet_call_fp_roundtrip %lu\n", total / 100);
+}
+
 void run_bench(void)
 {
     pmu_start();
@@ -128,4 +167,5 @@ void run_bench(void)
     kprintf("BENCH protect_1_page %lu\n", time_protect((uint64_t)(uintptr_t)page, 1));
     kprintf("BENCH protect_512_pages %lu\n", time_protect(top, 512));
     bench_trustlets();
+    bench_trustlet_fp();
 }

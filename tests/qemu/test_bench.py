@@ -21,7 +21,7 @@ def test_bench_is_deterministic_and_complete():
     metrics = json.loads(first)
     for name in ("hypercall_null_roundtrip", "boot_to_vtl0", "vtl_call_null_roundtrip",
                  "protect_1_page", "protect_512_pages", "trustlet_load_verify",
-                 "trustlet_call_null_roundtrip"):
+                 "trustlet_call_null_roundtrip", "trustlet_call_fp_roundtrip"):
         assert isinstance(metrics[name], int) and metrics[name] > 0
     # a trap to EL2 and back cannot be free, and must stay cheap
     assert 20 < metrics["hypercall_null_roundtrip"] < 1000
@@ -32,3 +32,9 @@ def test_bench_is_deterministic_and_complete():
     # a trustlet call is a VTL call plus two EL0 <-> EL1 crossings
     assert metrics["trustlet_call_null_roundtrip"] > metrics["vtl_call_null_roundtrip"]
     assert metrics["trustlet_load_verify"] > metrics["trustlet_call_null_roundtrip"]
+    # per-trustlet FP/SIMD switching: the null call stays within its budget;
+    # a call whose trustlet uses FP right after another one did pays one
+    # save and one load of the register file on top
+    assert metrics["trustlet_call_null_roundtrip"] <= 2000
+    assert metrics["vtl_call_null_roundtrip"] <= 800
+    assert metrics["trustlet_call_fp_roundtrip"] > metrics["trustlet_call_null_roundtrip"]
