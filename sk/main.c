@@ -124,19 +124,22 @@ int sk_probe_scxtnum_el1(uint64_t *out);
 int sk_probe_scxtnum_el0(uint64_t *out);
 extern const uint64_t sk_probe_insns[], sk_probe_count;
 
-static int sc_state_probe(uint64_t *readable, uint64_t *tried, uint64_t *tpidr2)
+static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
 {
     int (*const probes[])(uint64_t *) = {
         sk_probe_cntp_cval, sk_probe_cntp_ctl, sk_probe_pmccntr, sk_probe_pmuserenr,
         sk_probe_actlr, sk_probe_scxtnum_el1, sk_probe_scxtnum_el0,
     };
-    uint64_t value, n = sizeof(probes) / sizeof(probes[0]);
+    _Static_assert(sizeof(probes) / sizeof(probes[0]) == SC_STATE_PROBES, "SC_STATE_PROBES");
+    uint64_t value;
     *readable = 0;
-    for (uint64_t i = 0; i < n; i++) {
+    for (uint64_t i = 0; i < SC_STATE_PROBES; i++) {
         if (probes[i](&value))
             *readable |= 1ull << i;
     }
-    *tried = n;
+    *apia = 0;
+    if (((READ_SYSREG(id_aa64isar1_el1) >> 4) & 0xff) != 0) /* APA or API: FEAT_PAuth */
+        *apia = READ_SYSREG(s3_0_c2_c1_0);               /* APIAKeyLo_EL1 */
     *tpidr2 = 0;
     if (((READ_SYSREG(id_aa64pfr1_el1) >> 24) & 0xf) != 0) { /* SME: TPIDR2_EL0 */
         *tpidr2 = READ_SYSREG(s3_3_c13_c0_5);

@@ -304,7 +304,7 @@ static void kill(struct instance *t, const char *why)
  *
  * Per-instance EL0 state besides the register frame: TPIDR_EL0 (which EL0
  * can write: a channel between trustlets if it stayed) is loaded here and
- * saved and cleared after the run; TPIDRRO_EL0, which EL0 cannot write,
+ * saved after the run (each run loads its own, so none needs clearing); TPIDRRO_EL0, which EL0 cannot write,
  * is 0 in VTL1 from boot (trustlets_init); FP/SIMD follow lazily (fpu.c). */
 static long run(struct instance *t)
 {
@@ -317,7 +317,6 @@ static long run(struct instance *t)
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
     t->tpidr_el0 = READ_SYSREG(tpidr_el0);
-    WRITE_SYSREG(tpidr_el0, 0);
     sk_address_space_switch(NULL, 0);
     running = NULL;
     WRITE_SYSREG(daif, daif);

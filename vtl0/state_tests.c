@@ -214,13 +214,17 @@ static uint64_t nzcv_across_call(uint64_t flags)
 
 /* State the hardware has once for both VTLs. VTL0 plants values; VTL1
  * (SC_STATE_PROBE) must be unable to read the EL1 physical timer, the PMU,
- * ACTLR_EL1 and SCXTNUM; TPIDR2_EL0 (with SME) is switched, so VTL1 sees
- * its own and its marker never reaches VTL0. VTL0 itself cannot use
- * ACTLR_EL1 or SCXTNUM_EL1 either. */
+ * ACTLR_EL1 and SCXTNUM; TPIDR2_EL0 (with SME) and the pointer-auth keys
+ * are switched, so VTL1 sees its own and its TPIDR2 marker never reaches
+ * VTL0. VTL0 itself cannot use ACTLR_EL1 or SCXTNUM_EL1 either. */
 bool a_vtl1_shared_registers(void)
 {
     const uint64_t mark = 0x5a5a00005a5a0000ull;
-    bool tpidr2 = hvc(OVBS_HV_INFO, 0, 0, 0).x1 & OVBS_FEAT_TPIDR2;
+    uint64_t features = hvc(OVBS_HV_INFO, 0, 0, 0).x1;
+    bool tpidr2 = features & OVBS_FEAT_TPIDR2, pauth = features & OVBS_FEAT_PAUTH;
+    uint64_t apia = pauth ? READ_SYSREG(s3_0_c2_c1_0) : 0;
+    if (pauth)
+        WRITE_SYSREG(s3_0_c2_c1_0, mark); /* APIAKeyLo_EL1: unused here */
     WRITE_SYSREG(cntp_cval_el0, mark);
     WRITE_SYSREG(cntp_ctl_el0, 3); /* ENABLE with IMASK: no interrupt */
     WRITE_SYSREG(pmuserenr_el0, 0xf);
@@ -228,7 +232,10 @@ bool a_vtl1_shared_registers(void)
         WRITE_SYSREG(s3_3_c13_c0_5, mark);
     isb();
     struct hv_result r = vcall(SC_STATE_PROBE, 0, 0, 0);
-    bool blocked = r.x0 == HV_STATUS_SUCCESS && r.x1 == 0 && r.x2 == 7;
+    bool blocked = r.x0 == HV_STATUS_SUCCESS && r.x1 == 0;
+    bool keys = !pauth || (r.x2 != mark && READ_SYSREG(s3_0_c2_c1_0) == mark);
+    if (pauth)
+        WRITE_SYSREG(s3_0_c2_c1_0, apia);
     bool tp2 = !tpidr2 || (r.x3 != mark && READ_SYSREG(s3_3_c13_c0_5) == mark);
     bool kept = READ_SYSREG(cntp_cval_el0) == mark && READ_SYSREG(pmuserenr_el0) == 0xf;
     WRITE_SYSREG(cntp_ctl_el0, 0);
@@ -240,9 +247,10 @@ bool a_vtl1_shared_registers(void)
     bool vtl0_trapped = probe_mrs_actlr() == PROBE_FAULT_VALUE &&
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         last_fault.count == before + 2;
-    kprintf("    VTL1 read mask 0x%lx of %lu, TPIDR2 %s (VTL1 saw 0x%lx), VTL0 values kept %d, "
-            "NZCV 0x%lx, ACTLR/SCXTNUM trap in VTL0 %d\n", r.x1, r.x2,
-            tpidr2 ? "switched" : "absent", r.x3, kept, flags, vtl0_trapped);
-    return note(blocked && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped,
+    kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (VTL1 saw 0x%lx), VTL0 values "
+            "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM trap in VTL0 %d\n", r.x1, SC_STATE_PROBES,
+            keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent", r.x3, kept, flags,
+            vtl0_trapped);
+    return note(blocked && keys && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped,
                 "VTL1 cannot read VTL0's physical timer, PMU, ACTLR or SCXTNUM; TPIDR2 and NZCV are per VTL");
 }

@@ -28,6 +28,8 @@ struct regspy_dump {
     uint64_t q[64];
     uint64_t fpsr, fpcr;
     uint64_t tpidr_el0, tpidrro_el0;
+    uint64_t gp_changed; /* general registers that came back changed from
+                          * any of its system calls so far (0 expected) */
 };
 
 /* The pattern PLANT derives from a marker m: every value differs, so a
@@ -44,5 +46,6 @@ static inline void regspy_pattern(uint64_t m, struct regspy_dump *d)
     d->fpcr = REGSPY_FPCR_BITS;
     d->tpidr_el0 = m;
     d->tpidrro_el0 = 0; /* read-only at EL0: stays whatever VTL1 set (0) */
+    d->gp_changed = 0;
 }
 #endif

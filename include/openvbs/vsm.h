@@ -129,12 +129,14 @@ struct ovbs_measurement {
                              * reads VTL0's x6, sets VTL0's x4 to
                              * SC_SELFTEST_X4; x1 = mask of failed checks,
                              * x2 = number of checks */
-#define SC_STATE_PROBE   15 /* VTL1 tries the registers it must not reach (VTL0's
-                             * physical timer, PMU, ACTLR_EL1, SCXTNUM_ELx):
-                             * x1 = mask of those it could read (0 expected),
-                             * x2 = how many it tried, x3 = TPIDR2_EL0 as VTL1
-                             * sees it (0 without SME); VTL1 then leaves
-                             * SC_SCRUB_MARKER in its own TPIDR2_EL0 */
+#define SC_STATE_PROBE   15 /* VTL1 tries the SC_STATE_PROBES registers it must
+                             * not reach (VTL0's physical timer, PMU,
+                             * ACTLR_EL1, SCXTNUM_ELx): x1 = mask of those it
+                             * could read (0 expected), x2 = APIAKeyLo_EL1 and
+                             * x3 = TPIDR2_EL0 as VTL1 sees them (0 without
+                             * PAuth/SME); VTL1 then leaves SC_SCRUB_MARKER in
+                             * its own TPIDR2_EL0 */
+#define SC_STATE_PROBES  7
 #define SC_COUNT         12
 #define SC_SELFTEST_X4   0x5e1f7e57ull
 

@@ -8,6 +8,7 @@
 #include "openvbs/regspy.h"
 
 static uint8_t buf[512];
+static uint64_t gp_changed; /* general registers changed by a receive, summed */
 
 /* FP/SIMD goes through the library's assembly (lib/arm64/fpsimd.S): this
  * C code is general-regs-only, so nothing between the system call that
@@ -33,6 +34,7 @@ static void dump(struct regspy_dump *d)
     d->fpcr = fp.fpcr;
     __asm__ volatile("mrs %0, tpidr_el0" : "=r"(d->tpidr_el0));
     __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(d->tpidrro_el0));
+    d->gp_changed = gp_changed;
 }
 
 /* Each read below must kill the trustlet: a reply means it got through. */
@@ -51,7 +53,17 @@ static uint64_t forbidden_read(uint64_t cmd)
 }
 
 int tl_main(void);
-void spy_fp_work(void); /* regspy_fp.S */
+/* regspy_asm.S */
+void spy_fp_work(void);
+long spy_call(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *x1_out,
+              uint64_t *changed);
+
+/* Receive and reply through spy_call, so that both ways back from the
+ * kernel (a parked trustlet resumed, a system call returning) are checked. */
+static long reply(const void *p, size_t len, uint64_t status)
+{
+    return spy_call(TL_SYS_REPLY, (uint64_t)(uintptr_t)p, len, status, NULL, &gp_changed);
+}
 
 static void handle(uint64_t cmd, long len)
 {
@@ -63,32 +75,33 @@ static void handle(uint64_t cmd, long len)
             break;
         memcpy(&v, buf, 8);
         plant(v);
-        tl_reply(buf, 0, 0);
+        reply(buf, 0, 0);
         return;
     case REGSPY_DUMP:
         dump(&d);
-        tl_reply(&d, sizeof(d), 0);
+        reply(&d, sizeof(d), 0);
         return;
     case REGSPY_FP_WORK:
         spy_fp_work();
-        tl_reply(buf, 0, 0);
+        reply(buf, 0, 0);
         return;
     default:
         if (cmd >= REGSPY_FIRST_FORBIDDEN && cmd <= REGSPY_LAST_FORBIDDEN) {
             v = forbidden_read(cmd);
-            tl_reply(&v, sizeof(v), 0);
+            reply(&v, sizeof(v), 0);
             return;
         }
         break;
     }
-    tl_reply(buf, 0, 0xbad);
+    reply(buf, 0, 0xbad);
 }
 
 int tl_main(void)
 {
     for (;;) {
         uint64_t cmd;
-        long len = tl_receive(buf, sizeof(buf), &cmd);
+        long len = spy_call(TL_SYS_RECEIVE, (uint64_t)(uintptr_t)buf, sizeof(buf), 0, &cmd,
+                            &gp_changed);
         handle(cmd, len);
     }
 }
