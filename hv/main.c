@@ -158,6 +158,7 @@ void hv_main(uint64_t fdt_addr)
            OVBS_REVISION_MINOR, boot_insns + HV_BOOT_UNCOUNTED);
     __stack_chk_guard = (uintptr_t)random64();
     hv_bench_mode = platform_has_arg(&hv_platform, "hv.bench");
+    hv_selftest_vserror = platform_has_arg(&hv_platform, "hv.selftest=vserror");
     detect_features();
     report_platform();
     mem_init();

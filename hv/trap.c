@@ -181,8 +181,7 @@ struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
          * SError pending, for that VTL only (vtl.c moves it on a switch). */
         hv_log("SError while VTL%u ran (ESR 0x%lx) -> virtual SError injected", vp->active,
                READ_SYSREG(esr_el2));
-        vp->vserror_used = true;
-        WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | (1ull << 8));
+        vtl_raise_vserror(vp);
         break;
     default:
         /* FIQs are group-0 interrupts: the platform gives none to us. */

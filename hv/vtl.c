@@ -138,6 +138,20 @@ static void vserror_switch(struct vtl_ctx *out, const struct vtl_ctx *in)
     WRITE_SYSREG(hcr_el2, in->vserror_pending ? hcr | HCR_EL2_VSE : hcr & ~HCR_EL2_VSE);
 }
 
+/* Make a virtual SError pending for the VTL that runs on `vp` (an SError
+ * taken at EL2, trap.c). */
+void vtl_raise_vserror(struct vp *vp)
+{
+    vp->vserror_used = true;
+    WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | HCR_EL2_VSE);
+}
+
+/* hv.selftest=vserror: VTL0 starts with a virtual SError pending (masked
+ * by its PSTATE.A until it unmasks it), so the tests can show that it never
+ * reaches VTL1 (QEMU's virt machine has no way to cause a physical SError
+ * on demand). */
+bool hv_selftest_vserror;
+
 /* The running VTL touched FP/SIMD (EC 0x07): bring its registers in. */
 void vtl_fp_access(struct vp *vp)
 {
@@ -281,6 +295,10 @@ void call_vtl1_boot_done(struct guest_regs *regs)
     vp->vtl1 = VTL1_IDLE;
     hv_log("secure kernel finished booting: boot-only calls closed, starting VTL0");
     vtl_switch(vp, VTL0);
+    if (hv_selftest_vserror) {
+        hv_log("selftest: VTL0 starts with a virtual SError pending");
+        vtl_raise_vserror(vp);
+    }
 }
 
 static unsigned access_of(uint32_t esr, bool instr)

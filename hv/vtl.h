@@ -9,6 +9,7 @@
 void vtl_switch(struct vp *vp, enum vtl to);
 /* The running VTL trapped on FP/SIMD: its registers are not loaded yet. */
 void vtl_fp_access(struct vp *vp);
+void vtl_raise_vserror(struct vp *vp);
 /* A stage-2 permission fault by VTL0 on its own RAM: VTL1's protection.
  * True if VTL1 was entered to decide; false if the caller must inject. */
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr);

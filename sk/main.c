@@ -137,6 +137,7 @@ static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
         if (probes[i](&value))
             *readable |= 1ull << i;
     }
+    *readable |= READ_SYSREG(isr_el1) << 32; /* a virtual SError pending here? */
     *apia = 0;
     if (((READ_SYSREG(id_aa64isar1_el1) >> 4) & 0xff) != 0) /* APA or API: FEAT_PAuth */
         *apia = READ_SYSREG(s3_0_c2_c1_0);               /* APIAKeyLo_EL1 */
@@ -145,7 +146,7 @@ static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
         *tpidr2 = READ_SYSREG(s3_3_c13_c0_5);
         WRITE_SYSREG(s3_3_c13_c0_5, SC_SCRUB_MARKER);
     }
-    if (*readable && sk_log_budget())
+    if ((*readable & 0xffffffffu) && sk_log_budget())
         sk_log("state probe: VTL1 could read registers it must not (mask 0x%lx)", *readable);
     return HV_STATUS_SUCCESS;
 }

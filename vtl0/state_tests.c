@@ -19,6 +19,7 @@ extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
 #define MARK_A       0xa11ce0000000000aull
 #define MARK_B       0xb0b000000000000bull
 #define MARK_VTL0    0x7e1000000000000full
+#define ISR_A        (1ull << 8) /* ISR_EL1.A: an SError (here virtual) is pending */
 
 static uint8_t reply[4096] __attribute__((aligned(4096)));
 static struct tl_out out;
@@ -231,8 +232,11 @@ bool a_vtl1_shared_registers(void)
     if (tpidr2)
         WRITE_SYSREG(s3_3_c13_c0_5, mark);
     isb();
+    uint64_t vserror0 = READ_SYSREG(isr_el1) & ISR_A; /* with hv.selftest=vserror */
     struct hv_result r = vcall(SC_STATE_PROBE, 0, 0, 0);
-    bool blocked = r.x0 == HV_STATUS_SUCCESS && r.x1 == 0;
+    bool blocked = r.x0 == HV_STATUS_SUCCESS && (r.x1 & 0xffffffffu) == 0;
+    uint64_t vserror1 = (r.x1 >> 32) & ISR_A;
+    bool vserror_own = !vserror1 && (READ_SYSREG(isr_el1) & ISR_A) == vserror0;
     bool keys = !pauth || (r.x2 != mark && READ_SYSREG(s3_0_c2_c1_0) == mark);
     if (pauth)
         WRITE_SYSREG(s3_0_c2_c1_0, apia);
@@ -248,9 +252,11 @@ bool a_vtl1_shared_registers(void)
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         last_fault.count == before + 2;
     kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (VTL1 saw 0x%lx), VTL0 values "
-            "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM trap in VTL0 %d\n", r.x1, SC_STATE_PROBES,
-            keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent", r.x3, kept, flags,
-            vtl0_trapped);
-    return note(blocked && keys && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped,
+            "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM trap in VTL0 %d\n", r.x1 & 0xffffffffu,
+            SC_STATE_PROBES, keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent", r.x3,
+            kept, flags, vtl0_trapped);
+    kprintf("    vSError pending: VTL0 %d, VTL1 %d\n", vserror0 != 0, vserror1 != 0);
+    return note(blocked && keys && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped &&
+                    vserror_own,
                 "VTL1 cannot read VTL0's physical timer, PMU, ACTLR or SCXTNUM; TPIDR2 and NZCV are per VTL");
 }

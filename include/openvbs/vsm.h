@@ -131,8 +131,9 @@ struct ovbs_measurement {
                              * x2 = number of checks */
 #define SC_STATE_PROBE   15 /* VTL1 tries the SC_STATE_PROBES registers it must
                              * not reach (VTL0's physical timer, PMU,
-                             * ACTLR_EL1, SCXTNUM_ELx): x1 = mask of those it
-                             * could read (0 expected), x2 = APIAKeyLo_EL1 and
+                             * ACTLR_EL1, SCXTNUM_ELx): x1 bits 31:0 = mask of
+                             * those it could read (0 expected), bits 63:32 =
+                             * VTL1's ISR_EL1 (pending A/I/F), x2 = APIAKeyLo_EL1 and
                              * x3 = TPIDR2_EL0 as VTL1 sees them (0 without
                              * PAuth/SME); VTL1 then leaves SC_SCRUB_MARKER in
                              * its own TPIDR2_EL0 */
