@@ -61,7 +61,7 @@ int watchdog_run(uint64_t ticks, uint64_t *elapsed)
     timer_arm(ticks);
     sk_runaway();
     *elapsed = READ_SYSREG(cntvct_el0) - start;
-    if (sk_log_budget())
+    if (sk_log_allowed(SK_LOG_CALLS))
         sk_log("watchdog: runaway work stopped by VTL1's timer after %lu ticks", *elapsed);
     return HV_STATUS_TIME_OUT;
 }

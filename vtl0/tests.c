@@ -519,6 +519,10 @@ const struct test tests[] = {
     { "tl_misbehaving", true, a_tl_misbehaving, "trustlets that crash, loop or overreach" },
     { "tl_bad_buffers", true, a_tl_bad_buffers, "trustlet call buffers in protected memory" },
     { "tl_isolation", true, a_tl_isolation, "reach a trustlet's memory from VTL0 and from another trustlet" },
+    { "log_flood", true, a_log_flood, "flood both logs with refusals, then break a lock" },
+    { "log_ring_bad_reads", true, a_log_ring_bad_reads, "read the event rings out of range" },
+    { "log_suppressed_counted", false, t_log_suppressed_counted,
+      "lines over the rate limits are counted" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

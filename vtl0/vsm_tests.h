@@ -47,5 +47,8 @@ bool a_tl_image_toctou(void);
 bool tl_command(char *arg);
 bool t_tl_keyholder(void);
 bool t_tl_shared_runtime(void);
+bool a_log_flood(void);
+bool a_log_ring_bad_reads(void);
+bool t_log_suppressed_counted(void);
 extern bool fuzz_trace;
 #endif
