@@ -7,8 +7,8 @@
 #include "events.h"
 #include "percpu.h"
 
-static uint64_t counts[OVBS_EV_COUNT];
-static struct ev_ring ring = { .counts = counts, .nkinds = OVBS_EV_COUNT };
+static struct ev_ring ring;
+_Static_assert(OVBS_EV_COUNT <= EV_MAX_KINDS, "hypervisor event kinds fit the ring");
 
 void hv_event(enum ovbs_event_kind kind, uint64_t a, uint64_t b)
 {
@@ -38,7 +38,7 @@ void call_event_read(struct guest_regs *regs)
 void call_event_count(struct guest_regs *regs)
 {
     uint64_t n;
-    regs->x[0] = (uint64_t)evring_kind_count(&ring, regs->x[1], &n);
+    regs->x[0] = (uint64_t)evring_kind_count(&ring, regs->x[1], OVBS_EV_COUNT, &n);
     regs->x[1] = n;
     regs->x[2] = ring.next;
     regs->x[3] = OVBS_EV_COUNT;

@@ -6,14 +6,14 @@
 
 void evring_count(struct ev_ring *r, unsigned kind)
 {
-    if (kind < r->nkinds)
+    if (kind < EV_MAX_KINDS)
         r->counts[kind]++;
 }
 
 void evring_record(struct ev_ring *r, unsigned kind, unsigned vtl, unsigned vp, uint64_t time,
                    uint64_t a, uint64_t b)
 {
-    if (kind >= r->nkinds)
+    if (kind >= EV_MAX_KINDS)
         return;
     r->counts[kind]++;
     uint64_t seq = r->next++;
@@ -56,9 +56,9 @@ uint64_t evring_header(const struct ev_record *e)
            (e->time >> OVBS_EV_TIME_UNIT_SHIFT) << OVBS_EV_HDR_TIME_SHIFT;
 }
 
-int evring_kind_count(const struct ev_ring *r, uint64_t kind, uint64_t *count)
+int evring_kind_count(const struct ev_ring *r, uint64_t kind, unsigned nkinds, uint64_t *count)
 {
-    if (kind >= r->nkinds) {
+    if (kind >= nkinds || kind >= EV_MAX_KINDS) {
         *count = 0;
         return HV_STATUS_INVALID_PARAMETER;
     }

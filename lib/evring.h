@@ -19,14 +19,18 @@ struct ev_record {
     uint8_t vp;     /* the VP it happened on */
 };
 
+#define EV_MAX_KINDS 16 /* each user's kinds must fit (a static assert checks) */
+
+/* All zero at boot, so a ring lives in .bss and adds nothing to the
+ * measured image. */
 struct ev_ring {
     uint64_t next;  /* sequence number the next record gets */
+    uint64_t counts[EV_MAX_KINDS]; /* counted even when the ring wraps */
     struct ev_record rec[EV_RING_SIZE];
-    uint64_t *counts; /* one per kind, counted even when the ring wraps */
-    unsigned nkinds;
 };
 
-/* Count one event of `kind` and keep it in the ring (kind < nkinds). */
+/* Count one event of `kind` and keep it in the ring (an unknown kind is
+ * ignored). */
 void evring_record(struct ev_ring *r, unsigned kind, unsigned vtl, unsigned vp, uint64_t time,
                    uint64_t a, uint64_t b);
 /* Count one event without a ring entry (for "lines suppressed": a flood
@@ -42,6 +46,6 @@ int evring_read(const struct ev_ring *r, uint64_t seq, struct ev_record *out, ui
  * (OVBS_EV_HDR_* in openvbs/hvcall.h). */
 uint64_t evring_header(const struct ev_record *e);
 /* Count of `kind`: HV_STATUS_SUCCESS, or HV_STATUS_INVALID_PARAMETER if
- * there is no such kind (*count = 0). */
-int evring_kind_count(const struct ev_ring *r, uint64_t kind, uint64_t *count);
+ * kind >= nkinds, the number of kinds the ring's user defines (*count = 0). */
+int evring_kind_count(const struct ev_ring *r, uint64_t kind, unsigned nkinds, uint64_t *count);
 #endif

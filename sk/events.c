@@ -6,8 +6,8 @@
 #include "evring.h"
 #include "sk.h"
 
-static uint64_t counts[SK_EV_COUNT];
-struct ev_ring sk_events = { .counts = counts, .nkinds = SK_EV_COUNT };
+struct ev_ring sk_events;
+_Static_assert(SK_EV_COUNT <= EV_MAX_KINDS, "secure-kernel event kinds fit the ring");
 
 /* Who caused it: a trustlet (VTL1's EL0) for a kill, VTL0 for the rest. */
 static unsigned cause_of(enum sk_event_kind kind)
@@ -39,7 +39,7 @@ int sc_event_read(uint64_t seq, uint64_t *r1, uint64_t *r2, uint64_t *r3)
 
 int sc_event_count(uint64_t kind, uint64_t *r1, uint64_t *r2, uint64_t *r3)
 {
-    int st = evring_kind_count(&sk_events, kind, r1);
+    int st = evring_kind_count(&sk_events, kind, SK_EV_COUNT, r1);
     *r2 = sk_events.next;
     *r3 = SK_EV_COUNT;
     return st;
