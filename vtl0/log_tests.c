@@ -2,7 +2,9 @@
  * VTL0). VTL0 floods both logs with refusals; the machine must stay
  * responsive, the console lines over each source's rate limit must be
  * counted, and the event rings and counters of the hypervisor and the
- * secure kernel must still hold every refusal and a violation after it. */
+ * secure kernel must still hold every refusal and a violation after it.
+ * Also the console's `events` command, which shows both records. */
+#include <stdlib.h>
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "openvbs/trustlet.h"
@@ -206,4 +208,60 @@ bool t_log_suppressed_counted(void)
      * sources (locks, trustlet loads) one line per refusal. */
     bool ok = !wrong && hv > 0 && hv <= FLOOD && sk > 0 && sk <= 2 * FLOOD;
     return note(ok && still_responsive(), "lines over the rate limits are counted, not printed");
+}
+
+/* ---- The console's `events` command -------------------------------------- */
+
+static const char *const hv_kind_names[OVBS_EV_COUNT] = {
+    "intercept", "stage-2 abort", "call refused", "VtlCall refused", "trap refused",
+    "interrupt dropped", "lines suppressed", "lines dropped (UART)", "forged timer",
+    "FIQ", "GIC refused", "DMA fault",
+};
+
+static const char *const sk_kind_names[SK_EV_COUNT] = {
+    "intercept", "protection refused", "secure call refused", "trustlet refused",
+    "trustlet killed", "lines suppressed",
+};
+
+/* One record: which, the VTL and VP that caused it, its time, a and b. */
+static void print_record(uint64_t seq, struct hv_result r, const char *const *names,
+                         unsigned kinds)
+{
+    unsigned kind = (r.x1 >> OVBS_EV_HDR_KIND_SHIFT) & 0xffff;
+    kprintf("    #%lu  t=%lu  VTL%lu VP%lu  %s  a=0x%lx b=0x%lx\n", seq,
+            r.x1 >> OVBS_EV_HDR_TIME_SHIFT, (r.x1 >> OVBS_EV_HDR_VTL_SHIFT) & 0xff,
+            (r.x1 >> OVBS_EV_HDR_VP_SHIFT) & 0xff, kind < kinds ? names[kind] : "?", r.x2,
+            r.x3);
+}
+
+/* The counters that are not zero, then the newest `show` records. */
+static void print_events(const char *who, struct hv_result (*read)(uint64_t),
+                         struct hv_result (*count)(uint64_t), const char *const *names,
+                         unsigned kinds, uint64_t show)
+{
+    uint64_t next = read(~0ull).x1;
+    kprintf("%s: %lu events recorded\n", who, next);
+    for (unsigned k = 0; k < kinds; k++) {
+        struct hv_result c = count(k);
+        if (c.x0 == HV_STATUS_SUCCESS && c.x1)
+            kprintf("  %-22s %lu\n", names[k], c.x1);
+    }
+    uint64_t first = next > show ? next - show : 0;
+    for (uint64_t seq = first; seq < next; seq++) {
+        struct hv_result r = read(seq);
+        if (r.x0 == HV_STATUS_SUCCESS)
+            print_record(seq, r, names, kinds);
+    }
+}
+
+bool events_command(const char *arg)
+{
+    uint64_t show = arg[0] ? strtoul(arg, NULL, 0) : 8;
+    if (show > OVBS_EV_RING_SIZE) {
+        kprintf("usage: events [N] (the newest N records, at most %u)\n", OVBS_EV_RING_SIZE);
+        return false;
+    }
+    print_events("hypervisor", hv_read, hv_kind, hv_kind_names, OVBS_EV_COUNT, show);
+    print_events("secure kernel", sk_read, sk_kind, sk_kind_names, SK_EV_COUNT, show);
+    return true;
 }

@@ -50,5 +50,6 @@ bool t_tl_shared_runtime(void);
 bool a_log_flood(void);
 bool a_log_ring_bad_reads(void);
 bool t_log_suppressed_counted(void);
+bool events_command(const char *arg); /* the console's `events [N]` */
 extern bool fuzz_trace;
 #endif
