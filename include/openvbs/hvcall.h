@@ -65,7 +65,7 @@
 /* ---- Security events (OVBS_HV_EVENT_READ, OVBS_HV_EVENT_COUNT) ----------
  * The hypervisor keeps its guaranteed record in memory, not on the console
  * (which VTL0 owns and can flood, switch off or loop back): a ring of the
- * last EV_RING_SIZE (64) events and a counter per kind that never stops
+ * last OVBS_EV_RING_SIZE (64) events and a counter per kind that never stops
  * counting. Both calls are fast, callable from any VTL, and need no buffer.
  * The secure kernel keeps one of its own (SC_EVENT_*, vsm.h).
  *
