@@ -21,7 +21,7 @@ TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
 LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \
-	lib/arm64/smccc.c lib/arm64/pt_el1.c lib/arm64/fpsimd.S
+	lib/arm64/smccc.c lib/arm64/pt_el1.c lib/arm64/fpsimd.S lib/evring.c lib/ratelimit.c
 HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S)
 VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
 SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S)
@@ -197,13 +197,15 @@ $(B)/vtl0.elf: $(VTL0_OBJ) vtl0/vtl0.ld
 HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/arm64 -Ihv \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platform \
-	$(B)/host/test_elf $(B)/host/test_fmt
+	$(B)/host/test_elf $(B)/host/test_fmt $(B)/host/test_pl011 $(B)/host/test_events
 
 $(B)/host/test_pgtable: tests/host/test_pgtable.c lib/arm64/pgtable.c | $(DEPS_OK)
 $(B)/host/test_owner: tests/host/test_owner.c hv/owner.c | $(DEPS_OK)
 $(B)/host/test_platform: tests/host/test_platform.c hv/platform.c | $(DEPS_OK)
 $(B)/host/test_elf: tests/host/test_elf.c lib/elf.c | $(DEPS_OK)
 $(B)/host/test_fmt: tests/host/test_fmt.c lib/fmt.c | $(DEPS_OK)
+$(B)/host/test_pl011: tests/host/test_pl011.c lib/pl011.c | $(DEPS_OK)
+$(B)/host/test_events: tests/host/test_events.c lib/evring.c lib/ratelimit.c | $(DEPS_OK)
 $(HOST_TESTS):
 	@mkdir -p $(dir $@)
 	gcc $(HOST_CFLAGS) $(filter %.c,$^) -o $@ -lcmocka -l:libfdt.so.1

@@ -14,6 +14,7 @@
  * service only); the redistributors' control pages are emulated (gicr.c). */
 #include "arm64/sysreg.h"
 #include "gic.h"
+#include "events.h"
 #include "hv.h"
 #include "vtl.h"
 
@@ -258,7 +259,9 @@ void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
         }
         return;
     }
-    hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);
+    hv_event(OVBS_EV_IRQ_DROPPED, intid, target);
+    if (hv_log_allowed(LOG_SRC_GIC))
+        hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);
 }
 
 void gic_handle_irq(struct vp *vp)

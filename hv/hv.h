@@ -13,9 +13,22 @@
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_console_init(uintptr_t uart_base);
 void hv_log_raw(const char *prefix, const char *text);
-/* For refusals a guest can repeat at will: logs the first few, then one
- * line saying the rest are counted silently. */
-bool hv_log_budget(void);
+/* Every line a guest can cause at will is asked for first: each source
+ * has its own per-second budget; a line over it is counted
+ * (OVBS_EV_LINES_SUPPRESSED), not printed. docs/logging.md lists the
+ * sites. */
+enum hv_log_source {
+    LOG_SRC_CALLS,      /* refused and unknown hypercalls (hvc.c) */
+    LOG_SRC_ABORTS,     /* stage-2 aborts injected into a guest (trap.c) */
+    LOG_SRC_INTERCEPTS, /* VTL0 broke a VTL1 protection (vtl.c) */
+    LOG_SRC_TRAPS,      /* unhandled traps, FIQs (trap.c) */
+    LOG_SRC_PSCI,       /* refused PSCI requests (psci.c) */
+    LOG_SRC_VTL,        /* refused VtlCalls (vtl.c) */
+    LOG_SRC_GIC,        /* dropped interrupts, GIC emulation (gic.c, gicr.c) */
+    LOG_SRC_SK,         /* lines relayed from the secure kernel (vtl.c) */
+    LOG_SRC_COUNT
+};
+bool hv_log_allowed(enum hv_log_source src);
 
 extern struct platform hv_platform;
 extern struct owner_map hv_owners;

@@ -3,6 +3,7 @@
  * hypervisor calls (OEN 6). An unknown function ID returns NOT_SUPPORTED and
  * changes nothing. Boot-only calls close when VTL0 starts. */
 #include "arm64/sysreg.h"
+#include "events.h"
 #include "hv.h"
 #include "measure.h"
 #include "openvbs/hvcall.h"
@@ -82,7 +83,8 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_HV_MEMMAP_ENTRY, CALL_ANY, call_memmap_entry },
     { OVBS_HV_INFO, CALL_ANY, call_info },
     { OVBS_HV_MEASUREMENT, CALL_ANY, call_measurement },
-    { OVBS_FN(0x04), 0, NULL }, { OVBS_FN(0x05), 0, NULL },
+    { OVBS_HV_EVENT_READ, CALL_ANY, call_event_read },
+    { OVBS_HV_EVENT_COUNT, CALL_ANY, call_event_count },
     { OVBS_FN(0x06), 0, NULL }, { OVBS_FN(0x07), 0, NULL },
     { OVBS_FN(0x08), 0, NULL }, { OVBS_FN(0x09), 0, NULL },
     { OVBS_FN(0x0a), 0, NULL }, { OVBS_FN(0x0b), 0, NULL },
@@ -148,6 +150,14 @@ static bool caller_allowed(const struct hvc_call *c, enum vtl vtl)
     return c->flags & (vtl == VTL0 ? CALL_FROM_VTL0 : CALL_FROM_VTL1);
 }
 
+/* A refused call: counted in the event ring always, logged within the
+ * rate limit. The ID is read again from w0 (still the caller's). */
+static void refuse(struct guest_regs *regs, uint64_t why, int64_t status)
+{
+    hv_event(OVBS_EV_CALL_REFUSED, (uint32_t)regs->x[0], why);
+    set_status(regs, status);
+}
+
 void hvc_dispatch(struct guest_regs *regs, enum conduit how)
 {
     uint32_t fid = (uint32_t)regs->x[0]; /* SMCCC: the ID is w0 */
@@ -156,15 +166,15 @@ void hvc_dispatch(struct guest_regs *regs, enum conduit how)
     const struct hvc_call *c = find_call(fid);
     if (c && c->flags) {
         if (!caller_allowed(c, vtl)) {
-            if (hv_log_budget())
+            if (hv_log_allowed(LOG_SRC_CALLS))
                 hv_log("call 0x%08x refused: not callable from VTL%u", fid, vtl);
-            set_status(regs, HV_STATUS_ACCESS_DENIED);
+            refuse(regs, OVBS_REFUSED_WRONG_VTL, HV_STATUS_ACCESS_DENIED);
             return;
         }
         if ((c->flags & CALL_BOOT_ONLY) && hv_owners.boot_done) {
-            if (hv_log_budget())
+            if (hv_log_allowed(LOG_SRC_CALLS))
                 hv_log("call 0x%08x refused: boot-only call after boot", fid);
-            set_status(regs, HV_STATUS_ACCESS_DENIED);
+            refuse(regs, OVBS_REFUSED_BOOT_ONLY, HV_STATUS_ACCESS_DENIED);
             return;
         }
         c->fn(regs);
@@ -173,7 +183,7 @@ void hvc_dispatch(struct guest_regs *regs, enum conduit how)
     /* Power management belongs to the normal world's kernel. */
     if (vtl == VTL0 && psci_handle(regs, fid))
         return;
-    if (hv_log_budget())
+    if (hv_log_allowed(LOG_SRC_CALLS))
         hv_log("unknown call 0x%08x from VTL%u (PC 0x%lx) -> NOT_SUPPORTED", fid, vtl, regs->elr);
-    set_status(regs, SMCCC_RET_NOT_SUPPORTED);
+    refuse(regs, OVBS_REFUSED_UNKNOWN, SMCCC_RET_NOT_SUPPORTED);
 }

@@ -4,6 +4,7 @@
  * chose. Until multiprocessor support exists CPU_ON is denied. */
 #include "arm64/smccc.h"
 #include "arm64/sysreg.h"
+#include "events.h"
 #include "hv.h"
 #include "openvbs/hvcall.h"
 #include "percpu.h"
@@ -22,18 +23,26 @@ static int cpu_by_mpidr(uint64_t mpidr)
     return -1;
 }
 
+/* A denied request is an event (OVBS_REFUSED_PSCI); true if it may also be
+ * logged (rate limit of the PSCI source). */
+static bool refused(uint32_t fid)
+{
+    hv_event(OVBS_EV_CALL_REFUSED, fid, OVBS_REFUSED_PSCI);
+    return hv_log_allowed(LOG_SRC_PSCI);
+}
+
 static int64_t psci_cpu_on(struct guest_regs *regs)
 {
     uint64_t target = regs->x[1], entry = regs->x[2];
     int cpu = cpu_by_mpidr(target);
     if (cpu < 0) {
-        if (hv_log_budget())
+        if (refused(PSCI_CPU_ON_64))
             hv_log("PSCI CPU_ON for unknown MPIDR 0x%lx refused", target);
         return PSCI_RET_INVALID_PARAMS;
     }
     if ((unsigned)cpu == this_cpu()->index)
         return PSCI_RET_ALREADY_ON;
-    if (hv_log_budget())
+    if (refused(PSCI_CPU_ON_64))
         hv_log("PSCI CPU_ON mpidr 0x%lx entry 0x%lx denied: one VP per partition until SMP support",
                target, entry);
     return PSCI_RET_DENIED;
@@ -81,7 +90,7 @@ static int64_t psci_call(struct guest_regs *regs, uint32_t fid)
         __asm__ volatile("wfi");
         return PSCI_RET_SUCCESS;
     case PSCI_CPU_OFF:
-        if (hv_log_budget())
+        if (refused(PSCI_CPU_OFF))
             hv_log("PSCI CPU_OFF of the last running CPU denied");
         return PSCI_RET_DENIED;
     case PSCI_SYSTEM_OFF:

@@ -4,6 +4,7 @@
  * guest as synchronous external aborts; anything else is refused as an
  * undefined instruction. The hypervisor itself never stops for a guest. */
 #include "arm64/sysreg.h"
+#include "events.h"
 #include "hv.h"
 #include "gic.h"
 #include "trap.h"
@@ -93,7 +94,8 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
     if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
         vtl_intercept(vp, esr, ipa, far, instr))
         return;
-    if (hv_log_budget())
+    hv_event(OVBS_EV_STAGE2_ABORT, ipa, esr);
+    if (hv_log_allowed(LOG_SRC_ABORTS))
         hv_log("VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
                vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
                far, regs->elr, fsc_name(ISS_FSC(esr)), owner_name(owner));
@@ -119,10 +121,19 @@ static bool debug_reg_access(struct guest_regs *regs, uint32_t esr)
 
 static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr)
 {
-    if (hv_log_budget())
+    hv_event(OVBS_EV_TRAP_REFUSED, esr, regs->elr);
+    if (hv_log_allowed(LOG_SRC_TRAPS))
         hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
                vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
     inject_undef(regs);
+}
+
+/* hvc/smc #n with n != 0: no SMCCC call, so not dispatched and not logged,
+ * but counted like any refused call. */
+static void refuse_immediate(struct guest_regs *regs)
+{
+    hv_event(OVBS_EV_CALL_REFUSED, (uint32_t)regs->x[0], OVBS_REFUSED_IMMEDIATE);
+    regs->x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
 }
 
 static void guest_sync(struct vp *vp, struct guest_regs *regs)
@@ -133,7 +144,7 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
     case EC_HVC64:
         /* ELR already points past the HVC. SMCCC uses only `hvc #0`. */
         if (esr & 0xffff)
-            regs->x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+            refuse_immediate(regs);
         else
             hvc_dispatch(regs, CONDUIT_HVC);
         break;
@@ -141,7 +152,7 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         /* A trapped SMC reports the SMC itself in ELR: step over it. */
         regs->elr += 4;
         if (esr & 0xffff)
-            regs->x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+            refuse_immediate(regs);
         else
             hvc_dispatch(regs, CONDUIT_SMC);
         break;
@@ -179,13 +190,14 @@ struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
     case EXIT_SERROR:
         /* Reflect it into the VTL that ran: HCR_EL2.VSE makes a virtual
          * SError pending, for that VTL only (vtl.c moves it on a switch). */
-        hv_log("SError while VTL%u ran (ESR 0x%lx) -> virtual SError injected", vp->active,
-               READ_SYSREG(esr_el2));
+        if (hv_log_allowed(LOG_SRC_TRAPS))
+            hv_log("SError while VTL%u ran (ESR 0x%lx) -> virtual SError injected", vp->active,
+                   READ_SYSREG(esr_el2));
         vtl_raise_vserror(vp);
         break;
     default:
         /* FIQs are group-0 interrupts: the platform gives none to us. */
-        if (hv_log_budget())
+        if (hv_log_allowed(LOG_SRC_TRAPS))
             hv_log("FIQ while VTL%u ran ignored", vp->active);
         break;
     }

@@ -14,6 +14,7 @@
  * registers follow lazily (vtl_fp_access). */
 #include <string.h>
 #include "arm64/sysreg.h"
+#include "events.h"
 #include "gic.h"
 #include "guestmem.h"
 #include "hv.h"
@@ -211,6 +212,14 @@ static uint64_t vtl0_saved_sp(const struct vtl_ctx *c)
     return (c->regs.spsr & 0xf) == PSR_MODE_EL1h ? c->sys.sp_el1 : c->sys.sp_el0;
 }
 
+/* A VtlCall refused (no secure kernel, or it is busy): counted, and the
+ * status says why. regs->elr is past the HVC. */
+static void refuse_vtl_call(struct guest_regs *regs, int64_t status)
+{
+    hv_event(OVBS_EV_VTL_CALL_REFUSED, regs->elr - 4, (uint64_t)status);
+    set_status(regs, status);
+}
+
 /* A VtlCall while VTL1's work is preempted (only a secure call can be:
  * vtl_preempt_for_vtl0). It is the resumption if it is the very call that
  * was preempted: same PC and stack pointer, the hypervisor having rewound
@@ -222,10 +231,10 @@ static void resume_preempted(struct vp *vp, struct guest_regs *regs)
     bool same_call = regs->elr - 4 == vp->preempted_call_pc &&
                      vtl0_live_sp(regs) == vp->preempted_call_sp;
     if (!same_call) {
-        if (hv_log_budget())
+        if (hv_log_allowed(LOG_SRC_VTL))
             hv_log("VtlCall at PC 0x%lx refused: VTL1 is busy with preempted work on VP %u",
                    regs->elr - 4, vp->index);
-        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        refuse_vtl_call(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
     vp->vtl1_preempted = false;
@@ -236,7 +245,7 @@ void call_vtl_call(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
     if (vp->vtl1 == VTL1_OFF) {
-        set_status(regs, HV_STATUS_INVALID_VTL_STATE);
+        refuse_vtl_call(regs, HV_STATUS_INVALID_VTL_STATE);
         return;
     }
     if (vp->vtl1_preempted) {
@@ -244,7 +253,7 @@ void call_vtl_call(struct guest_regs *regs)
         return;
     }
     if (vp->vtl1 != VTL1_IDLE) {
-        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        refuse_vtl_call(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
     struct guest_regs *r = enter_vtl1(vp, VTL1_IN_CALL, VTL_ENTRY_CALL);
@@ -322,7 +331,8 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->gva = far;
     m->gpa = ipa;
     m->syndrome = esr;
-    if (hv_log_budget())
+    hv_event(OVBS_EV_INTERCEPT, ipa, esr);
+    if (hv_log_allowed(LOG_SRC_INTERCEPTS))
         hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
                m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
@@ -536,7 +546,8 @@ void call_vtl1_log(struct guest_regs *regs)
                 buf[i] = '?';
         }
         buf[len] = '\0';
-        hv_log_raw("[sk] ", buf);
+        if (hv_log_allowed(LOG_SRC_SK))
+            hv_log_raw("[sk] ", buf);
     }
     set_status(regs, st);
 }

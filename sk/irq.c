@@ -8,7 +8,6 @@
 #include "sk.h"
 
 volatile uint64_t timer_interrupts;
-volatile uint64_t spurious_timer_interrupts;
 static volatile bool runaway_active;
 
 /* CNTV_CTL_EL0: ENABLE (bit 0), IMASK (bit 1, the hypervisor sets it when
@@ -54,7 +53,7 @@ void irq_handle(struct frame *f)
     if (intid >= 1020)
         return;
     if (!own_timer_expired()) {
-        spurious_timer_interrupts++;
+        sk_event(SK_EV_TIMER_SPURIOUS, intid, READ_SYSREG(cntv_ctl_el0));
         WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
         return;
     }
@@ -86,7 +85,7 @@ int watchdog_run(uint64_t ticks, uint64_t *elapsed)
     sk_runaway();
     WRITE_SYSREG(daif, daif);
     *elapsed = READ_SYSREG(cntvct_el0) - start;
-    if (sk_log_budget())
+    if (sk_log_allowed(SK_LOG_CALLS))
         sk_log("watchdog: runaway work stopped by VTL1's timer after %lu ticks", *elapsed);
     return HV_STATUS_TIME_OUT;
 }

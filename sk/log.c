@@ -1,8 +1,12 @@
 /* log.c: the secure kernel's log, relayed by the hypervisor to the console
- * with the prefix "[sk] " (EL1 of VTL1; VTL1 owns no device). */
+ * with the prefix "[sk] " (EL1 of VTL1; VTL1 owns no device). Lines VTL0 or
+ * a trustlet can cause at will are rate limited per source; the guaranteed
+ * record is the event ring (events.c). */
 #include <stdarg.h>
+#include "arm64/sysreg.h"
 #include "fmt.h"
 #include "panic.h"
+#include "ratelimit.h"
 #include "sk.h"
 
 void sk_log(const char *fmt, ...)
@@ -25,13 +29,37 @@ _Noreturn void panic(const char *msg)
         hvc(OVBS_VTL1_FATAL, 0xdead, 0, 0);
 }
 
-/* Refusals VTL0 can provoke at will are logged a limited number of times. */
-bool sk_log_budget(void)
+/* Each source may log SOURCE_BUDGET lines per second of CNTVCT_EL0 (VTL0
+ * cannot offset it); lines over it are counted (SK_EV_LINES_SUPPRESSED),
+ * and the source's next line in a later second says how many were left out. */
+#define SOURCE_BUDGET 16
+
+struct log_source {
+    const char *name;
+    struct ratelimit rl;
+};
+
+static struct log_source sources[SK_LOG_COUNT] = {
+    [SK_LOG_CALLS] = { "secure calls", { 0 } },
+    [SK_LOG_PROTECT] = { "protection changes", { 0 } },
+    [SK_LOG_INTERCEPT] = { "intercepts", { 0 } },
+    [SK_LOG_TL_LOAD] = { "trustlet loads", { 0 } },
+    [SK_LOG_TL_KILL] = { "trustlet kills", { 0 } },
+    [SK_LOG_TL_LOG] = { "trustlets' own lines", { 0 } },
+};
+
+bool sk_log_allowed(enum sk_log_source src)
 {
-    static unsigned used;
-    if (used < 64)
-        return ++used, true;
-    if (used++ == 64)
-        sk_log("(further refusals are not logged)");
-    return false;
+    if (src >= SK_LOG_COUNT)
+        src = SK_LOG_CALLS;
+    struct log_source *s = &sources[src];
+    uint64_t freq = READ_SYSREG(cntfrq_el0);
+    uint32_t missed;
+    bool ok = ratelimit_take(&s->rl, READ_SYSREG(cntvct_el0), freq ? freq : 62500000,
+                             SOURCE_BUDGET, &missed);
+    if (missed)
+        sk_log("(%u lines from %s suppressed)", missed, s->name);
+    if (!ok)
+        sk_event_count(SK_EV_LINES_SUPPRESSED);
+    return ok;
 }

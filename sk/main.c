@@ -108,7 +108,7 @@ static uint64_t selftest(uint64_t vtl0_x6, uint64_t *count)
         if (!checks[i])
             failed |= 1ull << i;
     }
-    if (failed)
+    if (failed && sk_log_allowed(SK_LOG_CALLS))
         sk_log("self-test of the VSM interface: failed checks 0x%lx", failed);
     return failed;
 }
@@ -146,19 +146,31 @@ static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
         *tpidr2 = READ_SYSREG(s3_3_c13_c0_5);
         WRITE_SYSREG(s3_3_c13_c0_5, SC_SCRUB_MARKER);
     }
-    if ((*readable & 0xffffffffu) && sk_log_budget())
+    if ((*readable & 0xffffffffu) && sk_log_allowed(SK_LOG_CALLS))
         sk_log("state probe: VTL1 could read registers it must not (mask 0x%lx)", *readable);
     return HV_STATUS_SUCCESS;
+}
+
+/* A secure call that failed and recorded no event of its own (as refused
+ * protections and trustlet images do) is counted as a refused call. Reading
+ * the event record is not: a reader probing the ring must not change it,
+ * and SC_WATCHDOG's time-out is its success. */
+static void note_refused(uint64_t service, int st, uint64_t events_before)
+{
+    if (service == SC_EVENT_READ || service == SC_EVENT_COUNT || st == HV_STATUS_TIME_OUT)
+        return;
+    if (sk_events_next() == events_before)
+        sk_event(SK_EV_CALL_REFUSED, service, (uint64_t)st);
 }
 
 /* io->x[1] = service, x[2..6] = arguments; results go back in x[1..4]
  * (status first). */
 static void handle_call(struct sk_io *io)
 {
-    uint64_t a = io->x[2], b = io->x[3], c = io->x[4];
-    uint64_t r1 = 0, r2 = 0, r3 = 0;
+    uint64_t service = io->x[1], a = io->x[2], b = io->x[3], c = io->x[4];
+    uint64_t r1 = 0, r2 = 0, r3 = 0, events = sk_events_next();
     int st;
-    switch (io->x[1]) {
+    switch (service) {
     case SC_NULL: st = HV_STATUS_SUCCESS; break;
     case SC_PROTECT: st = sc_protect(a, b, c, false); break;
     case SC_LOCK: st = sc_protect(a, b, c, true); break;
@@ -193,8 +205,12 @@ static void handle_call(struct sk_io *io)
         st = HV_STATUS_SUCCESS;
         r1 = selftest(io->x[6], &r2);
         break;
+    case SC_EVENT_READ: st = sc_event_read(a, &r1, &r2, &r3); break;
+    case SC_EVENT_COUNT: st = sc_event_count(a, &r1, &r2, &r3); break;
     default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
     }
+    if (st != HV_STATUS_SUCCESS)
+        note_refused(service, st, events);
     io->x[1] = (uint64_t)st;
     io->x[2] = r1;
     io->x[3] = r2;
@@ -211,10 +227,11 @@ static void handle_intercept(struct sk_io *io)
         panic("intercept message does not match the entry registers");
     intercepts_seen++;
     uint8_t st = vtl0_page_state(m.gpa);
-    if (sk_log_budget())
+    sk_event(SK_EV_INTERCEPT, m.gpa, m.pc);
+    if (sk_log_allowed(SK_LOG_INTERCEPT))
         sk_log("intercept: VTL0 EL%u %s of GPA 0x%lx at PC 0x%lx, page allows %x%s -> abort",
-           m.from_el, m.access < 3 ? access_names[m.access] : "?", m.gpa, m.pc,
-           st & OVBS_ACC_RWX, (st & 0x10) ? " (locked)" : "");
+               m.from_el, m.access < 3 ? access_names[m.access] : "?", m.gpa, m.pc,
+               st & OVBS_ACC_RWX, (st & 0x10) ? " (locked)" : "");
     io->x[1] = INTERCEPT_ACTION_INJECT_ABORT;
 }
 

@@ -41,25 +41,33 @@ static int check_request(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
     return HV_STATUS_SUCCESS;
 }
 
+/* A refused request (by the policy or by the hypervisor): always an
+ * event, a line within the rate limit; nothing changed. */
+static int refuse(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock, int rc)
+{
+    sk_event(SK_EV_PROTECT_REFUSED, gpa, (uint64_t)rc);
+    if (sk_log_allowed(SK_LOG_PROTECT))
+        sk_log("protect [0x%lx, +%lu pages) mask %lx%s refused: status %d", gpa, pages, mask,
+               lock ? " (lock)" : "", rc);
+    return rc;
+}
+
 int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
 {
     int rc = check_request(gpa, pages, mask, lock);
-    if (rc != HV_STATUS_SUCCESS) {
-        if (sk_log_budget())
-            sk_log("protect [0x%lx, +%lu pages) mask %lx%s refused: status %d", gpa, pages, mask,
-               lock ? " (lock)" : "", rc);
-        return rc;
-    }
+    if (rc != HV_STATUS_SUCCESS)
+        return refuse(gpa, pages, mask, lock, rc);
     struct hv_result r = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, gpa, pages, mask, 0, 0);
     if (r.x0 != HV_STATUS_SUCCESS)
-        return (int)r.x0;
+        return refuse(gpa, pages, mask, lock, (int)r.x0);
     /* A locked page stays locked: protect on it keeps the lock. */
     uint8_t *state = vtl0_state_span(gpa, pages);
     for (uint64_t i = 0; i < pages; i++) {
         uint8_t locked = (lock || (state[i] & STATE_LOCKED)) ? STATE_LOCKED : 0;
         state[i] = (uint8_t)mask | locked;
     }
-    if (lock) { /* Kernel Data Protection events are rare and worth a line */
+    /* Kernel Data Protection events are worth a line, but VTL0 can repeat them. */
+    if (lock && sk_log_allowed(SK_LOG_PROTECT)) {
         char m[5];
         describe(m, (uint8_t)mask);
         sk_log("VTL0 [0x%lx, 0x%lx) now %s and locked", gpa, gpa + pages * SK_PAGE, m);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arm64/smccc.h"
+#include "evring.h"
 #include "openvbs/vsm.h"
 
 #define SK_PAGE ((uint64_t)4096)
@@ -33,9 +34,32 @@ struct frame {
 long sk_enter_el0(const struct frame *user);
 _Noreturn void sk_el0_return(long result);
 
-/* log.c */
+/* log.c. Every line VTL0 or a trustlet can cause at will is asked for
+ * first, by source (docs/logging.md lists the sites). */
 void sk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-bool sk_log_budget(void);
+enum sk_log_source {
+    SK_LOG_CALLS,     /* secure-call outcomes (main.c, irq.c) */
+    SK_LOG_PROTECT,   /* protection refusals and locks (protect.c) */
+    SK_LOG_INTERCEPT, /* VTL0 broke a protection (main.c) */
+    SK_LOG_TL_LOAD,   /* trustlet loads, refusals, unloads (trustlet.c) */
+    SK_LOG_TL_KILL,   /* trustlets killed (trustlet.c) */
+    SK_LOG_TL_LOG,    /* a trustlet's TL_SYS_LOG lines (trustlet.c) */
+    SK_LOG_COUNT
+};
+bool sk_log_allowed(enum sk_log_source src);
+
+/* events.c: the guaranteed record, a ring and counters (SK_EV_*, vsm.h). */
+void sk_event(enum sk_event_kind kind, uint64_t a, uint64_t b);
+void sk_event_count(enum sk_event_kind kind); /* count-only kinds */
+extern struct ev_ring sk_events; /* lib/evring.h */
+/* The sequence number the next event gets: read inline, as it is on every
+ * secure call's path. */
+static inline uint64_t sk_events_next(void)
+{
+    return sk_events.next;
+}
+int sc_event_read(uint64_t seq, uint64_t *r1, uint64_t *r2, uint64_t *r3);
+int sc_event_count(uint64_t kind, uint64_t *r1, uint64_t *r2, uint64_t *r3);
 
 /* alloc.c: pages of VTL1 memory not used by the image. */
 void page_alloc_init(uint64_t start, uint64_t end);
@@ -116,5 +140,4 @@ void irq_handle(struct frame *f);
 void timer_arm(uint64_t ticks);
 int watchdog_run(uint64_t ticks, uint64_t *elapsed);
 extern volatile uint64_t timer_interrupts;
-extern volatile uint64_t spurious_timer_interrupts; /* not our deadline: ignored */
 #endif

@@ -219,21 +219,30 @@ static int copy_and_hash(uint64_t gpa, uint64_t size, uint8_t sha[32])
     return 0;
 }
 
-int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
+/* Copy the image in and check everything about it: 0 or a TL_ST_* status. */
+static int check_image(uint64_t gpa, uint64_t size, struct tl_verified *v)
 {
     uint8_t sha[32];
-    struct tl_verified v;
     if (size < TL_HEADER_SIZE)
         return TL_ST_BAD_HEADER;
     if (size > sizeof(image_buf))
         return TL_ST_TOO_LARGE;
     int rc = copy_and_hash(gpa, size, sha);
     if (!rc)
-        rc = tl_verify(image_buf, size, sha, known_trustlets, NUM_KNOWN, tl_signing_key, &v);
-    if (!rc && v.header.version < highest_loaded[v.known - known_trustlets])
+        rc = tl_verify(image_buf, size, sha, known_trustlets, NUM_KNOWN, tl_signing_key, v);
+    if (!rc && v->header.version < highest_loaded[v->known - known_trustlets])
         rc = TL_ST_ROLLBACK; /* older than a version that already ran */
+    return rc;
+}
+
+int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
+{
+    struct tl_verified v;
+    int rc = check_image(gpa, size, &v);
     if (rc) {
-        sk_log("trustlet image refused: %s", tl_status_name(rc));
+        sk_event(SK_EV_TL_REFUSED, (uint64_t)rc, size);
+        if (sk_log_allowed(SK_LOG_TL_LOAD))
+            sk_log("trustlet image refused: %s", tl_status_name(rc));
         return rc;
     }
     unsigned slot = MAX_INSTANCES;
@@ -273,9 +282,10 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
     unsigned live = 0;
     for (unsigned i = 0; i < MAX_INSTANCES; i++)
         live += instances[i].state != TL_EMPTY && instances[i].state != TL_DEAD;
-    sk_log("trustlet %s v%u loaded: ASID %u, %u pages of its own, %u runtime pages shared "
-           "(%u pages saved across %u trustlets)", t->known->name, t->header.version, t->asid,
-           t->npages, runtime_pages, runtime_pages * (live - 1), live);
+    if (sk_log_allowed(SK_LOG_TL_LOAD))
+        sk_log("trustlet %s v%u loaded: ASID %u, %u pages of its own, %u runtime pages shared "
+               "(%u pages saved across %u trustlets)", t->known->name, t->header.version,
+               t->asid, t->npages, runtime_pages, runtime_pages * (live - 1), live);
     /* Let it initialise until it first waits for a request. */
     if (run(t) != TL_PARKED) {
         t->state = TL_EMPTY;
@@ -292,7 +302,9 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
 
 static void kill(struct instance *t, const char *why)
 {
-    sk_log("trustlet %s killed: %s (PC 0x%lx)", t->known->name, why, t->frame.elr);
+    sk_event(SK_EV_TL_KILLED, t->known->id, t->frame.elr);
+    if (sk_log_allowed(SK_LOG_TL_KILL))
+        sk_log("trustlet %s killed: %s (PC 0x%lx)", t->known->name, why, t->frame.elr);
     destroy(t);
     t->state = TL_DEAD;
 }
@@ -350,7 +362,8 @@ static int64_t sys_log(struct instance *t, uint64_t va, uint64_t len)
             buf[i] = '?';
     }
     buf[len] = '\0';
-    sk_log("[%s] %s", t->known->name, buf);
+    if (sk_log_allowed(SK_LOG_TL_LOG))
+        sk_log("[%s] %s", t->known->name, buf);
     return 0;
 }
 
@@ -638,7 +651,8 @@ int sc_tl_unload(uint64_t handle)
         if (sessions[i].open && sessions[i].instance == handle - 1)
             sessions[i].open = false;
     }
-    sk_log("trustlet %s unloaded, %lu pages of VTL1 memory free", t->known->name, pages_free());
+    if (sk_log_allowed(SK_LOG_TL_LOAD))
+        sk_log("trustlet %s unloaded, %lu pages of VTL1 memory free", t->known->name, pages_free());
     t->state = TL_EMPTY;
     return HV_STATUS_SUCCESS;
 }

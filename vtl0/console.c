@@ -59,6 +59,7 @@ static const char *const help_lines[] = {
     "                  (echo 0x0ec40001: CMD 0 echoes, 7 random, 8 heap, 13 report, the",
     "                  others misbehave (trustlets/echo/echo.c); keyholder 0x0ec40002:",
     "                  0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)",
+    "  events [N]      security-event counters and the newest N records (hv and VTL1)",
     "  bench           instruction counts (meaningful under make bench)",
     "  poweroff        PSCI SYSTEM_OFF through the hypervisor",
 };
@@ -194,6 +195,9 @@ static void execute(char *line)
             failures++;
     } else if (!strcmp(line, "tl")) {
         if (!tl_command(arg))
+            failures++;
+    } else if (!strcmp(line, "events")) {
+        if (!events_command(arg))
             failures++;
     } else if (!strcmp(line, "bench")) {
         run_bench();

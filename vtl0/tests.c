@@ -525,6 +525,10 @@ const struct test tests[] = {
       "a trustlet reads the PMU, timers, SCXTNUM, TPIDR2" },
     { "vtl1_shared_registers", true, a_vtl1_shared_registers,
       "registers the hardware has once for both VTLs" },
+    { "log_flood", true, a_log_flood, "flood both logs with refusals, then break a lock" },
+    { "log_ring_bad_reads", true, a_log_ring_bad_reads, "read the event rings out of range" },
+    { "log_suppressed_counted", false, t_log_suppressed_counted,
+      "lines over the rate limits are counted" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

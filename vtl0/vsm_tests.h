@@ -50,5 +50,9 @@ bool t_tl_shared_runtime(void);
 bool a_tl_register_spy(void);
 bool a_tl_forbidden_registers(void);
 bool a_vtl1_shared_registers(void);
+bool a_log_flood(void);
+bool a_log_ring_bad_reads(void);
+bool t_log_suppressed_counted(void);
+bool events_command(const char *arg); /* the console's `events [N]` */
 extern bool fuzz_trace;
 #endif

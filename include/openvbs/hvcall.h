@@ -62,6 +62,61 @@
  * x3 = pages used by VTL0's stage-2 tables. */
 #define OVBS_HV_INFO               OVBS_FN(0x02)
 
+/* ---- Security events (OVBS_HV_EVENT_READ, OVBS_HV_EVENT_COUNT) ----------
+ * The hypervisor keeps its guaranteed record in memory, not on the console
+ * (which VTL0 owns and can flood, switch off or loop back): a ring of the
+ * last OVBS_EV_RING_SIZE (64) events and a counter per kind that never stops
+ * counting. Both calls are fast, callable from any VTL, and need no buffer.
+ * The secure kernel keeps one of its own (SC_EVENT_*, vsm.h).
+ *
+ * OVBS_HV_EVENT_READ: x1 = sequence number (0 = the first since boot).
+ *   HV_STATUS_SUCCESS: x1 = header (OVBS_EV_HDR_*), x2 = a, x3 = b (below).
+ *   HV_STATUS_NO_DATA: not recorded yet; x1 = the next sequence number
+ *     (so reading ~0 tells how many events there have been).
+ *   HV_STATUS_EVENT_OVERWRITTEN: the ring no longer holds it; x1 = the
+ *     oldest sequence number it holds.
+ * OVBS_HV_EVENT_COUNT: x1 = kind (OVBS_EV_*). x1 = events of that kind
+ *   since boot, x2 = the next sequence number, x3 = OVBS_EV_COUNT;
+ *   HV_STATUS_INVALID_PARAMETER (x1 = 0) for a kind that does not exist. */
+#define OVBS_EV_RING_SIZE          64 /* records each ring holds */
+#define OVBS_HV_EVENT_READ         OVBS_FN(0x04)
+#define OVBS_HV_EVENT_COUNT        OVBS_FN(0x05)
+
+/* The header register: kind, the VTL that caused the event, the VP, and
+ * the system counter (CNTPCT) divided by 2^16 (about 1 ms at 62.5 MHz). */
+#define OVBS_EV_HDR_KIND_SHIFT     0  /* bits 15:0 */
+#define OVBS_EV_HDR_VTL_SHIFT      16 /* bits 23:16 */
+#define OVBS_EV_HDR_VP_SHIFT       24 /* bits 31:24 */
+#define OVBS_EV_HDR_TIME_SHIFT     32 /* bits 63:32 */
+#define OVBS_EV_TIME_UNIT_SHIFT    16
+
+/* Kinds of hypervisor event, with what a and b hold. "Count only" kinds
+ * are counted but never take a ring slot (a flood of them would push the
+ * events that matter out). */
+enum ovbs_event_kind {
+    OVBS_EV_INTERCEPT = 0,        /* VTL0 broke a VTL1 protection: a = GPA, b = ESR_EL2 */
+    OVBS_EV_STAGE2_ABORT = 1,     /* abort injected for memory the VTL may not touch:
+                                   * a = IPA, b = ESR_EL2 */
+    OVBS_EV_CALL_REFUSED = 2,     /* a = function ID, b = OVBS_REFUSED_* */
+    OVBS_EV_VTL_CALL_REFUSED = 3, /* VtlCall refused (VTL1 off or busy): a = PC, b = status */
+    OVBS_EV_TRAP_REFUSED = 4,     /* unhandled trap, undefined injected: a = ESR_EL2, b = PC */
+    OVBS_EV_IRQ_DROPPED = 5,      /* no free list register: a = INTID, b = target VTL */
+    OVBS_EV_LINES_SUPPRESSED = 6, /* count only: log lines over their source's rate limit */
+    OVBS_EV_LINES_DROPPED = 7,    /* count only: log lines lost to a stalled UART */
+    OVBS_EV_TIMER_FORGED = 8,     /* reserved: a forged timer interrupt */
+    OVBS_EV_FIQ = 9,              /* reserved: an FIQ while a guest ran */
+    OVBS_EV_GIC_REFUSED = 10,     /* reserved: a GIC register access the emulation refused */
+    OVBS_EV_DMA_FAULT = 11,       /* reserved: a device's DMA blocked by the SMMU */
+    OVBS_EV_COUNT
+};
+
+/* Why a call was refused (b of OVBS_EV_CALL_REFUSED). */
+#define OVBS_REFUSED_WRONG_VTL     1 /* not callable from this VTL */
+#define OVBS_REFUSED_BOOT_ONLY     2 /* boot-only call after boot */
+#define OVBS_REFUSED_UNKNOWN       3 /* no such call */
+#define OVBS_REFUSED_IMMEDIATE     4 /* hvc/smc #n with n != 0 (a = w0) */
+#define OVBS_REFUSED_PSCI          5 /* PSCI request denied (a = function ID) */
+
 #define OVBS_FEAT_XNX              (1u << 0) /* stage-2 XN split EL1/EL0 */
 #define OVBS_FEAT_SMMU             (1u << 1) /* an SMMUv3 exists, hv owns it */
 #define OVBS_FEAT_RNDR             (1u << 2)
@@ -81,7 +136,10 @@
 #define HV_STATUS_OPERATION_DENIED        0x0008
 #define HV_STATUS_INSUFFICIENT_MEMORY     0x000b
 #define HV_STATUS_INVALID_VP_INDEX        0x000e
+#define HV_STATUS_NO_DATA                 0x001b /* event not recorded yet */
 #define HV_STATUS_INVALID_VTL_STATE       0x0051
+/* OpenVBS's own, outside the TLFS numbers: the ring overwrote the event. */
+#define HV_STATUS_EVENT_OVERWRITTEN       0x0100
 
 /* Owners of physical memory, as reported by OVBS_HV_MEMMAP_ENTRY. */
 enum ovbs_owner {

@@ -129,7 +129,13 @@ struct ovbs_measurement {
                              * reads VTL0's x6, sets VTL0's x4 to
                              * SC_SELFTEST_X4; x1 = mask of failed checks,
                              * x2 = number of checks */
-#define SC_STATE_PROBE   15 /* VTL1 tries the SC_STATE_PROBES registers it must
+#define SC_EVENT_READ    12 /* x2 sequence number: the secure kernel's event ring,
+                             * same results and statuses as OVBS_HV_EVENT_READ
+                             * (x1 = header, x2 = a, x3 = b; kinds SK_EV_*) */
+#define SC_EVENT_COUNT   13 /* x2 kind (SK_EV_*): x1 = count since boot, x2 = next
+                             * sequence number, x3 = SK_EV_COUNT; an unknown
+                             * kind is HV_STATUS_INVALID_PARAMETER */
+#define SC_STATE_PROBE   14 /* VTL1 tries the SC_STATE_PROBES registers it must
                              * not reach (VTL0's physical timer, PMU,
                              * ACTLR_EL1, SCXTNUM_ELx): x1 bits 31:0 = mask of
                              * those it could read (0 expected), bits 63:32 =
@@ -138,8 +144,23 @@ struct ovbs_measurement {
                              * PAuth/SME); VTL1 then leaves SC_SCRUB_MARKER in
                              * its own TPIDR2_EL0 */
 #define SC_STATE_PROBES  7
-#define SC_COUNT         12
+#define SC_COUNT         15
 #define SC_SELFTEST_X4   0x5e1f7e57ull
+
+/* Kinds of secure-kernel event (SC_EVENT_*), with what a and b hold. The
+ * header's VTL field is 0 when VTL0 caused the event, 1 when a trustlet did;
+ * its time is CNTVCT divided by 2^16. */
+enum sk_event_kind {
+    SK_EV_INTERCEPT = 0,        /* VTL0 broke a protection: a = GPA, b = PC */
+    SK_EV_PROTECT_REFUSED = 1,  /* SC_PROTECT/SC_LOCK refused: a = GPA, b = status */
+    SK_EV_CALL_REFUSED = 2,     /* any other secure call refused: a = service, b = status */
+    SK_EV_TL_REFUSED = 3,       /* trustlet image refused: a = TL_ST_* status, b = size */
+    SK_EV_TL_KILLED = 4,        /* a = trustlet ID, b = PC */
+    SK_EV_LINES_SUPPRESSED = 5, /* count only: log lines over their source's rate limit */
+    SK_EV_TIMER_SPURIOUS = 6,   /* an interrupt while VTL1's own deadline had not passed
+                                 * (a forged timer PPI): ignored; a = INTID, b = CNTV_CTL_EL0 */
+    SK_EV_COUNT
+};
 
 #define SC_MAX_BUFFER    4096
 #define SC_MAX_SPIN      (1u << 24) /* bound on the busy work of SC_SPIN/SC_CHECKSUM */

@@ -16,7 +16,7 @@ def test_make_run_scripted_exits_zero():
     assert "commands:" in r.stdout and "physical memory map" in r.stdout
     # every command is listed, the last one too (help is not truncated)
     for cmd in ("info", "test", "attack", "protect", "lock", "prot", "fuzz", "tl load",
-                "bench", "poweroff        PSCI SYSTEM_OFF"):
+                "events", "bench", "poweroff        PSCI SYSTEM_OFF"):
         assert "\n  " + cmd in r.stdout, cmd
 
 
@@ -73,6 +73,19 @@ def test_intercept_logged_on_both_sides():
     assert b.ok(), b.output[-3000:]
     assert "breaks VTL1's protection" in b.output and "intercept to VTL1" in b.output
     assert "[sk] intercept: VTL0 EL1 write" in b.output
+
+
+def test_console_events_command():
+    b = boot("attack unlock_locked\nevents 4\nevents 99\n")
+    assert not b.timed_out and b.returncode == 0, b.output[-3000:]
+    hv = b.output.index("hypervisor: ")
+    sk = b.output.index("secure kernel: ", hv)
+    # both records hold the write to the locked page, caused by VTL0
+    assert "VTL0 VP0  intercept  a=0x" in b.output[hv:sk]
+    assert "VTL0 VP0  intercept  a=0x" in b.output[sk:]
+    assert "protection refused     2" in b.output[sk:]
+    assert "usage: events [N]" in b.output
+    assert b.console_failures() == 1
 
 
 def test_console_protect_and_prot_commands():
