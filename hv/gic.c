@@ -277,8 +277,9 @@ static void inject_vtimer0(struct vp *vp)
 }
 
 /* Only the running VP's list registers can be written from here: a VTL0
- * write to another CPU's redistributor changes that VP's copy, and a held
- * interrupt there waits for its next timer interrupt or enable. */
+ * write to another CPU's redistributor changes that VP's copy, and an
+ * interrupt held there waits until that VP itself enables the PPI again
+ * (or re-arms its timer). */
 static bool is_current(const struct vp *vp)
 {
     return this_cpu()->vp == vp;
