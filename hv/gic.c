@@ -2,16 +2,18 @@
  * (ICC_IAR1_EL1), drops its priority at once (ICC_CTLR_EL1.EOImode = 1
  * splits priority drop from deactivation) and hands it to a VTL as a
  * virtual interrupt in a list register (ICH_LR<n>_EL2):
- *   - the EL2 physical timer (CNTHP) is the hypervisor's own: it stands in
- *     for the timer of the VTL that is not running (timer.c);
- *   - the EL1 virtual timer belongs to whichever VTL runs, because each VTL
- *     has its own CNTV context: its output is masked (CNTV_CTL.IMASK) and a
- *     purely virtual interrupt is injected;
+ *   - the EL2 physical timer (CNTHP, PPI 26) is the hypervisor's own: it
+ *     stands in for the timer of the VTL that is not running (vtl.c);
+ *   - the EL1 virtual timer (PPI 27) belongs to whichever VTL runs, because
+ *     each VTL has its own CNTV context: its output is masked
+ *     (CNTV_CTL.IMASK) and a purely virtual interrupt is injected;
  *   - everything else is a device interrupt of VTL0, linked to the physical
  *     one (ICH_LR.HW) so VTL0's EOI deactivates it.
- * The distributor and the redistributors' SGI/PPI pages stay VTL0's to
- * program (see the threat model: it can deny VTL1 its timer, a denial of
- * service only); the redistributors' control pages are emulated (gicr.c). */
+ * A timer PPI is acted on only if its timer's condition really holds: VTL0
+ * cannot program the physical state of PPIs 25-27 (gicr.c, gicd.c emulate
+ * the pages where it could), and a pending state that no timer explains is
+ * acknowledged, counted and dropped. VTL0's own view of PPI 27 is a virtual
+ * copy per VP (struct vtimer_ppi) that only decides what VTL0 receives. */
 #include "arm64/sysreg.h"
 #include "gic.h"
 #include "events.h"
@@ -31,6 +33,7 @@
 #define GICR_SGI             0x10000
 #define GICR_IGROUPR0        (GICR_SGI + 0x0080)
 #define GICR_ISENABLER0      (GICR_SGI + 0x0100)
+#define GICR_ISPENDR0        (GICR_SGI + 0x0200)
 #define GICR_IPRIORITYR      (GICR_SGI + 0x0400)
 
 #define ICH_HCR_EN           (1ull << 0)
@@ -41,7 +44,14 @@
 #define LR_PRIORITY(p)       ((uint64_t)(p) << 48)
 #define LR_PINTID(i)         ((uint64_t)(i) << 32)
 #define IRQ_PRIORITY         0xa0
-#define CNTV_CTL_IMASK       (1ull << 1)
+/* CNTV_CTL_EL0 and CNTHP_CTL_EL2 share one layout. */
+#define TIMER_CTL_ENABLE     (1ull << 0)
+#define TIMER_CTL_IMASK      (1ull << 1) /* the output (the PPI's level) is masked */
+#define TIMER_CTL_ISTATUS    (1ull << 2) /* the condition is met: CVAL <= count */
+#define TIMER_FIRED          (TIMER_CTL_ENABLE | TIMER_CTL_ISTATUS)
+/* The GIC's maintenance interrupt (the gic-v3 node's interrupt, PPI 9):
+ * the hypervisor's, even though nothing enables it yet. */
+#define PPI_MAINTENANCE      25
 
 static unsigned nr_lr;
 /* Active-priority registers per group: ICH_VTR_EL2.PREbits (bits 28:26)
@@ -49,15 +59,28 @@ static unsigned nr_lr;
  * 6 add AP<g>R1, 7 add AP<g>R2 and AP<g>R3. Every one that exists holds a
  * VTL's interrupt nesting and is switched with it. */
 static unsigned nr_apr = 1;
+static uint64_t boot_rd;                /* the boot CPU's redistributor */
+
+uint32_t gic_hv_ppis(void)
+{
+    return (1u << PPI_MAINTENANCE) | (1u << hv_platform.timer_hyp_intid);
+}
 
 static volatile uint32_t *reg32(uint64_t addr)
 {
     return (volatile uint32_t *)(uintptr_t)addr;
 }
 
+/* MPIDR's Aff3 (39:32), Aff2, Aff1, Aff0 (23:0) packed as GICR_TYPER's
+ * affinity field (63:32) holds them. */
+uint32_t gic_affinity(uint64_t mpidr)
+{
+    return (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000));
+}
+
 static uint64_t find_redistributor(uint64_t mpidr)
 {
-    uint64_t aff = (mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000);
+    uint64_t aff = gic_affinity(mpidr);
     for (uint64_t rd = hv_platform.gicr.base;
          rd + GICR_FRAME_SIZE <= hv_platform.gicr.base + hv_platform.gicr.size;
          rd += GICR_FRAME_SIZE) {
@@ -72,7 +95,6 @@ static uint64_t find_redistributor(uint64_t mpidr)
 
 static void enable_ppi(uint64_t rd, unsigned intid)
 {
-    *reg32(rd + GICR_IGROUPR0) |= 1u << intid;
     volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(rd + GICR_IPRIORITYR);
     prio[intid] = IRQ_PRIORITY;
     *reg32(rd + GICR_ISENABLER0) = 1u << intid;
@@ -89,9 +111,14 @@ void gic_init(void)
         hv_log("FATAL: no GIC redistributor for this CPU");
         hv_halt_failure();
     }
+    boot_rd = rd;
     *reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
     while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
         ;
+    /* Every SGI and PPI is Group 1 (an IRQ), and stays so: a Group 0 one
+     * would be signalled to EL2 as an FIQ. gicr.c ignores VTL0's writes to
+     * IGROUPR0; gicd_protect does the same for the SPIs. */
+    *reg32(rd + GICR_IGROUPR0) = ~0u;
     enable_ppi(rd, hv_platform.timer_hyp_intid);
     enable_ppi(rd, hv_platform.timer_virt_intid);
     volatile uint32_t *ctlr = reg32(hv_platform.gicd.base + GICD_CTLR);
@@ -233,11 +260,12 @@ void vgic_restore(const struct vgic_state *s)
         restore_upper_aprs(s);
 }
 
-void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
+/* Put `lr` (vINTID, priority, and HW/pINTID if linked) pending for
+ * `target`, unless that interrupt is already pending or active there. */
+static void inject_lr(struct vp *vp, enum vtl target, uint64_t lr)
 {
-    uint64_t lr = LR_STATE_PENDING | LR_GROUP1 | LR_PRIORITY(IRQ_PRIORITY) | intid;
-    if (hw)
-        lr |= LR_HW | LR_PINTID(intid);
+    uint32_t intid = (uint32_t)lr;
+    lr |= LR_STATE_PENDING | LR_GROUP1;
     bool live = vp->active == target;
     struct vgic_state *s = &vp->vtl[target].gic;
     uint32_t used = live ? ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & live_lrs : s->used;
@@ -264,6 +292,102 @@ void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
         hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);
 }
 
+void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
+{
+    uint64_t lr = LR_PRIORITY(IRQ_PRIORITY) | intid;
+    if (hw)
+        lr |= LR_HW | LR_PINTID(intid);
+    inject_lr(vp, target, lr);
+}
+
+/* ---- The virtual-timer PPI as VTL0 sees it (struct vtimer_ppi) ---------- */
+
+void vgic_vtimer_init(struct vtimer_ppi *t)
+{
+    /* What VTL0 finds at handover: enabled at the hypervisor's priority. */
+    *t = (struct vtimer_ppi){ .enabled = true, .priority = IRQ_PRIORITY };
+}
+
+static void inject_vtimer0(struct vp *vp)
+{
+    vp->vtimer0.held = false;
+    inject_lr(vp, VTL0, LR_PRIORITY(vp->vtimer0.priority) | hv_platform.timer_virt_intid);
+}
+
+/* Only the running VP's list registers can be written from here: a VTL0
+ * write to another CPU's redistributor changes that VP's copy, and an
+ * interrupt held there waits until that VP itself enables the PPI again
+ * (or re-arms its timer). */
+static bool is_current(const struct vp *vp)
+{
+    return this_cpu()->vp == vp;
+}
+
+void vgic_vtimer_set_enabled(struct vp *vp, bool on)
+{
+    vp->vtimer0.enabled = on;
+    if (on && vp->vtimer0.held && is_current(vp))
+        inject_vtimer0(vp);
+}
+
+void vgic_vtimer_set_pending(struct vp *vp, bool on)
+{
+    vp->vtimer0.held = on;
+    if (on && vp->vtimer0.enabled && is_current(vp))
+        inject_vtimer0(vp);
+}
+
+/* ---- Physical interrupts ------------------------------------------------ */
+
+static void forged(struct vp *vp, uint32_t intid, uint64_t ctl)
+{
+    hv_event(OVBS_EV_TIMER_FORGED, intid, ctl);
+    if (hv_log_allowed(LOG_SRC_GIC))
+        hv_log("timer PPI %u pending while VTL%u ran but its timer did not fire (CTL 0x%lx): "
+               "dropped", intid, vp->active, ctl);
+}
+
+/* PPI 26: CNTHP is the shadow of the sleeping VTL's timer. It counts only
+ * if armed (ENABLE), unmasked and expired (ISTATUS); anything else leaves
+ * an armed shadow alone. */
+static void shadow_timer_irq(struct vp *vp, uint32_t intid)
+{
+    uint64_t ctl = READ_SYSREG(cnthp_ctl_el2);
+    bool fired = (ctl & (TIMER_FIRED | TIMER_CTL_IMASK)) == TIMER_FIRED;
+    if (fired)
+        WRITE_SYSREG(cnthp_ctl_el2, 0);
+    WRITE_SYSREG(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate */
+    if (!fired) {
+        forged(vp, intid, ctl);
+        return;
+    }
+    vtl_shadow_timer_fired(vp);
+}
+
+/* PPI 27: the running VTL's own CNTV fired only if it is enabled, expired
+ * and its output unmasked. Then the output is masked (the level would
+ * re-fire at once) and the VTL receives a virtual interrupt; its handler
+ * reprograms CNTV_CTL. VTL0 receives it only while its virtual copy has
+ * the PPI enabled; otherwise it is held until VTL0 enables it. */
+static void virtual_timer_irq(struct vp *vp, uint32_t intid)
+{
+    uint64_t ctl = READ_SYSREG(cntv_ctl_el0);
+    bool fired = (ctl & (TIMER_FIRED | TIMER_CTL_IMASK)) == TIMER_FIRED;
+    if (fired) {
+        WRITE_SYSREG(cntv_ctl_el0, ctl | TIMER_CTL_IMASK);
+        isb();
+    }
+    WRITE_SYSREG(S3_0_C12_C11_1, intid);
+    if (!fired)
+        forged(vp, intid, ctl);
+    else if (vp->active == VTL1)
+        vgic_inject(vp, VTL1, intid, false);
+    else if (vp->vtimer0.enabled)
+        inject_vtimer0(vp);
+    else
+        vp->vtimer0.held = true;
+}
+
 void gic_handle_irq(struct vp *vp)
 {
     uint32_t intid = (uint32_t)READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
@@ -271,19 +395,45 @@ void gic_handle_irq(struct vp *vp)
         return; /* spurious */
     WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1: priority drop only */
     if (intid == hv_platform.timer_hyp_intid) {
-        WRITE_SYSREG(cnthp_ctl_el2, 0);
-        WRITE_SYSREG(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate */
-        vtl_shadow_timer_fired(vp);
+        shadow_timer_irq(vp, intid);
         return;
     }
     if (intid == hv_platform.timer_virt_intid) {
-        WRITE_SYSREG(cntv_ctl_el0, READ_SYSREG(cntv_ctl_el0) | CNTV_CTL_IMASK);
-        isb();
-        WRITE_SYSREG(S3_0_C12_C11_1, intid);
-        vgic_inject(vp, vp->active, intid, false);
+        virtual_timer_irq(vp, intid);
         return;
+    }
+    if (intid == PPI_MAINTENANCE) {
+        WRITE_SYSREG(S3_0_C12_C11_1, intid);
+        return; /* never enabled: nothing to maintain */
     }
     if (vp->active != VTL0)
         vtl_preempt_for_vtl0(vp);
     vgic_inject(vp, VTL0, intid, true);
+}
+
+/* An FIQ exit: a Group 0 interrupt. The hypervisor keeps every interrupt
+ * in Group 1 and VTL0 cannot change that, so this is something firmware
+ * left behind. Acknowledge it (ICC_IAR0_EL1), drop its priority
+ * (ICC_EOIR0_EL1) and deactivate it (ICC_DIR_EL1), or it would be
+ * signalled forever; it reaches no VTL. */
+void gic_handle_fiq(struct vp *vp)
+{
+    uint32_t intid = (uint32_t)READ_SYSREG(S3_0_C12_C8_0) & 0xffffff;
+    if (intid >= 1020 && intid <= 1023)
+        return;
+    WRITE_SYSREG(S3_0_C12_C8_1, intid);
+    WRITE_SYSREG(S3_0_C12_C11_1, intid);
+    hv_event(OVBS_EV_FIQ, intid, vp->active);
+    if (hv_log_allowed(LOG_SRC_GIC))
+        hv_log("Group 0 interrupt %u (FIQ) while VTL%u ran: acknowledged and dropped", intid,
+               vp->active);
+}
+
+/* hv.selftest=forge-timer: what VTL0 could do if it reached the SGI/PPI
+ * page: set both timer PPIs pending with no timer armed. The first guest
+ * entry takes them, and both must be dropped as forged (tests/qemu). */
+void gic_selftest_forge_timers(void)
+{
+    *reg32(boot_rd + GICR_ISPENDR0) = (1u << hv_platform.timer_hyp_intid) |
+                                      (1u << hv_platform.timer_virt_intid);
 }

@@ -17,11 +17,30 @@ void vgic_restore(const struct vgic_state *s);
 void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw);
 /* An IRQ exit: acknowledge and route the physical interrupt. */
 void gic_handle_irq(struct vp *vp);
+/* An FIQ exit (a Group 0 interrupt): acknowledge, deactivate, drop. */
+void gic_handle_fiq(struct vp *vp);
+/* PPIs the hypervisor owns outright (bit n: INTID n): the maintenance
+ * interrupt and the shadow timer. VTL0 reads them as zero, writes nothing.
+ * The virtual-timer PPI is owned too, but VTL0 sees a copy of it. */
+uint32_t gic_hv_ppis(void);
+/* An MPIDR's affinity as GICR_TYPER[63:32] gives it. */
+uint32_t gic_affinity(uint64_t mpidr);
+/* Boot self-test: pend both timer PPIs with no timer behind them. */
+void gic_selftest_forge_timers(void);
+/* VTL0's virtual copy of the virtual-timer PPI (struct vtimer_ppi). */
+void vgic_vtimer_init(struct vtimer_ppi *t);
+void vgic_vtimer_set_enabled(struct vp *vp, bool on);
+void vgic_vtimer_set_pending(struct vp *vp, bool on);
 
 struct stage2;
-/* Take every redistributor's control page out of VTL0's stage 2 (gicr.c). */
+/* Take every redistributor's control page and SGI/PPI page out of VTL0's
+ * stage 2 (gicr.c). */
 void gicr_protect(struct stage2 *vtl0);
-/* A VTL0 data abort on a redistributor control page: emulate the access
- * (true), or false if `ipa` is not one or the access is not emulable. */
+/* A VTL0 data abort on a redistributor page taken out of its stage 2:
+ * emulate the access (true), or false if `ipa` is not on one or the access
+ * is not emulable. */
 bool gicr_emulate(struct guest_regs *regs, uint32_t esr, uint64_t ipa);
+/* The same for the distributor's first page (gicd.c). */
+void gicd_protect(struct stage2 *vtl0);
+bool gicd_emulate(struct guest_regs *regs, uint32_t esr, uint64_t ipa);
 #endif

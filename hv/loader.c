@@ -274,6 +274,7 @@ _Noreturn void loader_boot(void)
     load_image("vtl0-kernel", OWNER_VTL0, vtl0_image_start, vtl0_image_end, &k0);
     mem_build_stage2();
     gicr_protect(&vtl0_stage2);
+    gicd_protect(&vtl0_stage2);
     uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());

@@ -112,7 +112,8 @@ static void report_platform(void)
 }
 
 /* Deliberate failures, selected on the command line, that prove the fatal
- * paths report and stop (tests/qemu checks them). */
+ * paths report and stop, or that a forged interrupt is refused (tests/qemu
+ * checks them). */
 static volatile uint64_t selftest_sink;
 
 static uint64_t recurse(uint64_t n)
@@ -138,6 +139,10 @@ static void run_selftests(void)
     if (platform_has_arg(&hv_platform, "hv.selftest=write-text")) {
         hv_log("selftest: writing to hypervisor text");
         *(volatile uint32_t *)(uintptr_t)&run_selftests = 0;
+    }
+    if (platform_has_arg(&hv_platform, "hv.selftest=forge-timer")) {
+        hv_log("selftest: timer PPIs 26 and 27 set pending with no timer armed");
+        gic_selftest_forge_timers();
     }
 }
 

@@ -55,6 +55,22 @@ struct vgic_state {
     uint64_t ap1r[VGIC_MAX_APR];
 };
 
+/* VTL0's virtual copy of the virtual-timer PPI (27) of this VP's
+ * redistributor. Both VTLs' EL1 virtual timers raise that one physical PPI,
+ * so its physical state (enable, priority, group, pending, active) is the
+ * hypervisor's and VTL0 never reaches it: VTL0's accesses to its bits in the
+ * SGI/PPI page are emulated against this copy (gicr.c), and the copy only
+ * decides what is injected into VTL0 (gic.c). Group is always 1 and the
+ * trigger is the hardware's; there is no active state to copy (VTL0's
+ * virtual CPU interface holds it in a list register). */
+struct vtimer_ppi {
+    bool enabled;     /* VTL0's ISENABLER0 bit: VTL0's timer is injected */
+    bool held;        /* pending for VTL0 but not injected: its timer fired
+                       * (output then masked with CNTV_CTL_EL0.IMASK) or VTL0
+                       * set it pending while disabled; injected on enable */
+    uint8_t priority; /* VTL0's IPRIORITYR byte: the injected priority */
+};
+
 /* Everything that belongs to one VTL of one VP. */
 struct vtl_ctx {
     struct guest_regs regs;
@@ -91,6 +107,7 @@ struct vp {
     bool vserror_used;        /* a virtual SError was ever raised on this VP:
                                * only then does the switch move HCR_EL2.VSE */
     struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
+    struct vtimer_ppi vtimer0; /* VTL0's view of the virtual-timer PPI (gic.c) */
     struct vtl_ctx vtl[VTL_COUNT];
 };
 

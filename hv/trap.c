@@ -89,7 +89,8 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
     uint64_t far = READ_SYSREG(far_el2);
     uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
     uint8_t owner = owner_of(&hv_owners, ipa);
-    if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 && gicr_emulate(regs, esr, ipa))
+    if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 &&
+        (gicr_emulate(regs, esr, ipa) || gicd_emulate(regs, esr, ipa)))
         return;
     if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
         vtl_intercept(vp, esr, ipa, far, instr))
@@ -196,9 +197,7 @@ struct guest_regs *hv_guest_exit(struct guest_regs *regs, unsigned kind)
         vtl_raise_vserror(vp);
         break;
     default:
-        /* FIQs are group-0 interrupts: the platform gives none to us. */
-        if (hv_log_allowed(LOG_SRC_TRAPS))
-            hv_log("FIQ while VTL%u ran ignored", vp->active);
+        gic_handle_fiq(vp); /* FIQs are Group 0 interrupts */
         break;
     }
     return this_cpu()->cur_regs;

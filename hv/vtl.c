@@ -593,6 +593,7 @@ _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_si
     init_ctx(&vp->vtl[VTL0], &vtl0_stage2, vtl0_entry, vtl0_fdt, 0);
     init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
     el2_controls_init(vp);
+    vgic_vtimer_init(&vp->vtimer0);
     vp->vtl1 = VTL1_BOOTING;
     vp->active = VTL1;
     vp->fp_owner = VTL1;

@@ -9,7 +9,9 @@ volatile bool irq_in_call;       /* set by a test around a secure call */
 volatile bool irq_hit_in_call;   /* the last interrupt arrived inside it */
 void (*volatile irq_hook)(void); /* run once by the next timer interrupt */
 unsigned timer_intid = 27;
-uint64_t gicr_base;
+uint64_t gicd_base, gicr_base;
+volatile uint32_t irq_expected;
+volatile unsigned irq_expected_count;
 
 void irq_init(void)
 {
@@ -58,6 +60,8 @@ void vtl0_irq(void)
         irq_hook = 0;
         if (hook)
             hook();
+    } else if (irq_expected && intid == irq_expected) {
+        irq_expected_count++;
     } else {
         kprintf("VTL0: unexpected interrupt %lu\n", intid);
     }

@@ -65,7 +65,11 @@ extern volatile unsigned irq_count;
 extern volatile bool irq_in_call, irq_hit_in_call;
 extern void (*volatile irq_hook)(void);
 extern unsigned timer_intid;
+extern uint64_t gicd_base; /* GICv3 distributor, 0 if unknown */
 extern uint64_t gicr_base; /* first GICv3 redistributor, 0 if unknown */
+/* An interrupt other than the timer a test waits for: counted, not logged. */
+extern volatile uint32_t irq_expected;
+extern volatile unsigned irq_expected_count;
 
 /* Secure calls (VtlCall into the secure kernel). */
 static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, uint64_t c)

@@ -94,7 +94,8 @@ static bool find_ram(const void *fdt)
     return false;
 }
 
-/* The first GICv3 redistributor: second reg entry of the arm,gic-v3 node. */
+/* The GICv3 distributor and first redistributor: first and second reg
+ * entries of the arm,gic-v3 node. */
 static void find_gicr(const void *fdt)
 {
     int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
@@ -102,8 +103,10 @@ static void find_gicr(const void *fdt)
     const fdt32_t *reg = node >= 0 ? fdt_getprop(fdt, node, "reg", &len) : NULL;
     int ac = node >= 0 ? fdt_address_cells(fdt, fdt_parent_offset(fdt, node)) : 0;
     int sc = node >= 0 ? fdt_size_cells(fdt, fdt_parent_offset(fdt, node)) : 0;
-    if (reg && ac >= 1 && ac <= 2 && sc >= 0 && sc <= 2 && len >= 2 * (ac + sc) * 4)
+    if (reg && ac >= 1 && ac <= 2 && sc >= 0 && sc <= 2 && len >= 2 * (ac + sc) * 4) {
+        gicd_base = cells(reg, ac);
         gicr_base = cells(reg + ac + sc, ac);
+    }
 }
 
 /* The EL1 virtual timer's INTID: third PPI of the arm,armv8-timer node. */

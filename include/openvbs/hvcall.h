@@ -103,8 +103,9 @@ enum ovbs_event_kind {
     OVBS_EV_IRQ_DROPPED = 5,      /* no free list register: a = INTID, b = target VTL */
     OVBS_EV_LINES_SUPPRESSED = 6, /* count only: log lines over their source's rate limit */
     OVBS_EV_LINES_DROPPED = 7,    /* count only: log lines lost to a stalled UART */
-    OVBS_EV_TIMER_FORGED = 8,     /* reserved: a forged timer interrupt */
-    OVBS_EV_FIQ = 9,              /* reserved: an FIQ while a guest ran */
+    OVBS_EV_TIMER_FORGED = 8,     /* a timer PPI no timer raised, dropped: a = INTID,
+                                   * b = that timer's CTL register */
+    OVBS_EV_FIQ = 9,              /* a Group 0 interrupt (FIQ), dropped: a = INTID, b = VTL */
     OVBS_EV_GIC_REFUSED = 10,     /* reserved: a GIC register access the emulation refused */
     OVBS_EV_DMA_FAULT = 11,       /* reserved: a device's DMA blocked by the SMMU */
     OVBS_EV_COUNT
