@@ -22,7 +22,10 @@ enum {
     WRITE_RUNTIME = 14,  /* write to the shared runtime's code */
     READ_ADDR = 15,      /* read 8 bytes at the address given as input */
     CANARY = 16,         /* its stack-protector canary (a test reads it) */
+    FP_WORK = 17,        /* a little FP arithmetic (the FP benchmark) */
 };
+
+void echo_fp_work(void); /* echo_fp.S */
 
 static uint8_t buf[4096];
 
@@ -98,6 +101,9 @@ static long handle(uint64_t cmd, long len)
         uint64_t canary = __stack_chk_guard;
         return tl_reply(&canary, sizeof(canary), 0);
     }
+    case FP_WORK:
+        echo_fp_work();
+        return tl_reply(buf, 0, 0);
     case REPORT: {
         struct tl_report r;
         long n = tl_report(&r);
