@@ -57,7 +57,7 @@ void mem_reserve_vtl1(uint64_t base, uint64_t size);
 void mem_build_stage2(void);
 extern struct stage2 vtl0_stage2, vtl1_stage2;
 extern bool hv_bench_mode;
-extern bool hv_selftest_vserror; /* hv.selftest=vserror (vtl.c) */
+extern bool hv_selftest_vserror, hv_selftest_forge_vtl1_timer; /* hv.selftest=... (vtl.c) */
 
 /* Fatal stop: report, then end the machine with a failure status. */
 _Noreturn void hv_halt_failure(void);

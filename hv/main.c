@@ -164,6 +164,7 @@ void hv_main(uint64_t fdt_addr)
     __stack_chk_guard = (uintptr_t)random64();
     hv_bench_mode = platform_has_arg(&hv_platform, "hv.bench");
     hv_selftest_vserror = platform_has_arg(&hv_platform, "hv.selftest=vserror");
+    hv_selftest_forge_vtl1_timer = platform_has_arg(&hv_platform, "hv.selftest=forge-vtl1-timer");
     detect_features();
     report_platform();
     mem_init();

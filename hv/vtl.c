@@ -150,8 +150,11 @@ void vtl_raise_vserror(struct vp *vp)
 /* hv.selftest=vserror: VTL0 starts with a virtual SError pending (masked
  * by its PSTATE.A until it unmasks it), so the tests can show that it never
  * reaches VTL1 (QEMU's virt machine has no way to cause a physical SError
- * on demand). */
-bool hv_selftest_vserror;
+ * on demand). hv.selftest=forge-vtl1-timer: VTL1 finds its timer's PPI
+ * pending in its virtual interface on its next entry although its timer
+ * never fired, what a hypervisor that failed to check the timer (gic.c)
+ * would deliver: the secure kernel must ignore it (sk/irq.c). */
+bool hv_selftest_vserror, hv_selftest_forge_vtl1_timer;
 
 /* The running VTL touched FP/SIMD (EC 0x07): bring its registers in. */
 void vtl_fp_access(struct vp *vp)
@@ -307,6 +310,10 @@ void call_vtl1_boot_done(struct guest_regs *regs)
     if (hv_selftest_vserror) {
         hv_log("selftest: VTL0 starts with a virtual SError pending");
         vtl_raise_vserror(vp);
+    }
+    if (hv_selftest_forge_vtl1_timer) {
+        hv_log("selftest: VTL1's timer PPI pending for it, its timer not fired");
+        vgic_inject(vp, VTL1, hv_platform.timer_virt_intid, false);
     }
 }
 

@@ -220,7 +220,7 @@ static const char *const hv_kind_names[OVBS_EV_COUNT] = {
 
 static const char *const sk_kind_names[SK_EV_COUNT] = {
     "intercept", "protection refused", "secure call refused", "trustlet refused",
-    "trustlet killed", "lines suppressed",
+    "trustlet killed", "lines suppressed", "spurious timer",
 };
 
 /* One record: which, the VTL and VP that caused it, its time, a and b. */
