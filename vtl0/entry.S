@@ -104,6 +104,24 @@ probe_mrs_scxtnum_insn:
     mrs     x0, s3_0_c13_c0_7         /* SCXTNUM_EL1 */
     ret
 
+/* SVE and SME state (Z/P/FFR, ZA, SVCR) exists once for both VTLs and is
+ * not switched: CPTR_EL2.TZ and TSM trap every use, so none can hold
+ * anything. RDVL x0, #1 (SVE) and SMSTART (SME), spelled as words so the
+ * assembler needs neither extension. */
+    .global probe_sve, probe_sve_insn
+probe_sve:
+    mov     x0, #0
+probe_sve_insn:
+    .inst   0x04bf5020                /* rdvl x0, #1 */
+    ret
+
+    .global probe_sme, probe_sme_insn
+probe_sme:
+    mov     x0, #0
+probe_sme_insn:
+    .inst   0xd503477f                /* smstart */
+    ret
+
 /* uint64_t probe_exec(uint64_t addr): branch to addr; an instruction abort
  * there returns to our caller with x0 = PROBE_FAULT_VALUE. */
     .global probe_exec

@@ -19,9 +19,11 @@ enum regspy_cmd {
     REGSPY_READ_SCXTNUM = 6,
     REGSPY_READ_TPIDR2 = 7,
     REGSPY_READ_CNTVCT = 8,
+    REGSPY_USE_SVE = 9,    /* RDVL: SVE registers, never switched */
+    REGSPY_USE_SME = 10,   /* SMSTART: streaming mode and ZA */
 };
 #define REGSPY_FIRST_FORBIDDEN REGSPY_READ_PMCCNTR
-#define REGSPY_LAST_FORBIDDEN  REGSPY_READ_CNTVCT
+#define REGSPY_LAST_FORBIDDEN  REGSPY_USE_SME
 
 /* What PLANT writes and DUMP reports. q0..q31 as 64 halves, low first. */
 struct regspy_dump {

@@ -48,6 +48,8 @@ static uint64_t forbidden_read(uint64_t cmd)
     case REGSPY_READ_SCXTNUM: __asm__ volatile("mrs %0, s3_3_c13_c0_7" : "=r"(v)); break;
     case REGSPY_READ_TPIDR2: __asm__ volatile("mrs %0, s3_3_c13_c0_5" : "=r"(v)); break;
     case REGSPY_READ_CNTVCT: __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v)); break;
+    case REGSPY_USE_SVE: __asm__ volatile(".inst 0x04bf5020\n mov %0, x0" : "=r"(v) : : "x0"); break;
+    case REGSPY_USE_SME: __asm__ volatile(".inst 0xd503477f" ::: "memory"); break;
     }
     return v;
 }
