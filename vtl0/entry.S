@@ -104,6 +104,15 @@ probe_mrs_scxtnum_insn:
     mrs     x0, s3_0_c13_c0_7         /* SCXTNUM_EL1 */
     ret
 
+/* ICC_SGI1R_EL1 with target list 0 (no CPU): under HCR_EL2.IMO a guest's
+ * SGI write traps to EL2, which has no SGI service for guests yet. */
+    .global probe_sgi, probe_sgi_insn
+probe_sgi:
+    mov     x0, #0
+probe_sgi_insn:
+    msr     s3_0_c12_c11_5, xzr
+    ret
+
 /* SVE and SME state (Z/P/FFR, ZA, SVCR) exists once for both VTLs and is
  * not switched: CPTR_EL2.TZ and TSM trap every use, so none can hold
  * anything. RDVL x0, #1 (SVE) and SMSTART (SME), spelled as words so the

@@ -12,6 +12,7 @@ static volatile uint64_t exec_target; /* armed by expect_exec_fault */
 extern char probe_load_insn[], probe_store_insn[], probe_dc_zva_insn[];
 extern char probe_msr_vttbr_insn[], probe_msr_hcr_insn[], probe_eret_target[];
 extern char probe_mrs_actlr_insn[], probe_mrs_scxtnum_insn[], probe_sve_insn[], probe_sme_insn[];
+extern char probe_sgi_insn[];
 
 void expect_exec_fault(uint64_t target)
 {
@@ -36,7 +37,8 @@ static bool is_probe(uint64_t pc)
            pc == (uint64_t)(uintptr_t)probe_mrs_actlr_insn ||
            pc == (uint64_t)(uintptr_t)probe_mrs_scxtnum_insn ||
            pc == (uint64_t)(uintptr_t)probe_sve_insn ||
-           pc == (uint64_t)(uintptr_t)probe_sme_insn;
+           pc == (uint64_t)(uintptr_t)probe_sme_insn ||
+           pc == (uint64_t)(uintptr_t)probe_sgi_insn;
 }
 
 static bool fixup_kernel_fault(struct frame *f)

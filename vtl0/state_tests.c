@@ -217,7 +217,8 @@ static uint64_t nzcv_across_call(uint64_t flags)
  * (SC_STATE_PROBE) must be unable to read the EL1 physical timer, the PMU,
  * ACTLR_EL1 and SCXTNUM; TPIDR2_EL0 (with SME) and the pointer-auth keys
  * are switched, so VTL1 sees its own and its TPIDR2 marker never reaches
- * VTL0. VTL0 itself cannot use ACTLR_EL1, SCXTNUM_EL1, SVE or SME either. */
+ * VTL0. VTL0 itself cannot use ACTLR_EL1, SCXTNUM_EL1, SVE or SME either,
+ * nor send a physical SGI. */
 bool a_vtl1_shared_registers(void)
 {
     const uint64_t mark = 0x5a5a00005a5a0000ull;
@@ -251,13 +252,14 @@ bool a_vtl1_shared_registers(void)
     bool vtl0_trapped = probe_mrs_actlr() == PROBE_FAULT_VALUE &&
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         probe_sve() == PROBE_FAULT_VALUE && probe_sme() == PROBE_FAULT_VALUE &&
-                        last_fault.count == before + 4;
+                        probe_sgi() == PROBE_FAULT_VALUE && last_fault.count == before + 5;
     kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (VTL1 saw 0x%lx), VTL0 values "
-            "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM/SVE/SME trap in VTL0 %d\n", r.x1 & 0xffffffffu,
+            "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM/SVE/SME/SGI trap in VTL0 %d\n", r.x1 & 0xffffffffu,
             SC_STATE_PROBES, keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent", r.x3,
             kept, flags, vtl0_trapped);
     kprintf("    vSError pending: VTL0 %d, VTL1 %d\n", vserror0 != 0, vserror1 != 0);
     return note(blocked && keys && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped &&
                     vserror_own,
-                "VTL1 cannot read VTL0's physical timer, PMU, ACTLR, SCXTNUM; TPIDR2, keys, NZCV, vSError per VTL; no SVE/SME");
+                "VTL1 cannot read VTL0's physical timer, PMU, ACTLR, SCXTNUM; "
+                "TPIDR2, keys, NZCV, vSError per VTL; no SVE/SME/SGI");
 }
