@@ -19,7 +19,10 @@
  * kernel scratch) and loads the trapping instance's own state, which
  * overwrites every register; leaving VTL1 wipes kernel scratch (FP_KERNEL ->
  * FP_CLEAN), so no key material stays in a register when VTL0 runs; an
- * instance that dies while it holds them is wiped too. */
+ * instance that dies while it holds them is wiped too. (A secure call that
+ * VTL0's interrupt preempts leaves VTL1 without passing here: its registers
+ * stay in VTL1's context, which the hypervisor keeps from VTL0, and the
+ * call resumes with them.) */
 #include <stddef.h>
 #include "arm64/fpsimd.h"
 #include "arm64/sysreg.h"

@@ -1,7 +1,15 @@
 /* main.c: the secure kernel's start-up and its dispatch loop (EL1 of VTL1).
  * Boot: memory allocator, MMU, VTL0 memory map, VTL protection on, own
  * interrupts, then "boot done", which lets VTL0 start. From then on VTL1
- * only runs when entered: a secure call, an intercept, or its own timer. */
+ * only runs when entered: a secure call, an intercept, or its own timer.
+ *
+ * Interrupt state, path by path: IRQs are unmasked from irq_init on, and
+ * every OVBS_VTL_RETURN is made, and every entry resumes, with them
+ * unmasked (the hypervisor keeps PSTATE across the HVC). Exception handlers
+ * run masked and their ERET puts the interrupted state back. The two paths
+ * that come back to C code from an exception handler put the caller's DAIF
+ * back explicitly: run() after a trustlet (sk_el0_return), and
+ * watchdog_run() after its runaway loop. SError and FIQ stay masked. */
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "openvbs/trustlet.h"
