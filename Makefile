@@ -35,7 +35,7 @@ QEMU_ARGS = -M virt,virtualization=on,gic-version=3,its=off,iommu=smmuv3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
 	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf
 
-.PHONY: all deps run test bench debug clean help host-tests count fuzz
+.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args
 all: $(B)/hv.elf
 
 help:
@@ -45,6 +45,7 @@ help:
 	@echo "make debug   QEMU halted, waiting for gdb-multiarch on :1234"
 	@echo "make count   line counts of the trusted computing base"
 	@echo "make fuzz    libFuzzer on the trustlet image verifier (FUZZ_SECONDS=60)"
+	@echo "make mutate  mutation testing of the trusted code (ONLY=name,... for some)"
 
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
@@ -236,6 +237,16 @@ bench: $(DEPS_OK) $(B)/hv.elf
 
 count:
 	@$(PYTHON) scripts/count_tcb.py
+
+# ---- mutation testing (tools/mutate.py, tests/mutations/) ---------------------
+# Every listed mutation of trusted code applied alone to a scratch copy, and
+# the tests it names run against it: too slow for `make test`, which only
+# checks that the list is current (test_mutations.py).
+mutate: $(DEPS_OK) $(B)/hv.elf host-tests
+	@$(PYTHON) tools/mutate.py $(if $(ONLY),--only $(ONLY))
+
+print-qemu-args:
+	@echo $(QEMU_ARGS)
 
 # ---- fuzzing (libFuzzer, host) ----------------------------------------------
 # The trustlet image verifier and ELF checks, with ASan/UBSan, for a bounded

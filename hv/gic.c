@@ -222,6 +222,7 @@ static void restore_upper_aprs(const struct vgic_state *s)
 void vgic_init_state(struct vgic_state *s)
 {
     *s = (struct vgic_state){ 0 };
+    s->upper_aprs = nr_apr > 1;
 }
 
 /* List registers the hardware may hold non-zero: only those need writing
@@ -242,7 +243,7 @@ void vgic_save(struct vgic_state *s)
     s->vmcr = READ_SYSREG(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
     s->ap0r[0] = READ_SYSREG(S3_4_C12_C8_0);  /* ICH_AP0R0_EL2 */
     s->ap1r[0] = READ_SYSREG(S3_4_C12_C9_0);  /* ICH_AP1R0_EL2 */
-    if (nr_apr > 1)
+    if (s->upper_aprs)
         save_upper_aprs(s);
 }
 
@@ -256,7 +257,7 @@ void vgic_restore(const struct vgic_state *s)
     WRITE_SYSREG(S3_4_C12_C11_7, s->vmcr);
     WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r[0]);
     WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r[0]);
-    if (nr_apr > 1)
+    if (s->upper_aprs)
         restore_upper_aprs(s);
 }
 

@@ -51,6 +51,9 @@ struct vgic_state {
     uint32_t used;              /* bit n: lr[n] holds an interrupt */
     uint64_t lr[VGIC_MAX_LR];
     uint64_t vmcr;
+    bool upper_aprs;             /* AP<g>R1.. exist: a copy of gic.c's
+                                  * nr_apr > 1, next to the data the switch
+                                  * loads anyway */
     uint64_t ap0r[VGIC_MAX_APR]; /* active priorities, as many as exist */
     uint64_t ap1r[VGIC_MAX_APR];
 };

@@ -130,7 +130,20 @@ int sk_probe_pmuserenr(uint64_t *out);
 int sk_probe_actlr(uint64_t *out);
 int sk_probe_scxtnum_el1(uint64_t *out);
 int sk_probe_scxtnum_el0(uint64_t *out);
+int sk_probe_load(uint64_t pa, uint64_t *out);
 extern const uint64_t sk_probe_insns[], sk_probe_count;
+
+/* The first page of hypervisor memory in the hypervisor's memory map. */
+static uint64_t first_hv_page(void)
+{
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0)
+            return 0;
+        if ((r.x3 & 0xff) == OWNER_HV)
+            return r.x1;
+    }
+}
 
 static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
 {
@@ -138,12 +151,21 @@ static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
         sk_probe_cntp_cval, sk_probe_cntp_ctl, sk_probe_pmccntr, sk_probe_pmuserenr,
         sk_probe_actlr, sk_probe_scxtnum_el1, sk_probe_scxtnum_el0,
     };
-    _Static_assert(sizeof(probes) / sizeof(probes[0]) == SC_STATE_PROBES, "SC_STATE_PROBES");
+    const unsigned n = sizeof(probes) / sizeof(probes[0]);
+    _Static_assert(sizeof(probes) / sizeof(probes[0]) + 1 == SC_STATE_PROBES, "SC_STATE_PROBES");
     uint64_t value;
     *readable = 0;
-    for (uint64_t i = 0; i < SC_STATE_PROBES; i++) {
+    for (unsigned i = 0; i < n; i++) {
         if (probes[i](&value))
             *readable |= 1ull << i;
+    }
+    /* The last probe: hypervisor memory, which VTL1's stage 2 must not map
+     * (behind the secure kernel's own stage 1, which never maps it). */
+    uint64_t hv_page = first_hv_page();
+    if (hv_page && sk_map_foreign_page(hv_page)) {
+        if (sk_probe_load(hv_page, &value))
+            *readable |= 1ull << n;
+        sk_unmap_foreign_page(hv_page);
     }
     *readable |= READ_SYSREG(isr_el1) << 32; /* a virtual SError pending here? */
     *apia = 0;
@@ -248,7 +270,7 @@ static void handle_intercept(struct sk_io *io)
 /* An undefined instruction at one of probe.S's reads: the read failed. */
 static bool probe_fixup(struct frame *f)
 {
-    if (ESR_EC(f->esr) != EC_UNKNOWN)
+    if (ESR_EC(f->esr) != EC_UNKNOWN && ESR_EC(f->esr) != EC_DABT_CUR)
         return false;
     for (uint64_t i = 0; i < sk_probe_count; i++) {
         if (f->elr == sk_probe_insns[i]) {

@@ -70,6 +70,19 @@ void sk_address_space_switch(const struct pgtable *pt, unsigned asid)
     isb();
 }
 
+/* SC_STATE_PROBE: one physical page that is not VTL1's, mapped read-only
+ * at its own address in the kernel's tables so that a read can show that
+ * VTL1's stage 2 stops it; unmapped (with its TLB entry) right after. */
+bool sk_map_foreign_page(uint64_t pa)
+{
+    return map(&kpt, pa, SK_PAGE, PT_R);
+}
+
+void sk_unmap_foreign_page(uint64_t pa)
+{
+    pt_unmap(&kpt, pa, SK_PAGE);
+}
+
 void sk_mmu_init(uint64_t base, uint64_t size)
 {
     vtl1_base = base;

@@ -1,7 +1,7 @@
 /* probe.S: reads of registers the secure kernel must NOT be able to reach
  * (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1 with the value in
  * *out if the read worked; if the hypervisor refused it (an undefined
- * instruction), the exception handler finds the faulting PC in
+ * instruction, or an abort), the exception handler finds the faulting PC in
  * sk_probe_insns (probe_fixup in main.c), makes x0 0 and steps over it. */
 
 .macro PROBE name, reg
@@ -25,12 +25,26 @@
     PROBE   sk_probe_scxtnum_el1, s3_0_c13_c0_7
     PROBE   sk_probe_scxtnum_el0, s3_3_c13_c0_7
 
+/* int sk_probe_load(uint64_t pa, uint64_t *out): a read of memory mapped
+ * at pa; the abort the hypervisor injects if stage 2 stops it (EC 0x25)
+ * comes back through probe_fixup like an undefined instruction. */
+    .global sk_probe_load
+sk_probe_load:
+    mov     x2, x1
+    mov     x1, x0
+    mov     x0, #1
+    mov     x3, #0
+sk_probe_load_insn:
+    ldr     x3, [x1]
+    str     x3, [x2]
+    ret
+
     .section .rodata
     .balign 8
     .global sk_probe_insns, sk_probe_count
 sk_probe_insns:
     .quad   sk_probe_cntp_cval_insn, sk_probe_cntp_ctl_insn, sk_probe_pmccntr_insn
     .quad   sk_probe_pmuserenr_insn, sk_probe_actlr_insn, sk_probe_scxtnum_el1_insn
-    .quad   sk_probe_scxtnum_el0_insn
+    .quad   sk_probe_scxtnum_el0_insn, sk_probe_load_insn
 sk_probe_count:
-    .quad   7
+    .quad   8

@@ -72,6 +72,8 @@ struct pgtable;
 void sk_mmu_init(uint64_t vtl1_base, uint64_t vtl1_size);
 /* A new address space holding the kernel's mappings; 0 or -1 (no memory). */
 int sk_address_space_init(struct pgtable *pt);
+bool sk_map_foreign_page(uint64_t pa);
+void sk_unmap_foreign_page(uint64_t pa);
 /* Run with `pt` (NULL: the kernel's own) and `asid`. */
 void sk_address_space_switch(const struct pgtable *pt, unsigned asid);
 

@@ -339,8 +339,38 @@ static bool a_zva_hv(void) { return attack_range(OWNER_HV, ACC_ZVA, false); }
 static bool a_read_vtl1(void) { return attack_range(OWNER_VTL1, ACC_READ, false); }
 static bool a_write_vtl1(void) { return attack_range(OWNER_VTL1, ACC_WRITE, false); }
 static bool a_exec_vtl1(void) { return attack_range(OWNER_VTL1, ACC_EXEC, false); }
-static bool a_smmu_read(void) { return attack_range(OWNER_MMIO_HV, ACC_READ, true); }
-static bool a_smmu_write(void) { return attack_range(OWNER_MMIO_HV, ACC_WRITE, true); }
+/* The devices that can write any memory, at the addresses QEMU's virt
+ * machine gives them (hw/arm/virt.c: SMMUv3 0x09050000, fw-cfg 0x09020000).
+ * The ranges the hypervisor reports as its own are attacked above; these
+ * are attacked whatever it reports, so a device it forgot to keep is
+ * caught too (this test kernel is QEMU's: the hypervisor is not). */
+static const uint64_t dma_capable_devices[] = { 0x09050000, 0x09020000 };
+
+static bool attack_known_devices(enum access_kind kind)
+{
+    for (unsigned i = 0; i < sizeof(dma_capable_devices) / sizeof(dma_capable_devices[0]); i++) {
+        uint64_t a = dma_capable_devices[i];
+        if (!map_target(a, true))
+            return note(false, "could not map the device in our stage 1");
+        unsigned before = last_fault.count;
+        uint64_t v = kind == ACC_READ ? probe_load(a) : probe_store(a, 0x4141414141414141ull);
+        if (!blocked_by_stage2(v, before, EC_DABT_CUR)) {
+            kprintf("    device at 0x%lx reachable from VTL0\n", a);
+            return note(false, "a device that can write any memory is VTL0's");
+        }
+    }
+    return true;
+}
+
+static bool a_smmu_read(void)
+{
+    return attack_known_devices(ACC_READ) && attack_range(OWNER_MMIO_HV, ACC_READ, true);
+}
+
+static bool a_smmu_write(void)
+{
+    return attack_known_devices(ACC_WRITE) && attack_range(OWNER_MMIO_HV, ACC_WRITE, true);
+}
 
 /* Reach hypervisor memory through a different virtual address: stage 2
  * checks the physical page, whatever our stage 1 says. */

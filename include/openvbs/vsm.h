@@ -143,7 +143,7 @@ struct ovbs_measurement {
                              * x3 = TPIDR2_EL0 as VTL1 sees them (0 without
                              * PAuth/SME); VTL1 then leaves SC_SCRUB_MARKER in
                              * its own TPIDR2_EL0 */
-#define SC_STATE_PROBES  7
+#define SC_STATE_PROBES  8 /* the last: a page of hypervisor memory */
 #define SC_COUNT         15
 #define SC_SELFTEST_X4   0x5e1f7e57ull
 
