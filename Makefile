@@ -251,15 +251,38 @@ print-qemu-args:
 # ---- fuzzing (libFuzzer, host) ----------------------------------------------
 # The trustlet image verifier and ELF checks, with ASan/UBSan, for a bounded
 # time from the checked-in seed corpus (copied: the fuzzer adds to its copy).
+# The key is made per checkout, so no checked-in image can carry a valid
+# signature: the signed seeds are made here from the checked-in ELF with
+# this checkout's key, and the first must verify, or the fuzzer would only
+# ever exercise the refusals.
 FUZZ_SECONDS ?= 60
+# tiny.elf is a hand-made 256-byte trustlet ELF (three segments, one
+# instruction): its headers are most of it, so mutations land there.
+FUZZ_ELF     := tests/fuzz/corpus/echo.elf
+FUZZ_SEEDS   := $(addprefix $(B)/fuzz/seeds/,echo.tl echo-rollback.tl echo-unknown.tl tiny.tl)
+$(B)/fuzz/seeds/echo.tl: $(FUZZ_ELF) $(TL_SIGN_DEPS)
+	@mkdir -p $(dir $@)
+	@$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8)
+$(B)/fuzz/seeds/echo-rollback.tl: $(FUZZ_ELF) $(TL_SIGN_DEPS)
+	@mkdir -p $(dir $@)
+	@$(call tl_sign,0x0ec40001,1,$(ECHO_POLICY),8)
+$(B)/fuzz/seeds/echo-unknown.tl: $(FUZZ_ELF) $(TL_SIGN_DEPS)
+	@mkdir -p $(dir $@)
+	@$(call tl_sign,0x0ec4ffff,3,$(ECHO_POLICY),8)
+$(B)/fuzz/seeds/tiny.tl: tests/fuzz/corpus/tiny.elf $(TL_SIGN_DEPS)
+	@mkdir -p $(dir $@)
+	@$(call tl_sign,0x0ec40002,1,0xff,4)
+
 $(B)/fuzz/fuzz_tlimage: tests/fuzz/fuzz_tlimage.c sk/tlimage.c lib/elf.c $(B)/gen/tl_pubkey.h
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -Ilib -Isk -I$(B)/gen -I/usr/include/bearssl \
 		tests/fuzz/fuzz_tlimage.c sk/tlimage.c lib/elf.c -l:libbearssl.so.0 -o $@
 
-fuzz: $(DEPS_OK) $(B)/fuzz/fuzz_tlimage
-	@rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+fuzz: $(DEPS_OK) $(B)/fuzz/fuzz_tlimage $(FUZZ_SEEDS)
+	@rm -rf $(B)/fuzz/corpus && mkdir -p $(B)/fuzz/corpus && \
+		cp tests/fuzz/corpus/* $(FUZZ_SEEDS) $(B)/fuzz/corpus/
+	OVBS_FUZZ_MUST_VERIFY=1 $(B)/fuzz/fuzz_tlimage $(B)/fuzz/seeds/echo.tl $(B)/fuzz/seeds/tiny.tl
 	$(B)/fuzz/fuzz_tlimage -max_total_time=$(FUZZ_SECONDS) -max_len=262304 -timeout=10 \
 		-print_final_stats=1 $(B)/fuzz/corpus
 

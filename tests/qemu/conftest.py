@@ -33,13 +33,16 @@ def suite_boot():
 
 
 def vtl0_test_names():
-    listing = boot("test list\n")
-    names = []
-    for line in listing.output.splitlines():
-        parts = line.split()
-        if line.startswith("  ") and parts and parts[0].islower() and "[" not in parts[0]:
-            names.append(parts[0])
-    return names
+    """The names the kernel's `test list` prints (one boot, kept)."""
+    if "names" not in _suite:
+        listing = boot("test list\n")
+        names = []
+        for line in listing.output.splitlines():
+            parts = line.split()
+            if line.startswith("  ") and parts and parts[0].islower() and "[" not in parts[0]:
+                names.append(parts[0])
+        _suite["names"] = names
+    return _suite["names"]
 
 
 def pytest_generate_tests(metafunc):

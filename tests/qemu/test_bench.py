@@ -1,10 +1,38 @@
 """test_bench.py: `make bench` is deterministic (build host): two runs write
-byte-identical JSON with every metric the project promises."""
+byte-identical JSON, and every metric the project promises sits inside its
+budget, a band just around today's count."""
 import json
 import os
+import re
 import subprocess
 
 BUILD = os.environ.get("OVBS_BUILD", "build")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+# metric: (floor, ceiling), in instructions; the counts are exact under
+# icount, so the band can be tight. The ceiling is a little above today's
+# count (about +3%, or the project's stated budget where it has one: 800 for
+# a VTL call, 2,000 for a trustlet call), so 20 or 50 instructions slipped
+# into a hot path (a second ISB, a register saved twice, a lookup) fail
+# here instead of going unnoticed until someone reads the docs. The floor is
+# about 10% below: a count far under it means the measurement no longer
+# measures the operation (the PMU stopped counting at EL2 or in VTL1, the
+# hvc timed against itself, a call refused early and counted as done).
+# When a change moves a number on purpose, the budget here and the table in
+# docs/performance.md (the numbers' source of truth) move with it, in the
+# same commit; test_budgets_cover_the_documented_numbers keeps the two from
+# drifting apart. trustlet_load_verify and boot_to_vtl0 vary by a few dozen
+# instructions with each checkout's signing key, far inside their bands.
+BUDGETS = {
+    "hypercall_null_roundtrip": (108, 124),               # 120
+    "vtl_call_null_roundtrip": (720, 800),                # 799, budget 800
+    "protect_1_page": (1_940, 2_220),                     # 2,155
+    "protect_512_pages": (14_300, 16_400),                # 15,905
+    "trustlet_load_verify": (8_800_000, 10_100_000),      # 9,798,159
+    "trustlet_call_null_roundtrip": (1_760, 2_000),       # 1,954, budget 2,000
+    "trustlet_call_fp_roundtrip": (1_950, 2_240),         # 2,172
+    "boot_to_vtl0": (28_500_000, 32_600_000),             # 31,659,154
+}
 
 
 def bench_once():
@@ -15,26 +43,46 @@ def bench_once():
         return f.read()
 
 
+def outside_budget(metrics):
+    """One line per metric that is missing or outside its band."""
+    bad = []
+    for name, (floor, ceiling) in BUDGETS.items():
+        value = metrics.get(name)
+        if not isinstance(value, int):
+            bad.append(f"{name}: missing ({value!r})")
+        elif not floor <= value <= ceiling:
+            bad.append(f"{name}: {value} outside its budget [{floor}, {ceiling}]")
+    return bad
+
+
 def test_bench_is_deterministic_and_complete():
     first, second = bench_once(), bench_once()
     assert first == second
     metrics = json.loads(first)
-    for name in ("hypercall_null_roundtrip", "boot_to_vtl0", "vtl_call_null_roundtrip",
-                 "protect_1_page", "protect_512_pages", "trustlet_load_verify",
-                 "trustlet_call_null_roundtrip", "trustlet_call_fp_roundtrip"):
-        assert isinstance(metrics[name], int) and metrics[name] > 0
-    # a trap to EL2 and back cannot be free, and must stay cheap
-    assert 20 < metrics["hypercall_null_roundtrip"] < 1000
-    # VTL0 -> VTL1 -> VTL0 is two traps and two full VTL switches: the
-    # project's budget is 1000 instructions
-    assert metrics["hypercall_null_roundtrip"] < metrics["vtl_call_null_roundtrip"] < 1000
-    assert metrics["protect_1_page"] > metrics["vtl_call_null_roundtrip"]
-    # a trustlet call is a VTL call plus two EL0 <-> EL1 crossings
-    assert metrics["trustlet_call_null_roundtrip"] > metrics["vtl_call_null_roundtrip"]
-    assert metrics["trustlet_load_verify"] > metrics["trustlet_call_null_roundtrip"]
-    # per-trustlet FP/SIMD switching: the null call stays within its budget;
-    # a call whose trustlet uses FP right after another one did pays one
-    # save and one load of the register file on top
-    assert metrics["trustlet_call_null_roundtrip"] <= 2000
-    assert metrics["vtl_call_null_roundtrip"] <= 800
-    assert metrics["trustlet_call_fp_roundtrip"] > metrics["trustlet_call_null_roundtrip"]
+    assert not outside_budget(metrics), "\n".join(outside_budget(metrics))
+    # The relations the numbers must keep whatever the budgets say: a VTL
+    # call is two traps and two switches, a protect is a VTL call plus table
+    # work, a trustlet call is a VTL call plus two EL0 <-> EL1 crossings, and
+    # a call whose trustlet uses FP right after another one did pays one save
+    # and one load of the register file on top.
+    assert metrics["hypercall_null_roundtrip"] < metrics["vtl_call_null_roundtrip"]
+    assert metrics["vtl_call_null_roundtrip"] < metrics["protect_1_page"] < metrics["protect_512_pages"]
+    assert metrics["vtl_call_null_roundtrip"] < metrics["trustlet_call_null_roundtrip"]
+    assert metrics["trustlet_call_null_roundtrip"] < metrics["trustlet_call_fp_roundtrip"]
+    assert metrics["trustlet_call_null_roundtrip"] < metrics["trustlet_load_verify"]
+
+
+def documented_numbers():
+    """metric -> count from the table in docs/performance.md."""
+    with open(os.path.join(ROOT, "docs", "performance.md")) as f:
+        text = f.read()
+    return {m.group(1): int(m.group(2).replace(",", ""))
+            for m in re.finditer(r"^\| `(\w+)` \| ([\d,]+) \|", text, re.M)}
+
+
+def test_budgets_cover_the_documented_numbers():
+    # A budget moved without the docs (or the reverse) leaves the documented
+    # number outside the band.
+    documented = documented_numbers()
+    assert set(documented) == set(BUDGETS), sorted(set(documented) ^ set(BUDGETS))
+    assert not outside_budget(documented), "\n".join(outside_budget(documented))
