@@ -129,6 +129,40 @@ bool t_measurement_log(void)
     return note(past_end && small, "secure kernel, VTL0 kernel and device tree measured");
 }
 
+/* The hypervisor's own checks on hypercall buffers (guest_write,
+ * hv/guestmem.c): OVBS_HV_MEASUREMENT, which any VTL may call, must not
+ * write where its caller may not. Into a page VTL1 locked read-only, into
+ * a buffer that runs from a writable page into that one, into hypervisor
+ * and into VTL1 memory: refused, and nothing written. */
+static bool measurement_refused(uint64_t buf, int64_t status)
+{
+    return hvc(OVBS_HV_MEASUREMENT, 0, buf, sizeof(struct ovbs_measurement)).x0 ==
+           (uint64_t)status;
+}
+
+bool a_hv_buffer_checks(void)
+{
+    enum { M = sizeof(struct ovbs_measurement) };
+    static uint8_t before[2][M];
+    uint8_t *locked = victim[3], *span = victim[2] + 4096 - 16;
+    uint64_t hv_size, vtl1_size;
+    uint64_t hv = owned_base(OWNER_HV, true, &hv_size) + hv_size - 4096;
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, &vtl1_size) + vtl1_size - 4096;
+    bool lock = vcall(SC_LOCK, pa(locked), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
+    memcpy(before[0], locked, M);
+    memcpy(before[1], span, M);
+    bool ro = measurement_refused(pa(locked), HV_STATUS_ACCESS_DENIED) &&
+              !memcmp(before[0], locked, M);
+    bool spanning = measurement_refused(pa(span), HV_STATUS_ACCESS_DENIED) &&
+                    !memcmp(before[1], span, M);
+    bool foreign = measurement_refused(hv, HV_STATUS_INVALID_PARAMETER) &&
+                   measurement_refused(vtl1, HV_STATUS_INVALID_PARAMETER);
+    bool works = measurement_refused(pa(buffer), HV_STATUS_SUCCESS);
+    return note(lock && ro && spanning && foreign && works,
+                "OVBS_HV_MEASUREMENT into a locked page, across into one, into hv or VTL1 "
+                "memory: refused, nothing written");
+}
+
 /* Read-only: writes break VTL1's protection, reads still work. */
 bool a_write_readonly_page(void)
 {
@@ -213,7 +247,9 @@ bool t_execute_only(void)
 bool a_unlock_locked(void)
 {
     uint8_t *p = victim[3];
-    p[0] = 0x42;
+    if (!(query(p) & SC_LOCKED))
+        p[0] = 0x42; /* not if an earlier test (confused_deputy) locked it */
+    const uint8_t mark = p[0];
     bool locked = vcall(SC_LOCK, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS &&
                   query(p) == (OVBS_ACC_R | SC_LOCKED);
     bool deny_protect = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_RWX).x0 == HV_STATUS_ACCESS_DENIED;
@@ -222,9 +258,16 @@ bool a_unlock_locked(void)
     bool deny_hv = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, pa(p), 1, OVBS_ACC_RWX, 0, 0).x0 ==
                    HV_STATUS_ACCESS_DENIED;
     bool narrower_ok = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
-    bool still = write_faults(p) && p[0] == 0x42 && query(p) == (OVBS_ACC_R | SC_LOCKED);
-    return note(locked && deny_protect && deny_lock_w && deny_hv && narrower_ok && still,
-                "locked range stays read-only: secure call and direct hypercall refused");
+    /* Two pages, only the second locked: the whole request is refused and
+     * the first page keeps its protection too. */
+    uint64_t first = query(victim[2]);
+    bool deny_span = vcall(SC_PROTECT, pa(victim[2]), 2, OVBS_ACC_R | OVBS_ACC_W).x0 ==
+                         HV_STATUS_ACCESS_DENIED && query(victim[2]) == first;
+    bool still = write_faults(p) && p[0] == mark && query(p) == (OVBS_ACC_R | SC_LOCKED);
+    return note(locked && deny_protect && deny_lock_w && deny_hv && narrower_ok && deny_span &&
+                    still,
+                "locked range stays read-only: secure call (one page or a span) and direct "
+                "hypercall refused");
 }
 
 bool a_protect_foreign_memory(void)
@@ -292,6 +335,22 @@ bool t_vtl1_selftest(void)
 
 /* ---- Secure-call buffers ----------------------------------------------- */
 
+/* Buffers that start on a page VTL0 may use and run into one it may not:
+ * every page of the range is checked, not only the first. victim[1] is
+ * made unreadable, victim[3] is locked read-only (a_confused_deputy). */
+static bool spanning_buffers(void)
+{
+    uint8_t *end_of_2 = victim[2] + 4096 - 2;
+    uint8_t before[2] = { end_of_2[0], end_of_2[1] };
+    bool in = protect(victim[1], 1, 0) &&
+              vcall(SC_CHECKSUM, pa(victim[1]) - 64, 128, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+              restore(victim[1]);
+    bool out = vcall(SC_QUERY_RANGE, pa(victim[0]), 4, pa(end_of_2)).x0 ==
+                   HV_STATUS_ACCESS_DENIED && end_of_2[0] == before[0] &&
+               end_of_2[1] == before[1];
+    return in && out;
+}
+
 bool a_confused_deputy(void)
 {
     uint64_t hv_size;
@@ -317,7 +376,8 @@ bool a_confused_deputy(void)
     bool no_read = protect(victim[0], 1, 0) &&
                    vcall(SC_CHECKSUM, pa(victim[0]), 64, 0).x0 == HV_STATUS_ACCESS_DENIED &&
                    restore(victim[0]);
-    return note(in && out && ro && ro_out && good && no_read,
+    bool spans = spanning_buffers();
+    return note(in && out && ro && ro_out && good && no_read && spans,
                 "buffers in VTL1, hv, MMIO, beyond RAM, too large or not VTL0-accessible: refused");
 }
 
@@ -360,13 +420,17 @@ static struct hv_result call_with_timer(uint64_t service, uint64_t a, uint64_t b
  * on it (from its timer interrupt, which preempts VTL1). The secure kernel
  * reports in `progress` (a VTL0 word it writes through its checked
  * copy-out) when it has taken its copy; the interrupt changes the buffer
- * only after that, re-arming itself until then. The result must be the
- * checksum of what was there when VTL1 checked it. */
+ * only after that, re-arming itself until then, and only if the interrupt
+ * preempted the call (irq_hit_in_call): a flip after VTL1 returned would
+ * prove nothing. The result must be the checksum of what was there when
+ * VTL1 checked it. */
 static volatile uint64_t progress __attribute__((aligned(64)));
 static volatile bool flipped;
 
 static void flip_after_copy(void)
 {
+    if (progress == 1 && !irq_hit_in_call)
+        return; /* VTL1 has copied and already returned: too late to count */
     if (progress != 1) {
         irq_hook = flip_after_copy;
         timer_arm(PREEMPT_TICKS / 8);
@@ -398,10 +462,15 @@ bool a_toctou_buffer(void)
      * kernel's spin leaves nothing flipped: that attempt proves nothing
      * either way, so try again. */
     bool flipped_in_call = false;
-    for (int attempt = 0; attempt < 3 && !flipped_in_call; attempt++)
+    int attempt = 0;
+    while (attempt < 5 && !flipped_in_call) {
         flipped_in_call = toctou_attempt(&r, &expect);
+        attempt++;
+    }
     bool changed = buffer[0] == (uint8_t)(3 ^ 0xff);
-    kprintf("    buffer changed after VTL1 copied it: %s\n", flipped_in_call && changed ? "yes" : "no");
+    kprintf("    buffer changed after VTL1 copied it: %s (attempt %d, status %ld, %s checksum)\n",
+            flipped_in_call && changed ? "yes" : "no", attempt, (long)r.x0,
+            r.x1 == expect ? "the copy's" : "ANOTHER");
     return note(flipped_in_call && changed && r.x0 == HV_STATUS_SUCCESS && r.x1 == expect,
                 "buffer changed mid-call; VTL1 used its own copy, result unchanged");
 }
@@ -444,6 +513,37 @@ bool t_nested_call_while_preempted(void)
                     r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS) &&
                     after.x0 == HV_STATUS_SUCCESS,
                 "nested call refused; the preempted call resumed and completed correctly");
+}
+
+/* The preempted call is resumed only by the very same VtlCall: the same
+ * HVC instruction with the same stack pointer (resume_preempted, hv/vtl.c).
+ * From VTL0's interrupt handler, during a preempted SC_SPIN: a VtlCall from
+ * another HVC with the preempted call's SP, and one from the preempted
+ * call's own HVC with the handler's SP. Both are refused with
+ * INVALID_PARTITION_STATE, and the SC_SPIN still completes. */
+static volatile uint64_t other_pc_status, other_sp_status;
+
+static void reissue_elsewhere(void)
+{
+    uint64_t sp = vtl0_timed_sp; /* read before the second call moves it */
+    other_pc_status = vtl0_vcall_at_sp(sp, SC_NULL);
+    uint64_t io[7] = { OVBS_VTL_CALL, SC_NULL, 0, 0, 0, 0, 0 };
+    vtl0_timed_vcall(io);
+    other_sp_status = io[0];
+}
+
+bool a_reissue_preempted_call(void)
+{
+    bool hit = false;
+    other_pc_status = other_sp_status = ~0ull;
+    struct hv_result r = call_with_timer(SC_SPIN, SPIN_ITERATIONS, 0, 0, reissue_elsewhere, &hit);
+    kprintf("    while preempted: another PC, same SP: status %ld; same PC, another SP: %ld\n",
+            (long)other_pc_status, (long)other_sp_status);
+    const uint64_t busy = (uint64_t)HV_STATUS_INVALID_PARTITION_STATE;
+    return note(hit && other_pc_status == busy && other_sp_status == busy &&
+                    r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS) &&
+                    vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS,
+                "a VtlCall from another PC or another SP does not resume the preempted call");
 }
 
 bool t_vtl1_watchdog(void)
