@@ -516,6 +516,7 @@ const struct test tests[] = {
       "VTL0 interrupt during a secure call" },
     { "nested_call_while_preempted", false, t_nested_call_while_preempted,
       "second secure call during a preempted one" },
+    { "pmu_count_vtl1", true, a_pmu_count_vtl1, "count VTL1's work with VTL0's PMU" },
     { "reissue_preempted_call", true, a_reissue_preempted_call,
       "resume a preempted call from another PC or SP" },
     { "vtl1_watchdog", false, t_vtl1_watchdog, "VTL1's own timer bounds its work" },

@@ -16,6 +16,7 @@ bool t_execute_only(void);
 bool t_interrupt_preempts_vtl1(void);
 bool t_nested_call_while_preempted(void);
 bool a_reissue_preempted_call(void);
+bool a_pmu_count_vtl1(void);
 bool t_vtl1_watchdog(void);
 bool t_vtl1_timer_entry(void);
 bool a_gic_forge_timer(void);     /* gic_tests.c */
