@@ -158,6 +158,12 @@ $(B)/trustlets/echo-badelf.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
 	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8,--mutate-elf segment-outside-file)
 $(B)/trustlets/echo-wx.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
 	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8,--mutate-elf writable-code)
+# A data segment below, above, or running past the end of the trustlet
+# address window; and a policy with the first bit no system call has.
+$(B)/trustlets/echo-seg-%.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,3,$(ECHO_POLICY),8,--mutate-elf segment-$*-image)
+$(B)/trustlets/echo-policy.tl: $(ECHO_ELF) $(TL_SIGN_DEPS)
+	$(call tl_sign,0x0ec40001,3,0x79f,8)
 # keyholder: ID 0x0ec40002, may draw random bytes and seal (policy 0xff).
 $(B)/trustlets/keyholder.tl: $(KEYHOLDER_ELF) $(TL_SIGN_DEPS)
 	$(call tl_sign,0x0ec40002,1,0xff,4)
@@ -174,7 +180,8 @@ $(B)/trustlets/regspy-a.tl: $(REGSPY_ELF) $(TL_SIGN_DEPS)
 $(B)/trustlets/regspy-b.tl: $(REGSPY_ELF) $(TL_SIGN_DEPS)
 	$(call tl_sign,0x0ec40005,1,0xf,0)
 TL_IMAGES := $(addprefix $(B)/trustlets/,echo.tl echo-rollback.tl echo-v2.tl echo-unknown.tl \
-	echo-badelf.tl echo-wx.tl keyholder.tl keyholder-b.tl regspy-a.tl regspy-b.tl)
+	echo-badelf.tl echo-wx.tl echo-seg-below.tl echo-seg-above.tl echo-seg-past.tl \
+	echo-policy.tl keyholder.tl keyholder-b.tl regspy-a.tl regspy-b.tl)
 
 $(B)/vtl0/%.o: %.c $(B)/sysinc/libfdt.h
 	@mkdir -p $(dir $@)

@@ -49,8 +49,40 @@ sk_leave:
 
 /* void sk_scrub_and_return(struct sk_io *io): VtlReturn with success, after
  * filling every register VTL0 might inherit with SC_SCRUB_MARKER: general
- * registers, FP/SIMD registers and the thread-ID registers. A test in VTL0
- * then looks for the marker in its own registers. */
+ * registers, FP/SIMD registers, the thread-ID registers, and every EL1
+ * register this kernel can change for a moment without harm: FAR, PAR,
+ * ELR, SPSR, ESR, CONTEXTIDR, AFSR0/1 get the marker, CSSELR selects the
+ * level-2 cache, CNTKCTL opens the counters to EL0 (no trustlet runs in the
+ * window). A test in VTL0 then looks for the marker in its own registers
+ * and checks that each of these holds its own value. Not planted, because
+ * this kernel runs on them until the HVC: SCTLR, TTBR0/1, TCR, MAIR, AMAIR,
+ * VBAR, CPACR (VTL0 checks its own values of those anyway); MDSCR traps to
+ * EL2 for everyone. An interrupt taken before the HVC would overwrite ELR,
+ * SPSR, ESR and FAR with its own values: that weakens one run of the test,
+ * it cannot fail it. After re-entry every register gets this kernel's value
+ * back. Save area below the callee-saved registers: 0 TPIDR_EL1, 8
+ * TPIDR_EL0, 16 TPIDRRO_EL0, 24 SP_EL0, 32 io, 40 FAR, 48 PAR, 56 ELR, 64
+ * SPSR, 72 ESR, 80 CONTEXTIDR, 88 AFSR0, 96 AFSR1, 104 CSSELR, 112 CNTKCTL. */
+/* The EL1 registers the scrub plants, in pairs, with their save slots; each
+ * pair goes through x10/x11. */
+.macro save_el1_pair a, b, off
+    mrs     x10, \a
+    mrs     x11, \b
+    stp     x10, x11, [sp, #\off]
+.endm
+.macro load_el1_pair a, b, off
+    ldp     x10, x11, [sp, #\off]
+    msr     \a, x10
+    msr     \b, x11
+.endm
+.macro SCRUBBED_EL1 op
+    \op    far_el1, par_el1, 40
+    \op    elr_el1, spsr_el1, 56
+    \op    esr_el1, contextidr_el1, 72
+    \op    afsr0_el1, afsr1_el1, 88
+    \op    csselr_el1, cntkctl_el1, 104
+.endm
+
     .global sk_scrub_and_return
 sk_scrub_and_return:
     stp     x29, x30, [sp, #-96]!
@@ -63,9 +95,10 @@ sk_scrub_and_return:
     mrs     x11, tpidr_el0
     mrs     x12, tpidrro_el0
     mrs     x13, sp_el0
-    stp     x10, x11, [sp, #-48]!
+    stp     x10, x11, [sp, #-128]!
     stp     x12, x13, [sp, #16]
     str     x0, [sp, #32]
+    SCRUBBED_EL1 save_el1_pair
     /* x5 = 0x5ec7e75ec7e75ec7 = SC_SCRUB_MARKER */
     movz    x5, #0x5ec7
     movk    x5, #0xc7e7, lsl #16
@@ -75,6 +108,18 @@ sk_scrub_and_return:
     msr     tpidr_el0, x5
     msr     tpidrro_el0, x5
     msr     sp_el0, x5
+    msr     far_el1, x5
+    msr     par_el1, x5
+    msr     elr_el1, x5
+    msr     spsr_el1, x5
+    msr     esr_el1, x5
+    msr     contextidr_el1, x5
+    msr     afsr0_el1, x5
+    msr     afsr1_el1, x5
+    mov     x6, #2                  /* CSSELR: level 2, data or unified */
+    msr     csselr_el1, x6
+    mov     x6, #3                  /* CNTKCTL: EL0PCTEN, EL0VCTEN */
+    msr     cntkctl_el1, x6
     dup     v0.2d, x5
     mov     v1.16b, v0.16b
     mov     v2.16b, v0.16b
@@ -145,13 +190,15 @@ sk_scrub_and_return:
     stp     x2, x3, [x9, #16]
     stp     x4, x5, [x9, #32]
     stp     x6, x7, [x9, #48]
+    SCRUBBED_EL1 load_el1_pair
     ldp     x10, x11, [sp, #0]
     ldp     x12, x13, [sp, #16]
-    add     sp, sp, #48
+    add     sp, sp, #128
     msr     tpidr_el1, x10
     msr     tpidr_el0, x11
     msr     tpidrro_el0, x12
     msr     sp_el0, x13
+    isb
     ldp     x19, x20, [sp, #16]
     ldp     x21, x22, [sp, #32]
     ldp     x23, x24, [sp, #48]

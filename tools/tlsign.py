@@ -15,6 +15,10 @@ MAGIC = b"OVBSTLT1"
 FORMAT_VERSION = 1
 HEADER_SIZE = 160
 SIGNED_BYTES = 96
+# Where trustlet segments must lie (TL_VA_IMAGE_MIN/MAX, include/openvbs/trustlet.h).
+TL_VA_IMAGE_MIN = 0x00400000
+TL_VA_IMAGE_MAX = 0x00c00000
+PT_LOAD = 1
 
 
 def run(args, data=None):
@@ -73,6 +77,33 @@ def sign_bytes(key, data):
     return der_to_raw(der)
 
 
+def last_load_segment(elf):
+    """Offset of the last PT_LOAD program header: the data segment, which
+    holds neither the entry point nor anything the other checks look at."""
+    phoff = struct.unpack_from("<Q", elf, 32)[0]
+    phnum = struct.unpack_from("<H", elf, 56)[0]
+    loads = [phoff + i * 56 for i in range(phnum)
+             if struct.unpack_from("<I", elf, phoff + i * 56)[0] == PT_LOAD]
+    return loads[-1]
+
+
+def move_segment(elf, address):
+    """Place the last segment at `address` (p_vaddr and p_paddr alike)."""
+    ph = last_load_segment(elf)
+    struct.pack_into("<QQ", elf, ph + 16, address, address)
+
+
+# --mutate-elf NAME: where the last segment goes, relative to the window
+# [TL_VA_IMAGE_MIN, TL_VA_IMAGE_MAX) (below it, wholly above it, or starting
+# inside and running past its end); each is refused only by tl_check_elf's
+# address-range check (sk/tlimage.c).
+SEGMENT_PLACES = {
+    "segment-below-image": lambda memsz: TL_VA_IMAGE_MIN - 0x1000 - (memsz + 0xfff & ~0xfff),
+    "segment-above-image": lambda memsz: TL_VA_IMAGE_MAX + 0x100000,
+    "segment-past-image": lambda memsz: TL_VA_IMAGE_MAX - 0x1000,
+}
+
+
 def mutate_elf(elf, how):
     """Test images only: a validly signed ELF that the secure kernel's ELF
     checks must still refuse."""
@@ -83,6 +114,11 @@ def mutate_elf(elf, how):
     elif how == "writable-code":
         flags = struct.unpack_from("<I", elf, phoff + 4)[0]
         struct.pack_into("<I", elf, phoff + 4, flags | 2)       # p_flags |= W
+    elif how in SEGMENT_PLACES:
+        memsz = struct.unpack_from("<Q", elf, last_load_segment(elf) + 40)[0]
+        if how == "segment-past-image" and memsz <= 0x1000:
+            raise SystemExit("tlsign: the last segment must be over a page to run past the end")
+        move_segment(elf, SEGMENT_PLACES[how](memsz))
     return bytes(elf)
 
 
@@ -108,7 +144,8 @@ def main():
     s.add_argument("--version", type=int, required=True)
     s.add_argument("--policy", type=lambda v: int(v, 0), required=True)
     s.add_argument("--quota", type=int, default=16)
-    s.add_argument("--mutate-elf", choices=["segment-outside-file", "writable-code"],
+    s.add_argument("--mutate-elf", choices=["segment-outside-file", "writable-code",
+                                            *SEGMENT_PLACES],
                    help="sign a deliberately broken ELF (refusal tests)")
     a = ap.parse_args()
     if a.cmd == "keygen":

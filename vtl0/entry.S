@@ -156,6 +156,9 @@ probe_eret_target:
     ret
 
     .bss
+    .balign 8
+vtl0_timed_sp:
+    .space  8
     .balign 16
 el0_saved:
     .space  KCTX_SIZE
@@ -185,6 +188,60 @@ user_vtl_call:                       /* VtlCall from EL0: HVC is UNDEFINED here 
     hvc     #0
     mov     x0, #0
     svc     #0
+
+/* void vtl0_timed_vcall(uint64_t io[7]): the VtlCall of vcall_with_timer
+ * (irq.c), io[0..6] = x0..x6 in, io[0..3] = x0..x3 out, with IRQs unmasked
+ * only around its HVC. The hypervisor rewinds a call that VTL0's interrupt
+ * preempts onto its HVC, so an interrupt taken with ELR_EL1 at
+ * vtl0_timed_hvc arrived while VTL1 worked on this call, and one at any
+ * other PC did not (vtl0_irq). An interrupt already pending when IRQs are
+ * unmasked is taken at the ISB, before the NOP, never at the HVC itself;
+ * only one becoming pending in the single instruction before the HVC
+ * could be misread (on QEMU not even that: the NOP and the HVC form one
+ * translation block, and TCG takes interrupts only between blocks).
+ * vtl0_timed_sp records the SP of the call, which the hypervisor compares
+ * when the call is re-issued. */
+    .text
+    .global vtl0_timed_vcall, vtl0_timed_hvc, vtl0_timed_sp
+vtl0_timed_vcall:
+    stp     x19, x30, [sp, #-16]!
+    mov     x19, x0
+    mov     x9, sp
+    adrp    x10, vtl0_timed_sp
+    str     x9, [x10, :lo12:vtl0_timed_sp]
+    ldp     x0, x1, [x19]
+    ldp     x2, x3, [x19, #16]
+    ldp     x4, x5, [x19, #32]
+    ldr     x6, [x19, #48]
+    msr     daifclr, #2
+    isb
+    nop
+vtl0_timed_hvc:
+    hvc     #0
+    msr     daifset, #2
+    stp     x0, x1, [x19]
+    stp     x2, x3, [x19, #16]
+    ldp     x19, x30, [sp], #16
+    ret
+
+/* uint64_t vtl0_vcall_at_sp(uint64_t sp, uint64_t service): a VtlCall from
+ * an HVC of its own (not vtl0_timed_hvc) made with SP set to `sp`: from an
+ * interrupt handler, with the SP of a preempted call, it is the same stack
+ * at another PC. Nothing is stored while SP is moved. Returns x0. */
+    .global vtl0_vcall_at_sp
+vtl0_vcall_at_sp:
+    mov     x9, sp
+    mov     sp, x0
+    movz    w0, #0x0010             /* OVBS_VTL_CALL */
+    movk    w0, #0xc600, lsl #16
+    mov     x2, #0
+    mov     x3, #0
+    mov     x4, #0
+    mov     x5, #0
+    mov     x6, #0
+    hvc     #0
+    mov     sp, x9
+    ret
 
 /* void vtl0_scrub_probe(uint64_t *out): make the SC_SCRUB_TEST secure call,
  * then record every register VTL1 could have left something in: x0..x30,

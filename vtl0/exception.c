@@ -80,7 +80,7 @@ void vtl0_exception(struct frame *f, unsigned kind)
     if (kind == 0 && fixup_kernel_fault(f))
         return;
     if (kind == 1) {
-        vtl0_irq();
+        vtl0_irq(f);
         return;
     }
     kprintf("VTL0 unexpected exception kind %u: %s (EC 0x%x) ESR 0x%lx FAR 0x%lx ELR 0x%lx\n",

@@ -5,8 +5,7 @@
 #include "kernel.h"
 
 volatile unsigned irq_count;
-volatile bool irq_in_call;       /* set by a test around a secure call */
-volatile bool irq_hit_in_call;   /* the last interrupt arrived inside it */
+volatile bool irq_hit_in_call;   /* the last timer interrupt preempted a timed call */
 void (*volatile irq_hook)(void); /* run once by the next timer interrupt */
 unsigned timer_intid = 27;
 uint64_t gicd_base, gicr_base;
@@ -47,7 +46,17 @@ void irq_disable(void)
     __asm__ volatile("msr daifset, #2" ::: "memory");
 }
 
-void vtl0_irq(void)
+/* The timer interrupt landed inside the secure call of vcall_with_timer
+ * exactly when it stopped VTL1's work: the hypervisor then hands it to VTL0
+ * with the call rewound onto its HVC (vtl_preempt_for_vtl0), so the
+ * interrupted PC is that HVC. Before the call or after its VtlReturn the PC
+ * is another one (entry.S, vtl0_timed_vcall). */
+static bool preempted_timed_call(const struct frame *f)
+{
+    return f->elr == (uint64_t)(uintptr_t)vtl0_timed_hvc;
+}
+
+void vtl0_irq(const struct frame *f)
 {
     uint64_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff; /* ICC_IAR1_EL1 */
     if (intid >= 1020)
@@ -55,7 +64,7 @@ void vtl0_irq(void)
     if (intid == timer_intid) {
         timer_stop();
         irq_count++;
-        irq_hit_in_call = irq_in_call;
+        irq_hit_in_call = preempted_timed_call(f);
         void (*hook)(void) = irq_hook;
         irq_hook = 0;
         if (hook)
@@ -69,24 +78,21 @@ void vtl0_irq(void)
 }
 
 /* One secure call (arguments a..d) with VTL0's timer armed `ticks` ahead
- * and `hook` run by its interrupt. *hit: exactly one interrupt came, while
- * the call was in progress (so the hook ran once, inside the call). */
+ * and `hook` run by its interrupt. *hit: exactly one interrupt came, and it
+ * preempted the call (so the hook ran once, while VTL1's work was stopped). */
 struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
                                   uint64_t service, uint64_t a, uint64_t b, uint64_t c,
                                   uint64_t d)
 {
+    uint64_t io[7] = { OVBS_VTL_CALL, service, a, b, c, d, 0 };
     unsigned before = irq_count;
     irq_hook = hook;
     irq_hit_in_call = false;
     irq_disable();
     timer_arm(ticks);
-    irq_in_call = true;
-    irq_enable();
-    struct hv_result r = hvc6(OVBS_VTL_CALL, service, a, b, c, d, 0);
-    irq_in_call = false;
-    irq_disable();
+    vtl0_timed_vcall(io); /* IRQs unmasked around its HVC only */
     timer_stop();
     irq_hook = 0;
     *hit = irq_count == before + 1 && irq_hit_in_call;
-    return r;
+    return (struct hv_result){ io[0], io[1], io[2], io[3] };
 }

@@ -56,6 +56,14 @@ _Noreturn void el0_return(long result);
 extern char user_hvc[], user_svc_exit[], user_vtl_call[];
 void vtl0_scrub_probe(uint64_t *out); /* 31 x + 64 q halves + 4 sysregs */
 extern uint64_t user_stack_top;
+/* A VtlCall with IRQs unmasked around its HVC only (vcall_with_timer):
+ * io[0..6] = x0..x6 in, io[0..3] = x0..x3 out. vtl0_timed_hvc is that HVC,
+ * vtl0_timed_sp the SP it ran with. */
+void vtl0_timed_vcall(uint64_t io[7]);
+extern char vtl0_timed_hvc[];
+extern uint64_t vtl0_timed_sp;
+/* A VtlCall from another HVC, with SP set to `sp` for it; returns x0. */
+uint64_t vtl0_vcall_at_sp(uint64_t sp, uint64_t service);
 
 /* Interrupts and the virtual timer (irq.c). */
 void irq_init(void);
@@ -63,9 +71,9 @@ void irq_enable(void);
 void irq_disable(void);
 void timer_arm(uint64_t ticks);
 void timer_stop(void);
-void vtl0_irq(void);
+void vtl0_irq(const struct frame *f);
 extern volatile unsigned irq_count;
-extern volatile bool irq_in_call, irq_hit_in_call;
+extern volatile bool irq_hit_in_call;
 extern void (*volatile irq_hook)(void);
 extern unsigned timer_intid;
 extern uint64_t gicd_base; /* GICv3 distributor, 0 if unknown */

@@ -33,6 +33,26 @@ tl_echo_wx_start:
     .incbin "echo-wx.tl"
 tl_echo_wx_end:
     .balign 4096
+    .global tl_echo_seg_below_start, tl_echo_seg_below_end
+tl_echo_seg_below_start:
+    .incbin "echo-seg-below.tl"
+tl_echo_seg_below_end:
+    .balign 4096
+    .global tl_echo_seg_above_start, tl_echo_seg_above_end
+tl_echo_seg_above_start:
+    .incbin "echo-seg-above.tl"
+tl_echo_seg_above_end:
+    .balign 4096
+    .global tl_echo_seg_past_start, tl_echo_seg_past_end
+tl_echo_seg_past_start:
+    .incbin "echo-seg-past.tl"
+tl_echo_seg_past_end:
+    .balign 4096
+    .global tl_echo_policy_start, tl_echo_policy_end
+tl_echo_policy_start:
+    .incbin "echo-policy.tl"
+tl_echo_policy_end:
+    .balign 4096
     .global tl_keyholder_start, tl_keyholder_end
 tl_keyholder_start:
     .incbin "keyholder.tl"

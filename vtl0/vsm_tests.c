@@ -129,6 +129,40 @@ bool t_measurement_log(void)
     return note(past_end && small, "secure kernel, VTL0 kernel and device tree measured");
 }
 
+/* The hypervisor's own checks on hypercall buffers (guest_write,
+ * hv/guestmem.c): OVBS_HV_MEASUREMENT, which any VTL may call, must not
+ * write where its caller may not. Into a page VTL1 locked read-only, into
+ * a buffer that runs from a writable page into that one, into hypervisor
+ * and into VTL1 memory: refused, and nothing written. */
+static bool measurement_refused(uint64_t buf, int64_t status)
+{
+    return hvc(OVBS_HV_MEASUREMENT, 0, buf, sizeof(struct ovbs_measurement)).x0 ==
+           (uint64_t)status;
+}
+
+bool a_hv_buffer_checks(void)
+{
+    enum { M = sizeof(struct ovbs_measurement) };
+    static uint8_t before[2][M];
+    uint8_t *locked = victim[3], *span = victim[2] + 4096 - 16;
+    uint64_t hv_size, vtl1_size;
+    uint64_t hv = owned_base(OWNER_HV, true, &hv_size) + hv_size - 4096;
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, &vtl1_size) + vtl1_size - 4096;
+    bool lock = vcall(SC_LOCK, pa(locked), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
+    memcpy(before[0], locked, M);
+    memcpy(before[1], span, M);
+    bool ro = measurement_refused(pa(locked), HV_STATUS_ACCESS_DENIED) &&
+              !memcmp(before[0], locked, M);
+    bool spanning = measurement_refused(pa(span), HV_STATUS_ACCESS_DENIED) &&
+                    !memcmp(before[1], span, M);
+    bool foreign = measurement_refused(hv, HV_STATUS_INVALID_PARAMETER) &&
+                   measurement_refused(vtl1, HV_STATUS_INVALID_PARAMETER);
+    bool works = measurement_refused(pa(buffer), HV_STATUS_SUCCESS);
+    return note(lock && ro && spanning && foreign && works,
+                "OVBS_HV_MEASUREMENT into a locked page, across into one, into hv or VTL1 "
+                "memory: refused, nothing written");
+}
+
 /* Read-only: writes break VTL1's protection, reads still work. */
 bool a_write_readonly_page(void)
 {
@@ -213,7 +247,9 @@ bool t_execute_only(void)
 bool a_unlock_locked(void)
 {
     uint8_t *p = victim[3];
-    p[0] = 0x42;
+    if (!(query(p) & SC_LOCKED))
+        p[0] = 0x42; /* not if an earlier test (confused_deputy) locked it */
+    const uint8_t mark = p[0];
     bool locked = vcall(SC_LOCK, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS &&
                   query(p) == (OVBS_ACC_R | SC_LOCKED);
     bool deny_protect = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_RWX).x0 == HV_STATUS_ACCESS_DENIED;
@@ -222,9 +258,16 @@ bool a_unlock_locked(void)
     bool deny_hv = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, pa(p), 1, OVBS_ACC_RWX, 0, 0).x0 ==
                    HV_STATUS_ACCESS_DENIED;
     bool narrower_ok = vcall(SC_PROTECT, pa(p), 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
-    bool still = write_faults(p) && p[0] == 0x42 && query(p) == (OVBS_ACC_R | SC_LOCKED);
-    return note(locked && deny_protect && deny_lock_w && deny_hv && narrower_ok && still,
-                "locked range stays read-only: secure call and direct hypercall refused");
+    /* Two pages, only the second locked: the whole request is refused and
+     * the first page keeps its protection too. */
+    uint64_t first = query(victim[2]);
+    bool deny_span = vcall(SC_PROTECT, pa(victim[2]), 2, OVBS_ACC_R | OVBS_ACC_W).x0 ==
+                         HV_STATUS_ACCESS_DENIED && query(victim[2]) == first;
+    bool still = write_faults(p) && p[0] == mark && query(p) == (OVBS_ACC_R | SC_LOCKED);
+    return note(locked && deny_protect && deny_lock_w && deny_hv && narrower_ok && deny_span &&
+                    still,
+                "locked range stays read-only: secure call (one page or a span) and direct "
+                "hypercall refused");
 }
 
 bool a_protect_foreign_memory(void)
@@ -286,11 +329,28 @@ bool t_vtl1_selftest(void)
     __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4) : "r"(x6)
                      : "memory");
     kprintf("    %lu checks, failed mask 0x%lx, x4 after the call 0x%lx\n", x2, x1, x4);
-    return note(x0 == HV_STATUS_SUCCESS && x1 == 0 && x2 >= 20 && x4 == SC_SELFTEST_X4,
+    /* The number of checks in selftest (sk/main.c): each one counts. */
+    return note(x0 == HV_STATUS_SUCCESS && x1 == 0 && x2 == 24 && x4 == SC_SELFTEST_X4,
                 "VTL1 read and wrote VTL0 registers; invalid VSM requests refused");
 }
 
 /* ---- Secure-call buffers ----------------------------------------------- */
+
+/* Buffers that start on a page VTL0 may use and run into one it may not:
+ * every page of the range is checked, not only the first. victim[1] is
+ * made unreadable, victim[3] is locked read-only (a_confused_deputy). */
+static bool spanning_buffers(void)
+{
+    uint8_t *end_of_2 = victim[2] + 4096 - 2;
+    uint8_t before[2] = { end_of_2[0], end_of_2[1] };
+    bool in = protect(victim[1], 1, 0) &&
+              vcall(SC_CHECKSUM, pa(victim[1]) - 64, 128, 0).x0 == HV_STATUS_ACCESS_DENIED &&
+              restore(victim[1]);
+    bool out = vcall(SC_QUERY_RANGE, pa(victim[0]), 4, pa(end_of_2)).x0 ==
+                   HV_STATUS_ACCESS_DENIED && end_of_2[0] == before[0] &&
+               end_of_2[1] == before[1];
+    return in && out;
+}
 
 bool a_confused_deputy(void)
 {
@@ -317,7 +377,8 @@ bool a_confused_deputy(void)
     bool no_read = protect(victim[0], 1, 0) &&
                    vcall(SC_CHECKSUM, pa(victim[0]), 64, 0).x0 == HV_STATUS_ACCESS_DENIED &&
                    restore(victim[0]);
-    return note(in && out && ro && ro_out && good && no_read,
+    bool spans = spanning_buffers();
+    return note(in && out && ro && ro_out && good && no_read && spans,
                 "buffers in VTL1, hv, MMIO, beyond RAM, too large or not VTL0-accessible: refused");
 }
 
@@ -360,13 +421,17 @@ static struct hv_result call_with_timer(uint64_t service, uint64_t a, uint64_t b
  * on it (from its timer interrupt, which preempts VTL1). The secure kernel
  * reports in `progress` (a VTL0 word it writes through its checked
  * copy-out) when it has taken its copy; the interrupt changes the buffer
- * only after that, re-arming itself until then. The result must be the
- * checksum of what was there when VTL1 checked it. */
+ * only after that, re-arming itself until then, and only if the interrupt
+ * preempted the call (irq_hit_in_call): a flip after VTL1 returned would
+ * prove nothing. The result must be the checksum of what was there when
+ * VTL1 checked it. */
 static volatile uint64_t progress __attribute__((aligned(64)));
 static volatile bool flipped;
 
 static void flip_after_copy(void)
 {
+    if (progress == 1 && !irq_hit_in_call)
+        return; /* VTL1 has copied and already returned: too late to count */
     if (progress != 1) {
         irq_hook = flip_after_copy;
         timer_arm(PREEMPT_TICKS / 8);
@@ -398,10 +463,15 @@ bool a_toctou_buffer(void)
      * kernel's spin leaves nothing flipped: that attempt proves nothing
      * either way, so try again. */
     bool flipped_in_call = false;
-    for (int attempt = 0; attempt < 3 && !flipped_in_call; attempt++)
+    int attempt = 0;
+    while (attempt < 5 && !flipped_in_call) {
         flipped_in_call = toctou_attempt(&r, &expect);
+        attempt++;
+    }
     bool changed = buffer[0] == (uint8_t)(3 ^ 0xff);
-    kprintf("    buffer changed after VTL1 copied it: %s\n", flipped_in_call && changed ? "yes" : "no");
+    kprintf("    buffer changed after VTL1 copied it: %s (attempt %d, status %ld, %s checksum)\n",
+            flipped_in_call && changed ? "yes" : "no", attempt, (long)r.x0,
+            r.x1 == expect ? "the copy's" : "ANOTHER");
     return note(flipped_in_call && changed && r.x0 == HV_STATUS_SUCCESS && r.x1 == expect,
                 "buffer changed mid-call; VTL1 used its own copy, result unchanged");
 }
@@ -412,6 +482,47 @@ bool t_interrupt_preempts_vtl1(void)
     struct hv_result r = call_with_timer(SC_SPIN, SPIN_ITERATIONS, 0, 0, 0, &hit);
     return note(hit && r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS),
                 "VTL0's timer stopped VTL1 at once; the call resumed and completed correctly");
+}
+
+/* VTL0's PMU must not count VTL1's work: the hypervisor stops it while
+ * VTL1 runs (pmu_on_switch, PMCR_EL0.E clear; not under hv.bench, which
+ * make test never uses). The cycle counter, counting EL1 and EL0 (the
+ * PMCCFILTR_EL0 default), over SC_SPIN must stay far below its count over
+ * the same loop run here in VTL0. Without -icount the counter follows time,
+ * which serves as well: the same loop takes about as long in either VTL. */
+static uint64_t cycles_of(uint64_t (*work)(uint64_t), uint64_t iterations)
+{
+    uint64_t before = READ_SYSREG(pmccntr_el0);
+    uint64_t r = work(iterations);
+    isb();
+    uint64_t counted = READ_SYSREG(pmccntr_el0) - before;
+    return r == sc_spin_result(iterations) ? counted : ~0ull;
+}
+
+static uint64_t spin_here(uint64_t iterations)
+{
+    return sc_spin_result(iterations);
+}
+
+static uint64_t spin_in_vtl1(uint64_t iterations)
+{
+    struct hv_result r = vcall(SC_SPIN, iterations, 0, 0);
+    return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
+}
+
+bool a_pmu_count_vtl1(void)
+{
+    WRITE_SYSREG(pmccfiltr_el0, 0);
+    WRITE_SYSREG(pmcntenset_el0, 1ull << 31);
+    WRITE_SYSREG(pmcr_el0, READ_SYSREG(pmcr_el0) | 1); /* E */
+    isb();
+    uint64_t here = cycles_of(spin_here, SPIN_ITERATIONS);
+    uint64_t vtl1 = cycles_of(spin_in_vtl1, SPIN_ITERATIONS);
+    bool on = (READ_SYSREG(pmcr_el0) & 1) != 0;
+    kprintf("    cycles counted over %llu iterations: in VTL0 %lu, in a secure call %lu\n",
+            SPIN_ITERATIONS, here, vtl1);
+    return note(on && here != ~0ull && vtl1 != ~0ull && here > 1000 && vtl1 < here / 8,
+                "VTL0's cycle counter stops while VTL1 works, and runs again after");
 }
 
 /* A second secure call from VTL0's interrupt handler while the first one
@@ -444,6 +555,37 @@ bool t_nested_call_while_preempted(void)
                     r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS) &&
                     after.x0 == HV_STATUS_SUCCESS,
                 "nested call refused; the preempted call resumed and completed correctly");
+}
+
+/* The preempted call is resumed only by the very same VtlCall: the same
+ * HVC instruction with the same stack pointer (resume_preempted, hv/vtl.c).
+ * From VTL0's interrupt handler, during a preempted SC_SPIN: a VtlCall from
+ * another HVC with the preempted call's SP, and one from the preempted
+ * call's own HVC with the handler's SP. Both are refused with
+ * INVALID_PARTITION_STATE, and the SC_SPIN still completes. */
+static volatile uint64_t other_pc_status, other_sp_status;
+
+static void reissue_elsewhere(void)
+{
+    uint64_t sp = vtl0_timed_sp; /* read before the second call moves it */
+    other_pc_status = vtl0_vcall_at_sp(sp, SC_NULL);
+    uint64_t io[7] = { OVBS_VTL_CALL, SC_NULL, 0, 0, 0, 0, 0 };
+    vtl0_timed_vcall(io);
+    other_sp_status = io[0];
+}
+
+bool a_reissue_preempted_call(void)
+{
+    bool hit = false;
+    other_pc_status = other_sp_status = ~0ull;
+    struct hv_result r = call_with_timer(SC_SPIN, SPIN_ITERATIONS, 0, 0, reissue_elsewhere, &hit);
+    kprintf("    while preempted: another PC, same SP: status %ld; same PC, another SP: %ld\n",
+            (long)other_pc_status, (long)other_sp_status);
+    const uint64_t busy = (uint64_t)HV_STATUS_INVALID_PARTITION_STATE;
+    return note(hit && other_pc_status == busy && other_sp_status == busy &&
+                    r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS) &&
+                    vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS,
+                "a VtlCall from another PC or another SP does not resume the preempted call");
 }
 
 bool t_vtl1_watchdog(void)
@@ -494,20 +636,103 @@ bool t_intercepts_reach_vtl1(void)
     return note(ok && after.x1 == before.x1 + 1, "VTL1 received the memory intercept");
 }
 
+/* The EL1 registers of "other EL1 registers" in docs/state-inventory.md.
+ * The first N_PLANTED are the ones VTL1's SC_SCRUB_TEST fills with its own
+ * values (sk_scrub_and_return); VTL0 puts its own values there first. The
+ * rest VTL1 runs on until it leaves, so it cannot plant them; VTL0 checks
+ * that its values are back all the same. MDSCR_EL1 traps (debug_regs). */
+enum {
+    R_FAR, R_PAR, R_ELR, R_SPSR, R_ESR, R_CONTEXTIDR, R_AFSR0, R_AFSR1, R_CSSELR, R_CNTKCTL,
+    N_PLANTED,
+    R_TTBR0 = N_PLANTED, R_TTBR1, R_TCR, R_MAIR, R_AMAIR, R_VBAR, R_SCTLR, R_CPACR,
+    N_EL1
+};
+static const char *const el1_names[N_EL1] = {
+    "FAR", "PAR", "ELR", "SPSR", "ESR", "CONTEXTIDR", "AFSR0", "AFSR1", "CSSELR", "CNTKCTL",
+    "TTBR0", "TTBR1", "TCR", "MAIR", "AMAIR", "VBAR", "SCTLR", "CPACR",
+};
+/* Ours, each unlike what VTL1 plants (SC_SCRUB_MARKER; CSSELR 2, CNTKCTL 3). */
+static const uint64_t el1_mine[N_PLANTED] = {
+    0x0000ba5e0000f00dull, 0x0000000012345000ull, 0x00000000480abcd0ull, 0x3c5, 0x96000045,
+    0x0cab, 0x11, 0x22, 0, 0x300,
+};
+
+static void read_el1(uint64_t v[N_EL1])
+{
+    v[R_FAR] = READ_SYSREG(far_el1);
+    v[R_PAR] = READ_SYSREG(par_el1);
+    v[R_ELR] = READ_SYSREG(elr_el1);
+    v[R_SPSR] = READ_SYSREG(spsr_el1);
+    v[R_ESR] = READ_SYSREG(esr_el1);
+    v[R_CONTEXTIDR] = READ_SYSREG(contextidr_el1);
+    v[R_AFSR0] = READ_SYSREG(afsr0_el1);
+    v[R_AFSR1] = READ_SYSREG(afsr1_el1);
+    v[R_CSSELR] = READ_SYSREG(csselr_el1);
+    v[R_CNTKCTL] = READ_SYSREG(cntkctl_el1);
+    v[R_TTBR0] = READ_SYSREG(ttbr0_el1);
+    v[R_TTBR1] = READ_SYSREG(ttbr1_el1);
+    v[R_TCR] = READ_SYSREG(tcr_el1);
+    v[R_MAIR] = READ_SYSREG(mair_el1);
+    v[R_AMAIR] = READ_SYSREG(amair_el1);
+    v[R_VBAR] = READ_SYSREG(vbar_el1);
+    v[R_SCTLR] = READ_SYSREG(sctlr_el1);
+    v[R_CPACR] = READ_SYSREG(cpacr_el1);
+}
+
+static void write_planted(const uint64_t v[N_PLANTED])
+{
+    WRITE_SYSREG(far_el1, v[R_FAR]);
+    WRITE_SYSREG(par_el1, v[R_PAR]);
+    WRITE_SYSREG(elr_el1, v[R_ELR]);
+    WRITE_SYSREG(spsr_el1, v[R_SPSR]);
+    WRITE_SYSREG(esr_el1, v[R_ESR]);
+    WRITE_SYSREG(contextidr_el1, v[R_CONTEXTIDR]);
+    WRITE_SYSREG(afsr0_el1, v[R_AFSR0]);
+    WRITE_SYSREG(afsr1_el1, v[R_AFSR1]);
+    WRITE_SYSREG(csselr_el1, v[R_CSSELR]);
+    WRITE_SYSREG(cntkctl_el1, v[R_CNTKCTL]);
+    isb();
+}
+
+/* Plant ours, make the scrub call, and count the EL1 registers that did
+ * not come back with our value (what stuck: some bits are RES0, AFSR0/1
+ * may read as zero). The registers get their earlier values back. */
+static unsigned el1_changed_by_call(uint64_t *regs)
+{
+    uint64_t orig[N_EL1], mine[N_EL1], after[N_EL1];
+    read_el1(orig);
+    write_planted(el1_mine);
+    read_el1(mine);
+    vtl0_scrub_probe(regs);
+    read_el1(after);
+    write_planted(orig);
+    unsigned changed = 0;
+    for (unsigned i = 0; i < N_EL1; i++) {
+        if (after[i] != mine[i]) {
+            kprintf("    %s_EL1 is 0x%lx after the call, was 0x%lx\n", el1_names[i], after[i],
+                    mine[i]);
+            changed++;
+        }
+    }
+    return changed;
+}
+
 /* Nothing VTL1 leaves in its registers may be visible to VTL0. */
 bool a_vtl1_register_leak(void)
 {
     static uint64_t regs[99];
-    vtl0_scrub_probe(regs);
+    unsigned el1 = el1_changed_by_call(regs);
     uint64_t sys[3] = { READ_SYSREG(ttbr0_el1), READ_SYSREG(vbar_el1), READ_SYSREG(sctlr_el1) };
     extern char vtl0_vectors[];
     unsigned leaks = 0;
     for (unsigned i = 0; i < 99; i++)
         leaks += regs[i] == SC_SCRUB_MARKER;
     bool own_sys = sys[1] == pa(vtl0_vectors) && (sys[2] & 1);
-    kprintf("    %u registers hold the VTL1 marker\n", leaks);
-    return note(regs[0] == HV_STATUS_SUCCESS && leaks == 0 && own_sys,
-                "after a return from VTL1 no general, FP/SIMD or thread register holds its data");
+    kprintf("    %u registers hold the VTL1 marker; %u of %u EL1 registers changed\n", leaks, el1,
+            (unsigned)N_EL1);
+    return note(regs[0] == HV_STATUS_SUCCESS && leaks == 0 && el1 == 0 && own_sys,
+                "after a return from VTL1 no general, FP/SIMD, thread or EL1 register holds its "
+                "data");
 }
 
 /* ---- Fuzzing ------------------------------------------------------------- */
@@ -541,6 +766,9 @@ static bool fuzz_allowed(uint32_t fid)
     return ((fid >> 24) & 0x3f) != 4;
 }
 
+/* The one VTL0 page the fuzzer's calls may name (see fuzz_hypercalls). */
+static uint8_t scratch[4096] __attribute__((aligned(4096)));
+
 /* A digest (FNV-1a) of every call's function ID and status, so two runs of
  * one seed can be compared from outside: from the same starting state they
  * must agree call for call (x1..x3 may carry time or random bytes, and are
@@ -555,7 +783,6 @@ static uint64_t fuzz_digest(uint64_t h, uint64_t v)
 
 bool fuzz_hypercalls(uint64_t seed, unsigned count)
 {
-    static uint8_t scratch[4096] __attribute__((aligned(4096)));
     uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
     uint64_t hv = owned_base(OWNER_HV, true, NULL);
     const uint64_t interesting[] = {
@@ -607,12 +834,103 @@ bool fuzz_hypercalls(uint64_t seed, unsigned count)
     return alive;
 }
 
+/* ---- What the fuzz must leave as it was ------------------------------------ */
+
+/* The ownership map as the hypervisor reports it, without what the fuzz
+ * may rightly change: the protection of the scratch page (painted over,
+ * which may split its run) and of VTL0 RAM outside this kernel's own
+ * (the fuzzer aims there, next to hypervisor and VTL1 memory); neighbouring
+ * runs that then agree are merged. Owners must not change anywhere. */
+#define MAX_SPANS 64
+struct span {
+    uint64_t base, end, what; /* what: owner | access << 8 */
+};
+
+static void add_span(struct span *s, unsigned *n, uint64_t base, uint64_t end, uint64_t what)
+{
+    if (base >= end)
+        return;
+    if (*n && s[*n - 1].end == base && s[*n - 1].what == what) {
+        s[*n - 1].end = end;
+        return;
+    }
+    if (*n < MAX_SPANS)
+        s[*n] = (struct span){ base, end, what };
+    (*n)++;
+}
+
+static unsigned memmap_spans(struct span *s)
+{
+    const uint64_t skip = pa(scratch), painted = ~0ull;
+    unsigned n = 0;
+    for (unsigned i = 0;; i++) {
+        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
+        if (r.x0 != HV_STATUS_SUCCESS)
+            break;
+        uint64_t base = r.x1, end = r.x1 + r.x2, what = r.x3 & 0xffff;
+        bool ours = base < vtl0_ram_base + vtl0_ram_size && end > vtl0_ram_base;
+        if ((what & 0xff) == OWNER_VTL0 && !ours)
+            what = OWNER_VTL0;
+        if (skip >= base && skip < end) {
+            add_span(s, &n, base, skip, what);
+            add_span(s, &n, skip, skip + 4096, painted);
+            add_span(s, &n, skip + 4096, end, what);
+        } else {
+            add_span(s, &n, base, end, what);
+        }
+    }
+    return n;
+}
+
+/* VTL1's view of some pages: this file's own, and the scratch page's
+ * neighbours (the fuzz names only the scratch page itself). */
+#define WATCHED 7
+static void watched_protections(uint64_t out[WATCHED])
+{
+    const void *pages[WATCHED] = { victim[0], victim[1], victim[2], victim[3], buffer,
+                                   scratch - 4096, scratch + 4096 };
+    for (unsigned i = 0; i < WATCHED; i++)
+        out[i] = query(pages[i]);
+}
+
+/* Hypervisor and VTL1 memory still out of VTL0's reach: the first and last
+ * page of each, and pages near the fuzzer's favourite addresses. */
+static bool still_unreachable(void)
+{
+    uint64_t hv_size, vtl1_size;
+    uint64_t hv = owned_base(OWNER_HV, true, &hv_size);
+    uint64_t vtl1 = owned_base(OWNER_VTL1, true, &vtl1_size);
+    const uint64_t targets[] = {
+        owned_base(OWNER_HV, false, NULL), hv, hv + hv_size - 4096,
+        vtl1, vtl1 + 8 * 4096, vtl1 + vtl1_size - 4096,
+    };
+    for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        if (!read_blocked(targets[i]))
+            return false;
+    }
+    return true;
+}
+
 bool a_hypercall_fuzz(void)
 {
+    static struct span map_before[MAX_SPANS], map_after[MAX_SPANS];
+    uint64_t prot_before[WATCHED], prot_after[WATCHED];
     /* The lock from a_unlock_locked must survive: make sure it is there. */
     vcall(SC_LOCK, pa(victim[3]), 1, OVBS_ACC_R);
+    unsigned n_before = memmap_spans(map_before);
+    watched_protections(prot_before);
     bool alive = fuzz_hypercalls(0x0bad5eedf00dull, 100000);
+    unsigned n_after = memmap_spans(map_after);
+    watched_protections(prot_after);
     bool locked = query(victim[3]) == (OVBS_ACC_R | SC_LOCKED) && write_faults(victim[3]);
-    return note(alive && locked,
-                "100000 random hypercalls and secure calls; everything still works, locks hold");
+    bool same_map = n_before == n_after && n_before <= MAX_SPANS &&
+                    !memcmp(map_before, map_after, n_before * sizeof(map_before[0]));
+    bool same_prot = !memcmp(prot_before, prot_after, sizeof(prot_before));
+    bool walls = still_unreachable();
+    kprintf("    after the fuzz: memory map %s (%u runs), watched protections %s, hv and VTL1 "
+            "memory %s\n", same_map ? "unchanged" : "CHANGED", n_after,
+            same_prot ? "unchanged" : "CHANGED", walls ? "unreachable" : "REACHABLE");
+    return note(alive && locked && same_map && same_prot && walls,
+                "100000 random hypercalls and secure calls; everything still works, the memory "
+                "map, protections and locks hold");
 }

@@ -15,6 +15,8 @@ bool t_measurement_log(void);
 bool t_execute_only(void);
 bool t_interrupt_preempts_vtl1(void);
 bool t_nested_call_while_preempted(void);
+bool a_reissue_preempted_call(void);
+bool a_pmu_count_vtl1(void);
 bool t_vtl1_watchdog(void);
 bool t_vtl1_timer_entry(void);
 bool a_gic_forge_timer(void);     /* gic_tests.c */
@@ -32,6 +34,7 @@ bool a_protect_foreign_memory(void);
 bool a_vsm_calls_from_vtl0(void);
 bool a_vtl_call_from_el0(void);
 bool a_confused_deputy(void);
+bool a_hv_buffer_checks(void);
 bool a_toctou_buffer(void);
 bool a_vtl1_register_leak(void);
 bool a_hypercall_fuzz(void);

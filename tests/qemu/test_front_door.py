@@ -85,7 +85,9 @@ def test_console_events_command():
     # both records hold the write to the locked page, caused by VTL0
     assert "VTL0 VP0  intercept  a=0x" in b.output[hv:sk]
     assert "VTL0 VP0  intercept  a=0x" in b.output[sk:]
-    assert "protection refused     2" in b.output[sk:]
+    # unlock_locked's refused requests: protect RWX, lock with write, a
+    # two-page protect whose second page is locked
+    assert "protection refused     3" in b.output[sk:]
     assert "usage: events [N]" in b.output
     assert b.console_failures() == 1
 
