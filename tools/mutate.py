@@ -9,6 +9,7 @@ tests/mutations/README.md. `--check` only parses: stale entries and
 unguarded rows, no builds (fast enough for `make test`)."""
 import argparse
 import glob
+import hashlib
 import json
 import os
 import re
@@ -129,8 +130,9 @@ def normalise(text):
     return re.sub(r"\s+", " ", text.replace("`", "").lower()).strip()
 
 
-def threat_rows(root):
-    """First cells of the rows of every '| attack | ...' table."""
+def threat_rows(root, with_tests=False):
+    """First cells of the rows of every '| attack | ...' table (with their
+    tests cells if asked)."""
     rows, in_table = [], False
     with open(os.path.join(root, "docs", "threat-model.md")) as f:
         for line in f:
@@ -141,8 +143,37 @@ def threat_rows(root):
                 in_table = False
                 continue
             if in_table and not line.startswith("|---"):
-                rows.append(line.split("|")[1].strip())
+                cells = line.split("|")
+                rows.append((cells[1].strip(), cells[-2].strip()) if with_tests
+                            else cells[1].strip())
     return rows
+
+
+def killer_name(detail):
+    """The test name a threat-model tests cell would use for a selector."""
+    sel = detail.split(" ")[0]
+    kind, _, rest = sel.partition(":")
+    if kind == "vtl0":
+        return rest.split("@")[0]
+    if kind == "pytest":
+        return rest.split("::")[-1]
+    return rest  # host binary: the row names its cases or the file
+
+
+def rows_not_named(root, muts, results):
+    """Rows none of whose killed mutations was killed by a test the row's
+    tests cell names: the column would not be true."""
+    killed = {r["name"]: r["detail"] for r in results if r["verdict"] == "KILLED"}
+    bad = []
+    for attack, tests in threat_rows(root, with_tests=True):
+        guarding = [m for m in muts if any(normalise(g) in normalise(attack) for g in m["guards"])]
+        if not guarding or not any(m["name"] in killed for m in guarding):
+            continue  # unguarded, unmutable or expected: reported elsewhere
+        names = [killer_name(killed[m["name"]]) for m in guarding if m["name"] in killed]
+        cell = tests.replace("`", "")
+        if not any(n in cell or n.replace("test_", "", 1) + ".c" in cell for n in names):
+            bad.append((attack, names))
+    return bad
 
 
 def unguarded_rows(root, muts, unmutable):
@@ -288,7 +319,8 @@ def main():
     ap.add_argument("--root", default=os.path.normpath(os.path.join(HERE, "..")))
     ap.add_argument("--only", help="comma-separated names (or parts of names) to run")
     ap.add_argument("--check", action="store_true", help="only check the list, run nothing")
-    ap.add_argument("--scratch", default="/tmp/ovbs-mutate")
+    ap.add_argument("--scratch", default=None,
+                    help="where the mutated copy lives (default: one per tree, in /tmp)")
     ap.add_argument("--out", default=None, help="JSON results (default build/mutate.json)")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
@@ -305,7 +337,8 @@ def main():
     if a.only:
         parts = a.only.split(",")
         muts = [m for m in muts if any(p in m["name"] for p in parts)]
-    return run_all(root, os.path.abspath(a.scratch), muts, problems,
+    scratch = a.scratch or "/tmp/ovbs-mutate-" + hashlib.sha256(root.encode()).hexdigest()[:12]
+    return run_all(root, os.path.abspath(scratch), muts, problems,
                    a.out or os.path.join(root, "build", "mutate.json"))
 
 
@@ -340,6 +373,11 @@ def run_all(root, scratch, muts, problems, out):
         results.append({"name": m["name"], "file": m["file"], "verdict": verdict,
                         "detail": detail, "expect": m["expect"], "source": m["source"]})
     build(scratch)  # leave the scratch build unmutated for the next run
+    if len(muts) == len(load_mutations(root)):
+        for attack, names in rows_not_named(root, muts, results):
+            print(f"NOT NAMED threat-model row '{attack[:70]}': killed by {', '.join(names)}, "
+                  "which its tests column does not name")
+            problems += 1
     bad = sum(counts.get(v, 0) for v in ("SURVIVED", "UNEXPECTEDLY KILLED", "STALE", "BROKEN"))
     summary = ", ".join(f"{counts.get(v, 0)} {v.lower()}" for v in
                         ("KILLED", "EXPECTED", "SURVIVED", "UNEXPECTEDLY KILLED", "STALE",
