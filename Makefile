@@ -210,7 +210,7 @@ HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platfo
 
 $(B)/host/test_pgtable: tests/host/test_pgtable.c lib/arm64/pgtable.c | $(DEPS_OK)
 $(B)/host/test_owner: tests/host/test_owner.c hv/owner.c | $(DEPS_OK)
-$(B)/host/test_platform: tests/host/test_platform.c hv/platform.c | $(DEPS_OK)
+$(B)/host/test_platform: tests/host/test_platform.c hv/platform.c hv/devpolicy.c | $(DEPS_OK)
 $(B)/host/test_devpolicy: tests/host/test_devpolicy.c hv/devpolicy.c | $(DEPS_OK)
 $(B)/host/test_elf: tests/host/test_elf.c lib/elf.c | $(DEPS_OK)
 $(B)/host/test_fmt: tests/host/test_fmt.c lib/fmt.c | $(DEPS_OK)

@@ -59,6 +59,17 @@ bool rid_bus_translated(const struct rid_map *m, unsigned bus)
     return true;
 }
 
+bool pcie_bus_range_ok(const struct rid_map *m, unsigned first, unsigned nbus,
+                       unsigned secondary, unsigned subordinate)
+{
+    unsigned last = subordinate > secondary ? subordinate : secondary;
+    for (unsigned b = secondary; b <= last; b++) {
+        if (b < first || b >= first + nbus || !rid_bus_translated(m, b))
+            return false;
+    }
+    return true;
+}
+
 /* ---- PCI functions ----------------------------------------------------------
  * Type 0 and type 1 headers share the first 16 bytes: Vendor ID (0x00),
  * Device ID (0x02), Command (0x04), Status (0x06, bit 4: a capability list

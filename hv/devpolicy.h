@@ -35,6 +35,13 @@ bool rid_translated(const struct rid_map *m, uint32_t rid);
 /* Every one of the 256 RIDs of `bus` is translated. */
 bool rid_bus_translated(const struct rid_map *m, unsigned bus);
 
+/* May a bridge route buses [secondary, subordinate]? Only buses the host
+ * bridge decodes ([first, first + nbus)) whose every RID is translated. The
+ * secondary bus counts even when subordinate is below it (bridges differ
+ * on whether that routes it). */
+bool pcie_bus_range_ok(const struct rid_map *m, unsigned first, unsigned nbus,
+                       unsigned secondary, unsigned subordinate);
+
 /* ---- PCI functions --------------------------------------------------------- */
 
 enum pcifn_verdict {

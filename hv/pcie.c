@@ -103,11 +103,17 @@ void pcie_protect(struct stage2 *vtl0)
            p->pcie_bus_first, p->pcie_bus_first + nbus - 1);
 }
 
+/* Each function given to VTL0 is logged once per bus/device/function;
+ * each hidden one every time it is judged (rate limited): after a
+ * renumbering, another function may answer at the same numbers. */
 static void log_verdict(unsigned fn, unsigned bus, uint32_t id, enum pcifn_verdict v)
 {
-    if (verdicts[fn] & V_LOGGED || !hv_log_allowed(LOG_SRC_DEVICES))
+    if (v == PCIFN_SAFE && (verdicts[fn] & V_LOGGED))
         return;
-    verdicts[fn] |= V_LOGGED;
+    if (!hv_log_allowed(LOG_SRC_DEVICES))
+        return;
+    if (v == PCIFN_SAFE)
+        verdicts[fn] |= V_LOGGED;
     unsigned dev = (fn >> 3) & 31, func = fn & 7;
     if (v == PCIFN_SAFE)
         hv_log("PCIe %02x:%02x.%u [%04x:%04x]: given to VTL0: %s", bus, dev, func,
@@ -146,21 +152,6 @@ static bool is_bridge(unsigned fn)
     return ((cfg_read32((void *)(uintptr_t)fn_base(fn), PCI_HEADER_TYPE_DW) >> 16) & 0x7f) == 1;
 }
 
-/* Buses a bridge may route: within the host bridge's range, and every RID
- * on them translated. The secondary bus counts even when subordinate is
- * below it (bridges differ on whether that routes it). */
-static bool bus_range_ok(unsigned secondary, unsigned subordinate)
-{
-    const struct platform *p = &hv_platform;
-    unsigned last = subordinate > secondary ? subordinate : secondary;
-    for (unsigned b = secondary; b <= last; b++) {
-        if (b < p->pcie_bus_first || b >= p->pcie_bus_first + nbus ||
-            !rid_bus_translated(&p->pcie_rids, b))
-            return false;
-    }
-    return true;
-}
-
 /* A write that overlaps a bridge's bus numbers: check the new routing,
  * then forget every verdict (functions answer at new numbers). False:
  * refused, the write is dropped. */
@@ -172,7 +163,8 @@ static bool bus_numbers_write(unsigned fn, unsigned reg, unsigned size, uint64_t
     uint32_t mask = (size == 4 ? ~0u : ((1u << (8 * size)) - 1)) << shift;
     uint32_t next = (now & ~mask) | (((uint32_t)value << shift) & mask);
     unsigned secondary = (next >> 8) & 0xff, subordinate = (next >> 16) & 0xff;
-    if (!bus_range_ok(secondary, subordinate)) {
+    if (!pcie_bus_range_ok(&hv_platform.pcie_rids, hv_platform.pcie_bus_first, nbus, secondary,
+                           subordinate)) {
         if (hv_log_allowed(LOG_SRC_DEVICES))
             hv_log("PCIe bridge %02x:%02x.%u: buses %u-%u refused: not all translated by the "
                    "SMMU", hv_platform.pcie_bus_first + (fn >> 8), (fn >> 3) & 31, fn & 7,

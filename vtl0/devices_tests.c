@@ -111,10 +111,12 @@ bool a_virtio_mmio_kept(void)
  * PCI_CFG window. */
 static uint64_t ecam_base;
 
+static unsigned cur_bus; /* the bus cfg() addresses */
+
 static volatile uint32_t *cfg(unsigned dev, unsigned fn, unsigned off)
 {
-    return (volatile uint32_t *)(uintptr_t)(ecam_base + ((uint64_t)dev << 15) +
-                                            ((uint64_t)fn << 12) + off);
+    return (volatile uint32_t *)(uintptr_t)(ecam_base + ((uint64_t)cur_bus << 20) +
+                                            ((uint64_t)dev << 15) + ((uint64_t)fn << 12) + off);
 }
 
 static bool find_ecam(void)
@@ -204,4 +206,77 @@ bool a_pci_hidden(void)
         return note(false, "no PCIe function visible: nothing the test could check");
     kprintf("    %u function(s) visible on bus 0\n", seen);
     return note(true, "every visible function on bus 0 goes through the SMMU");
+}
+
+/* MSIs are memory writes to the ITS's doorbell; VTL0 gets no ITS (the
+ * hypervisor keeps it, and removes every MSI and IOMMU reference from our
+ * tree, so drivers fall back to INTx). */
+#define VIRT_ITS 0x08080000ull
+
+bool a_msi_absent(void)
+{
+    const void *fdt = dt();
+    if (fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3-its") >= 0)
+        return note(false, "an ITS node is in VTL0's device tree");
+    static const char *const props[] = { "msi-map", "msi-parent", "iommu-map", "iommus" };
+    int node = -1, depth = 0;
+    while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+        for (unsigned i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+            if (fdt_getprop(fdt, node, props[i], NULL)) {
+                kprintf("    %s has %s\n", fdt_get_name(fdt, node, NULL), props[i]);
+                return note(false, "an MSI or IOMMU reference is left in VTL0's tree");
+            }
+        }
+    }
+    if (!mmu_map(VIRT_ITS, 4096, PT_R | PT_W | PT_DEVICE))
+        return note(false, "could not map the ITS in our stage 1");
+    unsigned before = last_fault.count;
+    if (!blocked(probe_load(VIRT_ITS), before))
+        return note(false, "the ITS is reachable from VTL0");
+    return note(true, "no ITS, no msi-map/msi-parent/iommu-map; ITS registers abort");
+}
+
+/* Bridges: numbering a root port's buses (secondary = subordinate = 1)
+ * makes the functions behind it answer at bus 1. Each bridge of bus 0 in
+ * turn gets bus 1, so different functions answer at the same numbers one
+ * after the other: the hypervisor must judge each anew (it forgets its
+ * verdicts when bus numbers change), and none we then see may bypass the
+ * SMMU. Bus numbers are put back after each. */
+static unsigned check_bus1(bool *ok)
+{
+    unsigned seen = 0;
+    cur_bus = 1;
+    for (unsigned dev = 0; dev < 32; dev++)
+        *ok &= function_ok(dev, 0, &seen);
+    cur_bus = 0;
+    return seen;
+}
+
+bool a_pci_renumber(void)
+{
+    if (!find_ecam() || !mmu_map(ecam_base + (1ull << 20), 1ull << 20, PT_R | PT_W | PT_DEVICE))
+        return note(false, "no PCIe host bridge in our device tree");
+    unsigned bridges = 0, behind = 0;
+    bool ok = true;
+    for (unsigned dev = 0; dev < 32; dev++) {
+        uint32_t id = *cfg(dev, 0, 0);
+        if ((id & 0xffff) == 0xffff || ((*cfg(dev, 0, 0x0c) >> 16) & 0x7f) != 1)
+            continue;
+        bridges++;
+        uint32_t saved = *cfg(dev, 0, 0x18);
+        *cfg(dev, 0, 0x18) = (saved & 0xff000000u) | 1u << 16 | 1u << 8; /* sub 1, sec 1 */
+        bool routed = ((*cfg(dev, 0, 0x18) >> 8) & 0xffff) == 0x0101;
+        unsigned seen = routed ? check_bus1(&ok) : 0;
+        *cfg(dev, 0, 0x18) = saved;
+        kprintf("    bridge 00:%02x.0: bus 1 %s, %u function(s) visible behind it\n", dev,
+                routed ? "routed" : "refused", seen);
+        behind += seen;
+        if (!routed)
+            return note(false, "a bridge could not be given a translated bus");
+    }
+    if (!ok)
+        return note(false, "a function behind a renumbered bridge bypasses the SMMU");
+    if (bridges == 0 || behind == 0)
+        return note(false, "no bridge with a function behind it: nothing the test could check");
+    return note(true, "every function behind each renumbered bridge goes through the SMMU");
 }

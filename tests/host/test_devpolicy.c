@@ -54,6 +54,21 @@ static void test_rid_map(void **state)
     assert_false(rid_bus_translated(&none, 0));
 }
 
+static void test_bridge_bus_ranges(void **state)
+{
+    (void)state;
+    assert_true(pcie_bus_range_ok(&all_rids, 0, 256, 1, 1));
+    assert_true(pcie_bus_range_ok(&all_rids, 0, 256, 0, 0));
+    assert_true(pcie_bus_range_ok(&all_rids, 0, 256, 1, 255));
+    assert_false(pcie_bus_range_ok(&all_rids, 0, 16, 1, 16));  /* past the host's buses */
+    assert_false(pcie_bus_range_ok(&all_rids, 4, 16, 3, 5));   /* below them */
+    assert_false(pcie_bus_range_ok(&all_rids, 0, 16, 20, 0));  /* secondary alone counts */
+    struct rid_map two = { 1, 0xffff, { 0 }, { 0x200 } };      /* buses 0 and 1 */
+    assert_true(pcie_bus_range_ok(&two, 0, 256, 1, 1));
+    assert_false(pcie_bus_range_ok(&two, 0, 256, 1, 2));
+    assert_false(pcie_bus_range_ok(&two, 0, 256, 2, 1));
+}
+
 /* ---- A config space and a virtio-pci model ---------------------------- */
 
 struct fake_fn {
@@ -228,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vmmio_classify),
         cmocka_unit_test(test_rid_map),
+        cmocka_unit_test(test_bridge_bus_ranges),
         cmocka_unit_test(test_pcifn_plain),
         cmocka_unit_test(test_pcifn_rids),
         cmocka_unit_test(test_pcifn_legacy_virtio),

@@ -15,6 +15,15 @@ UNSAFE_AND_SAFE = [
 ]
 
 
+# A second root port with a modern virtio-pci device without iommu_platform
+# behind it: when VTL0 gives this bridge the bus the safe one behind rp0
+# had, the unsafe function answers at the numbers the safe one was judged at.
+UNSAFE_BEHIND_BRIDGE = [
+    "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x0b",
+    "-device", "virtio-rng-pci,bus=rp1,disable-legacy=on",
+]
+
+
 def boot_with(args, commands):
     return ovbs_qemu.scripted_boot(args, commands, timeout=60)
 
@@ -59,3 +68,15 @@ def test_every_virtio_mmio_device_is_kept():
     assert "virtio-mmio@0x0a003c00: device 4 (entropy) kept" in out
     assert "32 transport(s), 2 with a device; 8 kept with their pages, 24 empty left to VTL0" in out
     assert "TEST virtio_mmio_kept PASS" in out
+
+
+def test_renumbered_bridge_does_not_reveal_an_unsafe_function():
+    b = boot_with(qemu_args() + UNSAFE_BEHIND_BRIDGE, "test pci_renumber\n")
+    assert not b.timed_out
+    out = b.output
+    assert "PCIe 01:00.0 [1af4:1044]: given to VTL0: translated by the SMMU" in out
+    assert ("PCIe 01:00.0 [1af4:1044]: hidden from VTL0: virtio-pci without "
+            "VIRTIO_F_ACCESS_PLATFORM") in out
+    assert ("bridge 00:0b.0: bus 1 routed, 0 function(s) visible behind it") in out
+    assert "bridge 00:03.0: bus 1 routed, 1 function(s) visible behind it" in out
+    assert "TEST pci_renumber PASS" in out
