@@ -37,14 +37,30 @@ static void call_null(struct guest_regs *regs)
 }
 
 /* x1 = index of the run to report. */
+/* A device run's name as 24 bytes of NUL-padded ASCII in x1-x3, first
+ * character in the low byte of x1 (OVBS_MEMMAP_NAME). */
+static void put_name(struct guest_regs *regs, const char *name)
+{
+    for (unsigned reg = 0; reg < 3; reg++)
+        regs->x[1 + reg] = 0;
+    for (unsigned i = 0; name && i < 3 * 8 && name[i]; i++)
+        regs->x[1 + i / 8] |= (uint64_t)(uint8_t)name[i] << (8 * (i % 8));
+}
+
 static void call_memmap_entry(struct guest_regs *regs)
 {
     struct own_run r;
-    if (regs->x[1] > 0xffffffffu || !owner_run(&hv_owners, (unsigned)regs->x[1], &r)) {
+    uint64_t what = regs->x[2];
+    if (regs->x[1] > 0xffffffffu || what > OVBS_MEMMAP_NAME ||
+        !owner_run(&hv_owners, (unsigned)regs->x[1], &r)) {
         set_status(regs, HV_STATUS_INVALID_PARAMETER);
         return;
     }
     set_status(regs, HV_STATUS_SUCCESS);
+    if (what == OVBS_MEMMAP_NAME) {
+        put_name(regs, r.name);
+        return;
+    }
     regs->x[1] = r.base;
     regs->x[2] = r.size;
     regs->x[3] = r.owner | ((uint64_t)r.access << 8);

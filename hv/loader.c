@@ -8,6 +8,7 @@
 #include <libfdt.h>
 #include <string.h>
 #include "arm64/sysreg.h"
+#include "devices.h"
 #include "elf.h"
 #include "gic.h"
 #include "hv.h"
@@ -104,6 +105,36 @@ static bool tree_uses_name(const void *fdt, const char *name)
     return false;
 }
 
+/* Remove every virtio-mmio node on a page VTL0 does not own (virtio_mmio.c
+ * kept it): the driver would otherwise probe a page that is not there. One
+ * walk finds them; they are deleted last first, because deleting a node
+ * moves only the offsets after it. */
+static int remove_kept_virtio_mmio(void *fdt)
+{
+    int ancestors[PLAT_MAX_DEPTH], doomed[PLAT_MAX_DEVS];
+    int node = -1, depth = 0, n = 0;
+    while ((node = fdt_next_node(fdt, node, &depth)) >= 0 && depth > 0) {
+        if (depth > PLAT_MAX_DEPTH)
+            return -FDT_ERR_BADSTRUCTURE;
+        ancestors[depth - 1] = node;
+        if (fdt_node_check_compatible(fdt, node, "virtio,mmio") != 0)
+            continue;
+        uint64_t base;
+        if (platform_node_base(fdt, ancestors, depth - 1, &base) &&
+            owner_of(&hv_owners, base) == OWNER_MMIO_VTL0)
+            continue;
+        if (n == PLAT_MAX_DEVS)
+            return -FDT_ERR_NOSPACE;
+        doomed[n++] = node;
+    }
+    while (n > 0) {
+        int rc = fdt_del_node(fdt, doomed[--n]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
 {
     int rc, node;
@@ -133,6 +164,9 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
                 return rc;
         }
     }
+    rc = remove_kept_virtio_mmio(fdt);
+    if (rc)
+        return rc;
     /* Drop references to the removed IOMMU and ITS. VTL0 gets no MSI
      * controller at all, so MSI parents go too. */
     static const char *const refs[] = { "iommu-map", "iommu-map-mask", "iommus",
@@ -275,6 +309,7 @@ _Noreturn void loader_boot(void)
     mem_build_stage2();
     gicr_protect(&vtl0_stage2);
     gicd_protect(&vtl0_stage2);
+    pcie_protect(&vtl0_stage2);
     uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());

@@ -3,6 +3,7 @@
  * VTL0's stage 2 from the map, so that the map is the single source of
  * truth for who may touch what. */
 #include <libfdt.h>
+#include "devices.h"
 #include "hv.h"
 #include "layout.h"
 #include "percpu.h"
@@ -163,6 +164,7 @@ void mem_init(void)
 {
     owner_init(&hv_owners);
     register_ram();
+    virtio_mmio_probe(&hv_platform);
     register_devices();
     stage2_setup_vtcr();
 }

@@ -99,6 +99,8 @@ void mmu_el2_init(void)
         map_or_stop(hv_platform.gicd.base, hv_platform.gicd.size, PT_R | PT_W | PT_DEVICE, "GICD");
     if (hv_platform.gicr.size)
         map_or_stop(hv_platform.gicr.base, hv_platform.gicr.size, PT_R | PT_W | PT_DEVICE, "GICR");
+    if (hv_platform.has_pcie) /* VTL0's config accesses are emulated (pcie.c) */
+        map_or_stop(hv_platform.ecam.base, hv_platform.ecam.size, PT_R | PT_W | PT_DEVICE, "ECAM");
     if (hv_platform.has_smmu)
         map_or_stop(hv_platform.smmu.base, hv_platform.smmu.size,
                     PT_R | PT_W | PT_DEVICE, "SMMU");

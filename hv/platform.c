@@ -23,7 +23,7 @@ static int size_cells(const void *fdt, int node)
     return fdt_size_cells(fdt, node);
 }
 
-#define MAX_DEPTH 16
+#define MAX_DEPTH PLAT_MAX_DEPTH
 
 /* Translate a bus address of a child of ancestors[level] up to the root's
  * address space through each ancestor's "ranges". ancestors[0] is the root.
@@ -87,6 +87,7 @@ static int add_dev(struct platform *p, uint64_t base, uint64_t size, bool hv,
     d->base = base;
     d->size = size;
     d->hv_owned = hv;
+    d->virtio_mmio = false;
     copy_name(d->name, name);
     return PLAT_OK;
 }
@@ -192,6 +193,38 @@ static int parse_pcie_windows(const void *fdt, int node, int parent, struct plat
     return PLAT_OK;
 }
 
+static bool is_compatible(const void *fdt, int node, const char *c);
+
+/* The host bridge's "iommu-map" (PCI IOMMU binding): entries of (rid-base,
+ * IOMMU phandle, stream-ID base, length). Only entries that name an enabled
+ * arm,smmu-v3 node count: the hypervisor owns that SMMU, so those RIDs are
+ * translated; any other RID reaches memory untranslated. "bus-range" says
+ * which bus numbers the bridge decodes. */
+static void parse_pcie_iommu_map(const void *fdt, int node, struct platform *p)
+{
+    int len;
+    const fdt32_t *r = fdt_getprop(fdt, node, "bus-range", &len);
+    p->pcie_bus_first = r && len == 8 ? fdt32_to_cpu(r[0]) & 0xff : 0;
+    p->pcie_bus_last = r && len == 8 ? fdt32_to_cpu(r[1]) & 0xff : 0xff;
+    struct rid_map *m = &p->pcie_rids;
+    const fdt32_t *mask = fdt_getprop(fdt, node, "iommu-map-mask", &len);
+    m->mask = mask && len == 4 ? fdt32_to_cpu(mask[0]) : 0xffff;
+    m->n = 0;
+    const fdt32_t *map = fdt_getprop(fdt, node, "iommu-map", &len);
+    for (int off = 0; map && off + 16 <= len && m->n < RID_MAP_MAX; off += 16) {
+        const fdt32_t *e = map + off / 4;
+        int iommu = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(e[1]));
+        if (iommu < 0 || !is_compatible(fdt, iommu, "arm,smmu-v3"))
+            continue;
+        const char *st = fdt_getprop(fdt, iommu, "status", NULL);
+        if (st && strcmp(st, "okay") && strcmp(st, "ok"))
+            continue;
+        m->base[m->n] = fdt32_to_cpu(e[0]);
+        m->length[m->n] = fdt32_to_cpu(e[3]);
+        m->n++;
+    }
+}
+
 /* A one-cell (u32) or one- or two-cell (u64) property, or `dflt`. */
 static uint32_t prop_u32(const void *fdt, int node, const char *name, uint32_t dflt)
 {
@@ -251,6 +284,7 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
     const char *name = fdt_get_name(fdt, node, NULL);
     bool smmu = is_compatible(fdt, node, "arm,smmu-v3");
     bool hv_owned = platform_is_hv_device(fdt, node);
+    bool virtio = is_compatible(fdt, node, "virtio,mmio");
     int stride = (ac + sc) * 4, index = 0;
     for (int off = 0; off + stride <= len; off += stride, index++) {
         uint64_t base = read_cells(reg + off / 4, ac);
@@ -275,15 +309,22 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
             p->smmu = (struct plat_range){ base, size };
         }
         if (is_compatible(fdt, node, "pci-host-ecam-generic") && index == 0) {
+            if (p->has_pcie)
+                hv_owned = true; /* one emulated ECAM only (pcie.c): keep the rest */
+            else
+                p->ecam = (struct plat_range){ base, size };
             p->has_pcie = true;
-            p->ecam = (struct plat_range){ base, size };
         }
         int rc = add_dev(p, base, size, hv_owned, name);
         if (rc)
             return rc;
+        p->dev[p->ndev - 1].virtio_mmio = virtio;
     }
-    if (is_compatible(fdt, node, "pci-host-ecam-generic"))
+    if (is_compatible(fdt, node, "pci-host-ecam-generic")) {
+        if (!hv_owned)
+            parse_pcie_iommu_map(fdt, node, p);
         return parse_pcie_windows(fdt, node, parent, p);
+    }
     return PLAT_OK;
 }
 
@@ -329,6 +370,20 @@ int platform_parse(const void *fdt, struct platform *p)
             p->bootargs = args;
     }
     return PLAT_OK;
+}
+
+bool platform_node_base(const void *fdt, const int *ancestors, int depth, uint64_t *base)
+{
+    if (depth < 1 || depth >= MAX_DEPTH)
+        return false;
+    int node = ancestors[depth], parent = ancestors[depth - 1];
+    int ac = addr_cells(fdt, parent), sc = size_cells(fdt, parent);
+    int len;
+    const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    if (!reg || ac < 1 || ac > 2 || sc < 0 || sc > 2 || len < (ac + sc) * 4)
+        return false;
+    *base = read_cells(reg, ac);
+    return translate(fdt, ancestors, depth - 1, base);
 }
 
 const char *platform_error(int err)

@@ -4,6 +4,7 @@
 #define OVBS_HV_PLATFORM_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "devpolicy.h"
 
 #define PLAT_MAX_RAM     8
 #define PLAT_MAX_DEVS    64
@@ -25,7 +26,8 @@ struct plat_range {
 struct plat_dev {
     uint64_t base;
     uint64_t size;
-    bool hv_owned; /* the hypervisor keeps it (platform_hv_devices) */
+    bool hv_owned; /* the hypervisor keeps it (platform_hv_devices, virtio_mmio.c) */
+    bool virtio_mmio; /* a "virtio,mmio" transport: behind no IOMMU */
     char name[PLAT_NAME_LEN];
 };
 
@@ -43,6 +45,8 @@ struct platform {
     bool psci_smc;                 /* conduit: SMC (true) or HVC */
     bool has_pcie;
     struct plat_range ecam;
+    unsigned pcie_bus_first, pcie_bus_last; /* bus-range (0-255 if absent) */
+    struct rid_map pcie_rids;      /* RIDs the iommu-map sends to our SMMU */
     bool has_smmu;
     struct plat_range smmu;
     struct plat_dev dev[PLAT_MAX_DEVS]; /* every MMIO range, windows included */
@@ -58,6 +62,11 @@ int platform_parse(const void *fdt, struct platform *p);
 extern const char *const platform_hv_devices[];
 bool platform_is_hv_device(const void *fdt, int node);
 const char *platform_error(int err);
+/* The root-space address of the first reg entry of ancestors[depth]
+ * (ancestors[0] is the root, as a walk with fdt_next_node keeps them);
+ * false if it has none or it does not translate (loader.c). */
+#define PLAT_MAX_DEPTH 16
+bool platform_node_base(const void *fdt, const int *ancestors, int depth, uint64_t *base);
 /* True if `key` (e.g. "hv.selftest=stack") appears as a word of bootargs. */
 bool platform_has_arg(const struct platform *p, const char *key);
 #endif

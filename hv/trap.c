@@ -4,6 +4,7 @@
  * guest as synchronous external aborts; anything else is refused as an
  * undefined instruction. The hypervisor itself never stops for a guest. */
 #include "arm64/sysreg.h"
+#include "devices.h"
 #include "events.h"
 #include "hv.h"
 #include "gic.h"
@@ -90,7 +91,8 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
     uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
     uint8_t owner = owner_of(&hv_owners, ipa);
     if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 &&
-        (gicr_emulate(regs, esr, ipa) || gicd_emulate(regs, esr, ipa)))
+        (gicr_emulate(regs, esr, ipa) || gicd_emulate(regs, esr, ipa) ||
+         pcie_emulate(regs, esr, ipa)))
         return;
     if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
         vtl_intercept(vp, esr, ipa, far, instr))

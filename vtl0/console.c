@@ -24,6 +24,16 @@ static void access_string(unsigned acc, char out[5])
     out[4] = '\0';
 }
 
+/* The device name of memory-map entry `index` ("" for RAM). */
+void memmap_name(unsigned index, char out[25])
+{
+    struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, index, OVBS_MEMMAP_NAME, 0);
+    uint64_t w[3] = { r.x1, r.x2, r.x3 };
+    for (unsigned i = 0; i < 24; i++)
+        out[i] = r.x0 == HV_STATUS_SUCCESS ? (char)(w[i / 8] >> (8 * (i % 8))) : 0;
+    out[24] = '\0';
+}
+
 void print_memmap(void)
 {
     struct hv_result info = hvc(OVBS_HV_INFO, 0, 0, 0);
@@ -36,8 +46,10 @@ void print_memmap(void)
         unsigned owner = r.x3 & 0xff;
         char acc[5];
         access_string((r.x3 >> 8) & 0xff, acc);
-        kprintf("  [0x%010lx, 0x%010lx) %-10s %s  %lu KiB\n", r.x1, r.x1 + r.x2,
-                owner < 6 ? owner_names[owner] : "?", acc, r.x2 >> 10);
+        char name[25];
+        memmap_name(i, name);
+        kprintf("  [0x%010lx, 0x%010lx) %-10s %s  %lu KiB%s%s\n", r.x1, r.x1 + r.x2,
+                owner < 6 ? owner_names[owner] : "?", acc, r.x2 >> 10, name[0] ? "  " : "", name);
     }
     kprintf("hypervisor: features 0x%lx (%s%s%s), %lu-bit IPA, VTL0 stage-2 tables %lu pages\n",
             info.x1, (info.x1 & OVBS_FEAT_XNX) ? "XNX " : "",

@@ -105,6 +105,10 @@ extern const unsigned num_tests;
 bool run_test(const struct test *t);
 const struct test *find_test(const char *name);
 void print_memmap(void);
+/* The device name of memory-map entry `index`, "" for RAM (console.c). */
+void memmap_name(unsigned index, char out[25]);
+/* The device tree the hypervisor handed us (main.c). */
+extern const void *vtl0_fdt;
 void run_bench(void);
 extern uint64_t boot_insns;
 #endif

@@ -119,9 +119,12 @@ static void find_timer(const void *fdt)
         timer_intid = 16 + fdt32_to_cpu(irq[7]);
 }
 
+const void *vtl0_fdt;
+
 void kmain(const void *fdt, uint64_t first_insn_count)
 {
     boot_insns = first_insn_count;
+    vtl0_fdt = fdt;
     if (fdt_check_header(fdt) || !find_uart(fdt))
         poweroff(); /* nowhere to print */
     pl011_init(uart_base);

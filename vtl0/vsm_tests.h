@@ -20,6 +20,10 @@ bool a_pmu_count_vtl1(void);
 bool t_vtl1_watchdog(void);
 bool t_vtl1_timer_entry(void);
 bool a_gic_forge_timer(void);     /* gic_tests.c */
+bool a_virtio_mmio_kept(void);    /* devices_tests.c */
+bool a_pci_hidden(void);
+bool a_msi_absent(void);
+bool a_pci_renumber(void);
 bool a_gic_disable_hv_ppis(void);
 bool t_gic_vtimer_copy(void);
 bool a_gic_group0(void);

@@ -54,10 +54,17 @@
 
 /* x0 = status. Does nothing: the cost of one trap to EL2 and back. */
 #define OVBS_HV_NULL               OVBS_FN(0x00)
-/* x1 = entry index. Returns x0 = status, x1 = base, x2 = size,
+/* x1 = entry index, x2 = OVBS_MEMMAP_RANGE (0) or OVBS_MEMMAP_NAME (1).
+ * RANGE returns x0 = status, x1 = base, x2 = size,
  * x3 = owner | (vtl0 access << 8). Entries are runs of pages with one owner
- * and one access, in address order (maximal within a RAM bank or device). */
+ * and one access, in address order (maximal within a RAM bank or device).
+ * NAME returns the entry's device name (the device-tree node, or why the
+ * hypervisor keeps it, e.g. "virtio-mmio: entropy") as 24 bytes of
+ * NUL-padded ASCII in x1-x3, first character in x1's low byte; all zero
+ * for RAM. Any other x2: INVALID_PARAMETER. */
 #define OVBS_HV_MEMMAP_ENTRY       OVBS_FN(0x01)
+#define OVBS_MEMMAP_RANGE          0
+#define OVBS_MEMMAP_NAME           1
 /* Returns x0 = status, x1 = feature bits (OVBS_FEAT_*), x2 = IPA bits,
  * x3 = pages used by VTL0's stage-2 tables. */
 #define OVBS_HV_INFO               OVBS_FN(0x02)

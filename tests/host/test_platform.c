@@ -145,6 +145,72 @@ static void test_virt_device_list(void **state)
     assert_int_equal(find_dev(&plat, 0x09020000)->size, 0x18);
 }
 
+/* The DMA devices of QEMU_ARGS: 32 virtio-mmio transports flagged (the
+ * hypervisor probes them, virtio_mmio.c), and the host bridge's iommu-map
+ * sending every RID of buses 0-255 to the SMMU. */
+static void test_virt_dma_devices(void **state)
+{
+    (void)state;
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    unsigned virtio = 0;
+    for (unsigned i = 0; i < plat.ndev; i++) {
+        const struct plat_dev *d = &plat.dev[i];
+        if (!d->virtio_mmio)
+            continue;
+        virtio++;
+        assert_int_equal(d->size, 0x200);
+        assert_true(d->base >= 0x0a000000 && d->base < 0x0a004000);
+        assert_false(d->hv_owned); /* decided by probing, not by the tree */
+    }
+    assert_int_equal(virtio, 32);
+    assert_true(find_dev(&plat, 0x0a003e00)->virtio_mmio);
+    assert_false(find_dev(&plat, 0x09000000)->virtio_mmio);
+    assert_int_equal(plat.pcie_bus_first, 0);
+    assert_int_equal(plat.pcie_bus_last, 255);
+    assert_int_equal(plat.pcie_rids.n, 1);
+    assert_int_equal(plat.pcie_rids.mask, 0xffff);
+    assert_int_equal(plat.pcie_rids.base[0], 0);
+    assert_int_equal(plat.pcie_rids.length[0], 0x10000);
+    assert_true(rid_bus_translated(&plat.pcie_rids, 255));
+}
+
+/* An iommu-map entry counts only if it names an enabled arm,smmu-v3. */
+static void test_iommu_map_must_name_the_smmu(void **state)
+{
+    (void)state;
+    uint8_t *copy = malloc(virt_size + 4096);
+    assert_non_null(copy);
+    assert_int_equal(fdt_open_into(virt_dtb, copy, (int)virt_size + 4096), 0);
+    int pcie = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+    int smmu = fdt_node_offset_by_compatible(copy, -1, "arm,smmu-v3");
+    assert_true(pcie > 0 && smmu > 0);
+    int gic = fdt_node_offset_by_compatible(copy, -1, "arm,gic-v3");
+    uint32_t phandle = fdt_get_phandle(copy, smmu), other = fdt_get_phandle(copy, gic);
+    assert_true(phandle != 0 && other != 0);
+    /* Three entries: buses 0-1 to the SMMU, bus 2 to a node that is no
+     * IOMMU of ours (the GIC), the rest to a phandle no node has. */
+    fdt32_t map[12] = { cpu_to_fdt32(0), cpu_to_fdt32(phandle), cpu_to_fdt32(0),
+                        cpu_to_fdt32(0x200), cpu_to_fdt32(0x200), cpu_to_fdt32(other),
+                        cpu_to_fdt32(0x200), cpu_to_fdt32(0x100), cpu_to_fdt32(0x300),
+                        cpu_to_fdt32(0x7777), cpu_to_fdt32(0x300), cpu_to_fdt32(0xfd00) };
+    assert_int_equal(fdt_setprop(copy, pcie, "iommu-map", map, sizeof(map)), 0);
+    assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+    assert_int_equal(plat.pcie_rids.n, 1);
+    assert_true(rid_bus_translated(&plat.pcie_rids, 1));
+    assert_false(rid_translated(&plat.pcie_rids, 0x200));
+    assert_false(rid_translated(&plat.pcie_rids, 0x300));
+    /* The SMMU disabled: nothing is translated. */
+    assert_int_equal(fdt_setprop_string(copy, smmu, "status", "disabled"), 0);
+    assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+    assert_int_equal(plat.pcie_rids.n, 0);
+    /* No iommu-map at all (offsets moved with the new property). */
+    pcie = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+    assert_int_equal(fdt_delprop(copy, pcie, "iommu-map"), 0);
+    assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+    assert_int_equal(plat.pcie_rids.n, 0);
+    free(copy);
+}
+
 static void test_has_arg_matches_whole_words(void **state)
 {
     (void)state;
@@ -242,6 +308,8 @@ int main(void)
         cmocka_unit_test(test_virt_gic_psci_cpus),
         cmocka_unit_test(test_virt_pcie_smmu_ownership),
         cmocka_unit_test(test_virt_device_list),
+        cmocka_unit_test(test_virt_dma_devices),
+        cmocka_unit_test(test_iommu_map_must_name_the_smmu),
         cmocka_unit_test(test_has_arg_matches_whole_words),
         cmocka_unit_test(test_corrupted_tree),
         cmocka_unit_test(test_built_trees),
