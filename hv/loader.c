@@ -14,6 +14,7 @@
 #include "layout.h"
 #include "measure.h"
 #include "percpu.h"
+#include "smmu.h"
 #include "vtl.h"
 
 extern const uint8_t vtl0_image_start[], vtl0_image_end[];
@@ -278,5 +279,6 @@ _Noreturn void loader_boot(void)
     uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());
+    smmu_enable(); /* last: every device's DMA is translated before any guest runs */
     vtl_start(sk.entry, vtl1_base, vtl1_size, k0.entry, fdt);
 }

@@ -8,6 +8,7 @@
 #include "openvbs/hvcall.h"
 #include "gic.h"
 #include "percpu.h"
+#include "smmu.h"
 
 /* QEMU's virt machine loads the device tree at the base of RAM when the
  * image is linked above it and passes 0 in x0 for ELF images (BRIEF §3).
@@ -107,6 +108,9 @@ static void report_platform(void)
            p->has_smmu ? "present (kept by hv)" : "absent");
     hv_log("CPU   XNX %s, RNDR %s, PAuth %s, PA %u bits", cpu_has_xnx() ? "yes" : "no",
            cpu_has_rndr() ? "yes" : "no", cpu_has_pauth() ? "yes" : "no", cpu_pa_bits());
+    if (p->pcie_unprotected)
+        hv_log("PCIe  host bridge has no SMMU in front of it (no iommu-map to the SMMU): "
+               "kept from VTL0, its devices could DMA anywhere");
     if (p->bootargs[0])
         hv_log("args  %s", p->bootargs);
 }
@@ -170,6 +174,7 @@ void hv_main(uint64_t fdt_addr)
     mem_init();
     mmu_el2_init();
     gic_init();
+    smmu_init();
     run_selftests();
     loader_boot();
 }

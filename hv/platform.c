@@ -171,7 +171,8 @@ static void parse_timer(const void *fdt, struct platform *p)
 
 /* The windows of a PCIe host bridge, from its "ranges": each entry is
  * (3-cell PCI address, parent address, 2-cell size). */
-static int parse_pcie_windows(const void *fdt, int node, int parent, struct platform *p)
+static int parse_pcie_windows(const void *fdt, int node, int parent, bool hv_owned,
+                              struct platform *p)
 {
     int len;
     const fdt32_t *r = fdt_getprop(fdt, node, "ranges", &len);
@@ -185,7 +186,7 @@ static int parse_pcie_windows(const void *fdt, int node, int parent, struct plat
         uint64_t base = read_cells(e + 3, pa);
         uint64_t size = read_cells(e + 3 + pa, 2);
         const char *name = space == 1 ? "pcie-io" : space == 2 ? "pcie-mem32" : "pcie-mem64";
-        int rc = add_dev(p, base, size, false, name);
+        int rc = add_dev(p, base, size, hv_owned, name);
         if (rc)
             return rc;
     }
@@ -229,6 +230,36 @@ const char *const platform_hv_devices[] = {
     NULL,
 };
 
+/* A PCIe host bridge's requesters reach memory only through the SMMU the
+ * hypervisor drives (the first arm,smmu-v3 node) if its "iommu-map"
+ * entries (RID base, SMMU phandle, StreamID base, length) send every
+ * requester ID 0-0xffff there. Otherwise a device behind it could DMA
+ * anywhere, so the whole bridge (ECAM and windows) is kept from VTL0. */
+#define PCI_RIDS 0x10000u
+
+static bool pcie_behind_smmu(const void *fdt, int node)
+{
+    int len;
+    const fdt32_t *map = fdt_getprop(fdt, node, "iommu-map", &len);
+    int smmu = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3");
+    if (!map || len < 16 || smmu < 0)
+        return false;
+    uint32_t covered = 0; /* RIDs [0, covered) are known to go to the SMMU */
+    for (bool progress = true; progress && covered < PCI_RIDS;) {
+        progress = false;
+        for (int i = 0; i + 4 <= len / 4; i += 4) {
+            uint32_t rid = fdt32_to_cpu(map[i]), n = fdt32_to_cpu(map[i + 3]);
+            if (fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(map[i + 1])) != smmu)
+                return false; /* another IOMMU: not one the hypervisor drives */
+            if (rid <= covered && covered - rid < n) {
+                covered = rid + n > PCI_RIDS ? PCI_RIDS : rid + n;
+                progress = true;
+            }
+        }
+    }
+    return covered >= PCI_RIDS;
+}
+
 bool platform_is_hv_device(const void *fdt, int node)
 {
     for (unsigned i = 0; platform_hv_devices[i]; i++) {
@@ -251,6 +282,11 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
     const char *name = fdt_get_name(fdt, node, NULL);
     bool smmu = is_compatible(fdt, node, "arm,smmu-v3");
     bool hv_owned = platform_is_hv_device(fdt, node);
+    bool ecam = is_compatible(fdt, node, "pci-host-ecam-generic");
+    if (ecam && !pcie_behind_smmu(fdt, node)) {
+        hv_owned = true;
+        p->pcie_unprotected = true;
+    }
     int stride = (ac + sc) * 4, index = 0;
     for (int off = 0; off + stride <= len; off += stride, index++) {
         uint64_t base = read_cells(reg + off / 4, ac);
@@ -282,8 +318,8 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
         if (rc)
             return rc;
     }
-    if (is_compatible(fdt, node, "pci-host-ecam-generic"))
-        return parse_pcie_windows(fdt, node, parent, p);
+    if (ecam)
+        return parse_pcie_windows(fdt, node, parent, hv_owned, p);
     return PLAT_OK;
 }
 

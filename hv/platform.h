@@ -42,6 +42,7 @@ struct platform {
     bool psci;                     /* PSCI node present */
     bool psci_smc;                 /* conduit: SMC (true) or HVC */
     bool has_pcie;
+    bool pcie_unprotected;         /* a host bridge without an SMMU: kept by hv */
     struct plat_range ecam;
     bool has_smmu;
     struct plat_range smmu;
