@@ -144,6 +144,10 @@ static void run_selftests(void)
         hv_log("selftest: writing to hypervisor text");
         *(volatile uint32_t *)(uintptr_t)&run_selftests = 0;
     }
+    if (platform_has_arg(&hv_platform, "hv.selftest=smmu-bad-command")) {
+        hv_log("selftest: an illegal command on the SMMU's command queue");
+        smmu_selftest_bad_command();
+    }
     if (platform_has_arg(&hv_platform, "hv.selftest=forge-timer")) {
         hv_log("selftest: timer PPIs 26 and 27 set pending with no timer armed");
         gic_selftest_forge_timers();

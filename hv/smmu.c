@@ -227,6 +227,16 @@ static void cmdq_sync(void)
     cmdq_run();
 }
 
+void smmu_selftest_bad_command(void)
+{
+    if (!smmu.present)
+        return;
+    uint64_t c[SMMU_CMD_DWORDS] = { 0x7f, 0 }; /* no such opcode: CERROR_ILL */
+    cmdq_push(c);
+    cmdq_sync();
+    hv_log("selftest: the SMMU accepted an illegal command");
+}
+
 /* The SMMU's cached translations for the devices' context: by ASID for
  * stage 1, by VMID for stage 2. */
 static void tlb_invalidate(void)

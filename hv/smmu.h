@@ -28,6 +28,9 @@ bool smmu_enabled(void);
 void smmu_drain_events(void);
 /* One of the SMMU's wired interrupts fired (gic.c): true if it was. */
 bool smmu_handle_irq(uint32_t intid);
+/* hv.selftest=smmu-bad-command: an illegal command (opcode 0x7f) and a
+ * CMD_SYNC, which must stop the machine with a decoded report. */
+void smmu_selftest_bad_command(void);
 /* Pages the SMMU uses: translation tables for VTL0 RAM; stream table and
  * context descriptor; command and event queues. */
 uint64_t smmu_table_pages(void);

@@ -235,6 +235,36 @@ static void test_built_trees(void **state)
     assert_int_equal(platform_parse(buf, &plat), PLAT_ERR_CELLS);
 }
 
+/* A PCIe host bridge whose requester IDs do not all go to the SMMU the
+ * hypervisor drives is kept from VTL0, ECAM and windows (hv/platform.c,
+ * pcie_behind_smmu): without "iommu-map", and with one that covers half. */
+static void test_pcie_without_smmu_is_kept(void **state)
+{
+    (void)state;
+    static uint8_t copy[1 << 20];
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    assert_false(plat.pcie_unprotected);
+    for (int variant = 0; variant < 2; variant++) {
+        assert_int_equal(fdt_open_into(virt_dtb, copy, sizeof(copy)), 0);
+        int node = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+        assert_true(node >= 0);
+        if (variant == 0) {
+            assert_int_equal(fdt_delprop(copy, node, "iommu-map"), 0);
+        } else {
+            int len;
+            const fdt32_t *map = fdt_getprop(copy, node, "iommu-map", &len);
+            assert_int_equal(len, 16);
+            fdt32_t half[4] = { map[0], map[1], map[2], cpu_to_fdt32(0x8000) };
+            assert_int_equal(fdt_setprop(copy, node, "iommu-map", half, sizeof(half)), 0);
+        }
+        assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+        assert_true(plat.pcie_unprotected);
+        assert_true(find_dev(&plat, 0x4010000000ull)->hv_owned); /* ECAM */
+        assert_true(find_dev(&plat, 0x10000000)->hv_owned);      /* 32-bit window */
+        assert_true(find_dev(&plat, 0x8000000000ull)->hv_owned); /* 64-bit window */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_has_arg_matches_whole_words),
         cmocka_unit_test(test_corrupted_tree),
         cmocka_unit_test(test_built_trees),
+        cmocka_unit_test(test_pcie_without_smmu_is_kept),
     };
     return cmocka_run_group_tests(tests, load_virt, free_virt);
 }
