@@ -270,11 +270,23 @@ bool a_gic_group0(void)
 #define SMMU_GERROR_SPI 109
 #define GICD_ICACTIVER  0x380
 
+/* Enabled, priority 0xa0, edge-triggered in hardware: all read as zero. */
+static bool spi_state_hidden(uint32_t spi)
+{
+    uint32_t bit = 1u << (spi % 32), word = 4 * (spi / 32);
+    volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(gicd_base + GICD_IPRIORITYR);
+    volatile uint64_t *route = (volatile uint64_t *)(uintptr_t)(gicd_base + GICD_IROUTER + 8ull * spi);
+    return !(*gicd_reg(GICD_ISENABLER + word) & bit) && prio[spi] == 0 &&
+           !((*gicd_reg(GICD_ICFGR + 4 * (spi / 16)) >> (2 * (spi % 16))) & 3) && *route == 0;
+}
+
 static bool spi_reads_hidden(uint32_t spi)
 {
     uint32_t bit = 1u << (spi % 32), word = 4 * (spi / 32);
     volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(gicd_base + GICD_IPRIORITYR);
     volatile uint64_t *route = (volatile uint64_t *)(uintptr_t)(gicd_base + GICD_IROUTER + 8ull * spi);
+    if (!spi_state_hidden(spi))
+        return false;
     *gicd_reg(GICD_ICENABLER + word) = bit;
     *gicd_reg(GICD_ICPENDR + word) = bit;
     *gicd_reg(GICD_ICACTIVER + word) = bit;
@@ -282,8 +294,7 @@ static bool spi_reads_hidden(uint32_t spi)
     *gicd_reg(GICD_ICFGR + 4 * (spi / 16)) = 0;
     *route = 0xff00000000ull; /* Aff3 0xff: no such CPU */
     gicd_wait_rwp();
-    return !(*gicd_reg(GICD_ISENABLER + word) & bit) && prio[spi] == 0 &&
-           !((*gicd_reg(GICD_ICFGR + 4 * (spi / 16)) >> (2 * (spi % 16))) & 3) && *route == 0;
+    return spi_state_hidden(spi);
 }
 
 bool a_gic_smmu_spis(void)
