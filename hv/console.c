@@ -81,6 +81,7 @@ static struct log_source sources[LOG_SRC_COUNT] = {
     [LOG_SRC_VTL] = { "VtlCall refusals", 32, { 0 } },
     [LOG_SRC_GIC] = { "GIC", 32, { 0 } },
     [LOG_SRC_DEVICES] = { "PCIe devices", 32, { 0 } },
+    [LOG_SRC_DMA] = { "DMA faults", 32, { 0 } },
     /* The secure kernel limits its own sources; this only bounds the sum. */
     [LOG_SRC_SK] = { "the secure kernel", 128, { 0 } },
 };

@@ -1,11 +1,14 @@
 /* events.c: the hypervisor's security-event ring and counters (EL2). The
  * ring itself is lib/evring.c; this file says who caused an event (the VP
  * and VTL running on this CPU), stamps it with CNTPCT_EL0 (which no guest
- * can offset), and answers the two calls that read it. */
+ * can offset), and answers the two calls that read it. Both calls first
+ * drain the SMMU's event queue, so a DMA fault is counted by the time VTL0
+ * asks, without waiting for the SMMU's interrupt. */
 #include "arm64/sysreg.h"
 #include "evring.h"
 #include "events.h"
 #include "percpu.h"
+#include "smmu.h"
 
 static struct ev_ring ring;
 _Static_assert(OVBS_EV_COUNT <= EV_MAX_KINDS, "hypervisor event kinds fit the ring");
@@ -27,6 +30,7 @@ void call_event_read(struct guest_regs *regs)
 {
     struct ev_record e;
     uint64_t hint = 0;
+    smmu_drain_events(); /* DMA faults waiting in the SMMU's queue count now */
     int st = evring_read(&ring, regs->x[1], &e, &hint);
     regs->x[0] = (uint64_t)st;
     regs->x[1] = st == HV_STATUS_SUCCESS ? evring_header(&e) : hint;
@@ -38,6 +42,7 @@ void call_event_read(struct guest_regs *regs)
 void call_event_count(struct guest_regs *regs)
 {
     uint64_t n;
+    smmu_drain_events();
     regs->x[0] = (uint64_t)evring_kind_count(&ring, regs->x[1], OVBS_EV_COUNT, &n);
     regs->x[1] = n;
     regs->x[2] = ring.next;

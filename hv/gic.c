@@ -7,6 +7,8 @@
  *   - the EL1 virtual timer (PPI 27) belongs to whichever VTL runs, because
  *     each VTL has its own CNTV context: its output is masked
  *     (CNTV_CTL.IMASK) and a purely virtual interrupt is injected;
+ *   - the SMMU's SPIs (event queue, global errors) are the hypervisor's
+ *     (gic_claim_spi): handled in smmu.c, never seen by a VTL;
  *   - everything else is a device interrupt of VTL0, linked to the physical
  *     one (ICH_LR.HW) so VTL0's EOI deactivates it.
  * A timer PPI is acted on only if its timer's condition really holds: VTL0
@@ -18,12 +20,18 @@
 #include "gic.h"
 #include "events.h"
 #include "hv.h"
+#include "smmu.h"
 #include "vtl.h"
 
 #define GICD_CTLR            0x0000
 #define GICD_CTLR_RWP        (1u << 31)
 #define GICD_CTLR_ARE        (1u << 4)  /* affinity routing (DS = 1 layout) */
 #define GICD_CTLR_ENGRP1     (1u << 1)
+#define GICD_ISENABLER       0x0100     /* 1 bit per INTID, write 1 to enable */
+#define GICD_IPRIORITYR      0x0400     /* 1 byte per INTID */
+#define GICD_ICFGR           0x0c00     /* 2 bits per INTID: bit 1 set = edge */
+#define GICD_IROUTER         0x6000     /* 8 bytes per INTID: affinity, IRM 31 */
+#define HV_MAX_SPIS          4
 #define GICR_FRAME_SIZE      0x20000    /* RD_base + SGI_base, 64 KiB each */
 #define GICR_TYPER           0x0008
 #define GICR_TYPER_LAST      (1u << 4)
@@ -60,6 +68,8 @@ static unsigned nr_lr;
  * VTL's interrupt nesting and is switched with it. */
 static unsigned nr_apr = 1;
 static uint64_t boot_rd;                /* the boot CPU's redistributor */
+static uint32_t hv_spis[HV_MAX_SPIS];   /* SPIs the hypervisor took (gic_claim_spi) */
+static unsigned nr_hv_spis;
 
 uint32_t gic_hv_ppis(void)
 {
@@ -98,6 +108,42 @@ static void enable_ppi(uint64_t rd, unsigned intid)
     volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(rd + GICR_IPRIORITYR);
     prio[intid] = IRQ_PRIORITY;
     *reg32(rd + GICR_ISENABLER0) = 1u << intid;
+}
+
+bool gic_is_hv_spi(uint32_t intid)
+{
+    for (unsigned i = 0; i < nr_hv_spis; i++) {
+        if (hv_spis[i] == intid)
+            return true;
+    }
+    return false;
+}
+
+uint32_t gic_hv_spi_bits(uint32_t first)
+{
+    uint32_t bits = 0;
+    for (unsigned i = 0; i < nr_hv_spis; i++) {
+        if (hv_spis[i] >= first && hv_spis[i] - first < 32)
+            bits |= 1u << (hv_spis[i] - first);
+    }
+    return bits;
+}
+
+void gic_claim_spi(uint32_t intid)
+{
+    if (intid < 32 || intid >= 1020 || nr_hv_spis == HV_MAX_SPIS || gic_is_hv_spi(intid)) {
+        hv_log("FATAL: cannot take SPI %u for the hypervisor", intid);
+        hv_halt_failure();
+    }
+    hv_spis[nr_hv_spis++] = intid;
+    uint64_t d = hv_platform.gicd.base;
+    *(volatile uint8_t *)(uintptr_t)(d + GICD_IPRIORITYR + intid) = IRQ_PRIORITY;
+    volatile uint32_t *cfg = reg32(d + GICD_ICFGR + 4 * (intid / 16));
+    *cfg |= 2u << (2 * (intid % 16));
+    uint64_t mpidr = READ_SYSREG(mpidr_el1);
+    *(volatile uint64_t *)(uintptr_t)(d + GICD_IROUTER + 8 * intid) =
+        (mpidr & 0xffffff) | ((mpidr & 0xff00000000ull)); /* Aff3 39:32, Aff2..0 23:0 */
+    *reg32(d + GICD_ISENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
 }
 
 void gic_init(void)
@@ -406,6 +452,11 @@ void gic_handle_irq(struct vp *vp)
     if (intid == PPI_MAINTENANCE) {
         WRITE_SYSREG(S3_0_C12_C11_1, intid);
         return; /* never enabled: nothing to maintain */
+    }
+    if (gic_is_hv_spi(intid)) {
+        smmu_handle_irq(intid);
+        WRITE_SYSREG(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1: deactivate */
+        return;
     }
     if (vp->active != VTL0)
         vtl_preempt_for_vtl0(vp);

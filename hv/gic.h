@@ -23,6 +23,14 @@ void gic_handle_fiq(struct vp *vp);
  * interrupt and the shadow timer. VTL0 reads them as zero, writes nothing.
  * The virtual-timer PPI is owned too, but VTL0 sees a copy of it. */
 uint32_t gic_hv_ppis(void);
+/* Take an SPI for the hypervisor (the SMMU's interrupts): edge-triggered,
+ * routed to the boot CPU, enabled. VTL0's distributor emulation (gicd.c)
+ * then hides it: RAZ/WI in every register that could enable, disable,
+ * pend, activate, reprioritise, reconfigure or retarget it. */
+void gic_claim_spi(uint32_t intid);
+bool gic_is_hv_spi(uint32_t intid);
+/* Bit n set: INTID first + n is the hypervisor's (first a multiple of 32). */
+uint32_t gic_hv_spi_bits(uint32_t first);
 /* An MPIDR's affinity as GICR_TYPER[63:32] gives it. */
 uint32_t gic_affinity(uint64_t mpidr);
 /* Boot self-test: pend both timer PPIs with no timer behind them. */

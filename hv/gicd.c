@@ -10,14 +10,18 @@
  *   - GICD_TYPER: without LPIS (VTL0 has no LPIs, gicr.c);
  *   - IGROUPR<n> read the hardware's all-ones and ignore writes; IGRPMODR<n>
  *     and NSACR<n> read as zero and ignore writes;
- *   - everything else (enables, pending, active, priorities, triggers of
- *     the SPIs, SETSPI...) reaches the hardware as VTL0 asked: all SPIs are
- *     VTL0's devices today. The SMMU's interrupts, once the hypervisor
- *     drives the SMMU, will be masked here as gicr.c masks PPIs 25-27.
+ *   - the SPIs the hypervisor took (the SMMU's, gic_claim_spi) read as
+ *     zero and ignore writes in every register of this page that could
+ *     enable, disable, pend, activate, reprioritise or reconfigure them
+ *     (ISENABLER..ICACTIVER, IPRIORITYR, ICFGR, SETSPI/CLRSPI), as gicr.c
+ *     does for PPIs 25-27;
+ *   - everything else reaches the hardware as VTL0 asked.
+ * The page of GICD_IROUTER<n> (0x6000-0x6fff, INTIDs 0-511) is emulated
+ * too, so VTL0 cannot retarget the hypervisor's SPIs; others pass through.
  * With affinity routing (ARE) the distributor's registers for INTIDs 0-31
  * read as zero and ignore writes in hardware: those live in each
- * redistributor's SGI/PPI page (gicr.c). GICD_IROUTER<n> (from 0x6100)
- * and the ID registers are on later pages, which stay mapped. */
+ * redistributor's SGI/PPI page (gicr.c). The ID registers and the rest of
+ * GICD_IROUTER are on later pages, which stay mapped. */
 #include "arm64/sysreg.h"
 #include "gic.h"
 #include "hv.h"
@@ -32,6 +36,15 @@
 #define GICD_TYPER_LPIS    (1u << 17)
 #define GICD_IGROUPR       0x080      /* .. 0x0ff: one bit per INTID */
 #define GICD_IGROUPR_END   0x100
+#define GICD_SETSPI_NSR    0x040      /* write an INTID: pend it */
+#define GICD_CLRSPI_NSR    0x048
+#define GICD_SETSPI_SR     0x050
+#define GICD_CLRSPI_SR     0x058
+#define GICD_ISENABLER     0x100      /* ISENABLER, ICENABLER, ISPENDR, ICPENDR, */
+#define GICD_BITS_END      0x400      /* ISACTIVER, ICACTIVER: 1 bit per INTID */
+#define GICD_ICFGR         0xc00      /* .. 0xcff: 2 bits per INTID */
+#define GICD_ICFGR_END     0xd00
+#define GICD_IROUTER_PAGE  0x6000     /* IROUTER<n> at 0x6000 + 8n, n < 512 here */
 #define GICD_IPRIORITYR    0x400      /* .. 0x7ff: one byte per INTID */
 #define GICD_ITARGETSR_END 0xc00      /* ITARGETSR 0x800-0xbff: bytes too */
 #define GICD_IGRPMODR      0xd00      /* .. 0xd7f */
@@ -70,7 +83,8 @@ static void spis_to_group1(void)
 void gicd_protect(struct stage2 *vtl0)
 {
     spis_to_group1();
-    if (stage2_unmap(vtl0, hv_platform.gicd.base, PAGE_SIZE) != 0) {
+    if (stage2_unmap(vtl0, hv_platform.gicd.base, PAGE_SIZE) != 0 ||
+        stage2_unmap(vtl0, hv_platform.gicd.base + GICD_IROUTER_PAGE, PAGE_SIZE) != 0) {
         hv_log("FATAL: cannot take the distributor's page out of VTL0's stage 2");
         hv_halt_failure();
     }
@@ -96,8 +110,58 @@ static bool read_as_zero(uint64_t off)
            in_range(off, GICD_NSACR, GICD_NSACR_END);
 }
 
+/* Which bits of the register at `off` belong to the hypervisor's SPIs:
+ * one bit, one byte or two bits per INTID, by register. */
+static uint32_t hv_owned_mask(uint64_t off, unsigned size)
+{
+    uint32_t mask = 0;
+    if (in_range(off, GICD_ISENABLER, GICD_BITS_END)) {
+        mask = gic_hv_spi_bits((uint32_t)((off & 0x7f) / 4) * 32);
+    } else if (in_range(off, GICD_IPRIORITYR, GICD_ITARGETSR_END)) {
+        uint32_t first = (uint32_t)(off - GICD_IPRIORITYR) % 0x400;
+        for (unsigned i = 0; i < size; i++)
+            mask |= gic_is_hv_spi(first + i) ? 0xffu << (8 * i) : 0;
+    } else if (in_range(off, GICD_ICFGR, GICD_ICFGR_END)) {
+        uint32_t first = (uint32_t)(off - GICD_ICFGR) * 4;
+        for (unsigned i = 0; i < 16; i++)
+            mask |= gic_is_hv_spi(first + i) ? 3u << (2 * i) : 0;
+    }
+    return mask;
+}
+
+static bool is_setclr_spi(uint64_t off)
+{
+    return off == GICD_SETSPI_NSR || off == GICD_CLRSPI_NSR || off == GICD_SETSPI_SR ||
+           off == GICD_CLRSPI_SR;
+}
+
+static uint32_t hw_read(uint64_t off, unsigned size)
+{
+    return size == 1 ? *gicd_byte(off) : *gicd_reg(off);
+}
+
+/* A write that leaves the hypervisor's bits as the hardware has them. For
+ * the write-1 registers (ISENABLER...) writing 0 there changes nothing. */
+static void hw_write_masked(uint64_t off, unsigned size, uint32_t v, uint32_t owned)
+{
+    if (owned && (in_range(off, GICD_IPRIORITYR, GICD_ITARGETSR_END) ||
+                  in_range(off, GICD_ICFGR, GICD_ICFGR_END)))
+        v = (hw_read(off, size) & owned) | (v & ~owned);
+    else
+        v &= ~owned;
+    if (size == 1) {
+        if (!owned)
+            *gicd_byte(off) = (uint8_t)v;
+    } else {
+        *gicd_reg(off) = v;
+    }
+}
+
 static uint32_t gicd_read(uint64_t off, unsigned size)
 {
+    uint32_t owned = hv_owned_mask(off, size);
+    if (owned)
+        return hw_read(off, size) & ~owned;
     if (size == 1)
         return *gicd_byte(off);
     if (off == GICD_CTLR)
@@ -112,7 +176,10 @@ static uint32_t gicd_read(uint64_t off, unsigned size)
 static void gicd_write(uint64_t off, unsigned size, uint32_t v)
 {
     if (size == 1) {
-        *gicd_byte(off) = (uint8_t)v;
+        hw_write_masked(off, size, v, hv_owned_mask(off, size));
+    } else if (is_setclr_spi(off)) {
+        if (!gic_is_hv_spi(v & 0x3ff))
+            *gicd_reg(off) = v;
     } else if (off == GICD_CTLR) {
         /* Only VTL0's copy changes, so there is no write in progress
          * (RWP) to wait for: VTL0 reads the hardware's RWP, which tracks
@@ -120,14 +187,40 @@ static void gicd_write(uint64_t off, unsigned size, uint32_t v)
         vtl0_enables = v & (GICD_CTLR_ENGRP0 | GICD_CTLR_ENGRP1);
     } else if (off != GICD_TYPER && !in_range(off, GICD_IGROUPR, GICD_IGROUPR_END) &&
                !read_as_zero(off)) {
-        *gicd_reg(off) = v;
+        hw_write_masked(off, size, v, hv_owned_mask(off, size));
     }
+}
+
+/* GICD_IROUTER<n>: 64-bit registers, accessed whole or as 32-bit halves.
+ * The hypervisor's SPIs read as zero and ignore writes. */
+static bool irouter_emulate(struct guest_regs *regs, uint32_t esr, uint64_t off,
+                            const struct mmio_access *a)
+{
+    if ((a->size != 4 && a->size != 8) || (off & (a->size - 1)))
+        return false;
+    uint32_t intid = (uint32_t)(off - GICD_IROUTER_PAGE) / 8;
+    uintptr_t reg = (uintptr_t)(hv_platform.gicd.base + off);
+    bool owned = gic_is_hv_spi(intid);
+    uint64_t value = 0;
+    if (a->write && !owned) {
+        if (a->size == 8)
+            *(volatile uint64_t *)reg = a->value;
+        else
+            *(volatile uint32_t *)reg = (uint32_t)a->value;
+    } else if (!a->write && !owned) {
+        value = a->size == 8 ? *(volatile uint64_t *)reg : *(volatile uint32_t *)reg;
+    }
+    mmio_complete(regs, esr, value);
+    return true;
 }
 
 bool gicd_emulate(struct guest_regs *regs, uint32_t esr, uint64_t ipa)
 {
     uint64_t base = hv_platform.gicd.base;
     struct mmio_access a;
+    if (ipa >= base + GICD_IROUTER_PAGE && ipa < base + GICD_IROUTER_PAGE + PAGE_SIZE &&
+        mmio_decode(regs, esr, &a))
+        return irouter_emulate(regs, esr, ipa - base, &a);
     if (ipa < base || ipa >= base + PAGE_SIZE || !mmio_decode(regs, esr, &a))
         return false;
     uint64_t off = ipa - base;

@@ -27,6 +27,7 @@ enum hv_log_source {
     LOG_SRC_GIC,        /* dropped interrupts, GIC emulation (gic.c, gicr.c) */
     LOG_SRC_SK,         /* lines relayed from the secure kernel (vtl.c) */
     LOG_SRC_DEVICES,    /* PCIe functions judged, bridge buses refused (pcie.c) */
+    LOG_SRC_DMA,        /* DMA faults the SMMU reported (smmu.c) */
     LOG_SRC_COUNT
 };
 bool hv_log_allowed(enum hv_log_source src);

@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "measure.h"
 #include "percpu.h"
+#include "smmu.h"
 #include "vtl.h"
 
 extern const uint8_t vtl0_image_start[], vtl0_image_end[];
@@ -167,6 +168,15 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
     rc = remove_kept_virtio_mmio(fdt);
     if (rc)
         return rc;
+    /* A host bridge with no SMMU in front of it is the hypervisor's whole
+     * (platform.c): VTL0 must not find it and enumerate a window it does
+     * not have. */
+    while (hv_platform.pcie_unprotected &&
+           (node = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic")) >= 0) {
+        rc = fdt_del_node(fdt, node);
+        if (rc)
+            return rc;
+    }
     /* Drop references to the removed IOMMU and ITS. VTL0 gets no MSI
      * controller at all, so MSI parents go too. */
     static const char *const refs[] = { "iommu-map", "iommu-map-mask", "iommus",
@@ -313,5 +323,6 @@ _Noreturn void loader_boot(void)
     uint64_t fdt = prepare_vtl0_fdt(&k0);
     setup_el2_controls();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());
+    smmu_enable(); /* last: every device's DMA is translated before any guest runs */
     vtl_start(sk.entry, vtl1_base, vtl1_size, k0.entry, fdt);
 }

@@ -8,6 +8,7 @@
 #include "openvbs/hvcall.h"
 #include "gic.h"
 #include "percpu.h"
+#include "smmu.h"
 
 /* QEMU's virt machine loads the device tree at the base of RAM when the
  * image is linked above it and passes 0 in x0 for ELF images (BRIEF §3).
@@ -107,6 +108,9 @@ static void report_platform(void)
            p->has_smmu ? "present (kept by hv)" : "absent");
     hv_log("CPU   XNX %s, RNDR %s, PAuth %s, PA %u bits", cpu_has_xnx() ? "yes" : "no",
            cpu_has_rndr() ? "yes" : "no", cpu_has_pauth() ? "yes" : "no", cpu_pa_bits());
+    if (p->pcie_unprotected)
+        hv_log("PCIe  host bridge has no SMMU in front of it (no iommu-map to the SMMU): "
+               "kept from VTL0, its devices could DMA anywhere");
     if (p->bootargs[0])
         hv_log("args  %s", p->bootargs);
 }
@@ -140,6 +144,10 @@ static void run_selftests(void)
         hv_log("selftest: writing to hypervisor text");
         *(volatile uint32_t *)(uintptr_t)&run_selftests = 0;
     }
+    if (platform_has_arg(&hv_platform, "hv.selftest=smmu-bad-command")) {
+        hv_log("selftest: an illegal command on the SMMU's command queue");
+        smmu_selftest_bad_command();
+    }
     if (platform_has_arg(&hv_platform, "hv.selftest=forge-timer")) {
         hv_log("selftest: timer PPIs 26 and 27 set pending with no timer armed");
         gic_selftest_forge_timers();
@@ -170,6 +178,7 @@ void hv_main(uint64_t fdt_addr)
     mem_init();
     mmu_el2_init();
     gic_init();
+    smmu_init();
     run_selftests();
     loader_boot();
 }

@@ -7,6 +7,7 @@
 #include "hv.h"
 #include "layout.h"
 #include "percpu.h"
+#include "smmu.h"
 #include "stage2.h"
 
 extern char __hv_start[], __hv_end[];
@@ -154,9 +155,57 @@ static void build_stage2(struct stage2 *s2, enum vtl vtl, uint16_t vmid)
            s2->pt.table_pages * 4);
 }
 
+/* The devices' view (the SMMU's tables): VTL0 RAM with VTL0's access, as
+ * smmu_set_vtl0_access narrows it; never hypervisor or VTL1 memory, holes,
+ * or any device register (peer-to-peer and MSI doorbells included). */
+static bool device_view(const struct own_run *r)
+{
+    return r->owner == OWNER_VTL0;
+}
+
+static void check_outside_device_view(const struct own_run *r)
+{
+    if (smmu_translates(r->base) || smmu_translates(r->base + r->size - PAGE_SIZE))
+        stop("the SMMU's tables map memory outside VTL0 RAM", r->base, r->size, -1);
+}
+
+/* Built from the same runs as VTL0's stage 2, then checked the same way:
+ * no run outside the devices' view may translate. One walk of the map (a
+ * walk scans every RAM page's state byte): the runs to check are kept and
+ * checked once every mapping is in; a second walk only if they overflow. */
+#define CHECK_RUNS (OWN_MAX_MMIO + 2 * OWN_MAX_BANKS + 16)
+
+static void build_device_tables(void)
+{
+    static struct own_run outside[CHECK_RUNS];
+    unsigned n = 0;
+    bool overflow = false;
+    struct own_run r;
+    struct own_iter it;
+    for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
+        if (!device_view(&r)) {
+            if (n < CHECK_RUNS)
+                outside[n++] = r;
+            else
+                overflow = true;
+            continue;
+        }
+        int rc = smmu_set_vtl0_access(r.base, r.size, r.access);
+        if (rc)
+            stop("cannot map VTL0 RAM in the SMMU's tables", r.base, r.size, rc);
+    }
+    for (unsigned i = 0; i < n; i++)
+        check_outside_device_view(&outside[i]);
+    for (owner_iter_init(&it); overflow && owner_iter_next(&hv_owners, &it, &r);) {
+        if (!device_view(&r))
+            check_outside_device_view(&r);
+    }
+}
+
 void mem_build_stage2(void)
 {
     build_stage2(&vtl0_stage2, VTL0, VMID_VTL0);
+    build_device_tables();
     build_stage2(&vtl1_stage2, VTL1, VMID_VTL1);
 }
 

@@ -83,8 +83,8 @@ static void hw_write(uint64_t a, unsigned size, uint64_t v)
 void pcie_protect(struct stage2 *vtl0)
 {
     const struct platform *p = &hv_platform;
-    if (!p->has_pcie)
-        return;
+    if (!p->has_pcie || p->pcie_unprotected)
+        return; /* none, or kept whole by the hypervisor (platform.c) */
     nbus = (unsigned)(p->ecam.size >> ECAM_BUS_SHIFT);
     unsigned decoded = p->pcie_bus_last - p->pcie_bus_first + 1;
     if (nbus > decoded)

@@ -172,7 +172,8 @@ static void parse_timer(const void *fdt, struct platform *p)
 
 /* The windows of a PCIe host bridge, from its "ranges": each entry is
  * (3-cell PCI address, parent address, 2-cell size). */
-static int parse_pcie_windows(const void *fdt, int node, int parent, struct platform *p)
+static int parse_pcie_windows(const void *fdt, int node, int parent, bool hv_owned,
+                              struct platform *p)
 {
     int len;
     const fdt32_t *r = fdt_getprop(fdt, node, "ranges", &len);
@@ -186,7 +187,7 @@ static int parse_pcie_windows(const void *fdt, int node, int parent, struct plat
         uint64_t base = read_cells(e + 3, pa);
         uint64_t size = read_cells(e + 3 + pa, 2);
         const char *name = space == 1 ? "pcie-io" : space == 2 ? "pcie-mem32" : "pcie-mem64";
-        int rc = add_dev(p, base, size, false, name);
+        int rc = add_dev(p, base, size, hv_owned, name);
         if (rc)
             return rc;
     }
@@ -262,6 +263,27 @@ const char *const platform_hv_devices[] = {
     NULL,
 };
 
+/* A host bridge has an SMMU in front of it if its iommu-map sends at
+ * least one range of requester IDs to an enabled arm,smmu-v3 (the one the
+ * hypervisor drives). Without one, none of its functions' DMA would be
+ * translated: the whole bridge is kept from VTL0. With one, a function
+ * whose RID the map does not send there is hidden on its own (pcie.c,
+ * parse_pcie_iommu_map). */
+static bool pcie_behind_smmu(const void *fdt, int node)
+{
+    int len;
+    const fdt32_t *map = fdt_getprop(fdt, node, "iommu-map", &len);
+    int smmu = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3");
+    if (!map || len < 16 || smmu < 0 || !node_enabled(fdt, smmu))
+        return false;
+    for (int i = 0; i + 4 <= len / 4; i += 4) {
+        if (fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(map[i + 1])) == smmu &&
+            fdt32_to_cpu(map[i + 3]) != 0)
+            return true;
+    }
+    return false;
+}
+
 bool platform_is_hv_device(const void *fdt, int node)
 {
     for (unsigned i = 0; platform_hv_devices[i]; i++) {
@@ -285,6 +307,11 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
     bool smmu = is_compatible(fdt, node, "arm,smmu-v3");
     bool hv_owned = platform_is_hv_device(fdt, node);
     bool virtio = is_compatible(fdt, node, "virtio,mmio");
+    bool ecam = is_compatible(fdt, node, "pci-host-ecam-generic");
+    if (ecam && !pcie_behind_smmu(fdt, node)) {
+        hv_owned = true;
+        p->pcie_unprotected = true;
+    }
     int stride = (ac + sc) * 4, index = 0;
     for (int off = 0; off + stride <= len; off += stride, index++) {
         uint64_t base = read_cells(reg + off / 4, ac);
@@ -320,10 +347,10 @@ static int parse_device(const void *fdt, const int *ancestors, int depth, struct
             return rc;
         p->dev[p->ndev - 1].virtio_mmio = virtio;
     }
-    if (is_compatible(fdt, node, "pci-host-ecam-generic")) {
+    if (ecam) {
         if (!hv_owned)
             parse_pcie_iommu_map(fdt, node, p);
-        return parse_pcie_windows(fdt, node, parent, p);
+        return parse_pcie_windows(fdt, node, parent, hv_owned, p);
     }
     return PLAT_OK;
 }

@@ -44,6 +44,7 @@ struct platform {
     bool psci;                     /* PSCI node present */
     bool psci_smc;                 /* conduit: SMC (true) or HVC */
     bool has_pcie;
+    bool pcie_unprotected;         /* a host bridge without an SMMU: kept by hv */
     struct plat_range ecam;
     unsigned pcie_bus_first, pcie_bus_last; /* bus-range (0-255 if absent) */
     struct rid_map pcie_rids;      /* RIDs the iommu-map sends to our SMMU */

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "gic.h"
 #include "guestmem.h"
+#include "smmu.h"
 #include "hv.h"
 #include "stage2.h"
 #include "trap.h"
@@ -386,15 +387,34 @@ void vtl_shadow_timer_fired(struct vp *vp)
 
 #define MAX_PROTECT_PAGES (1ull << 20) /* 4 GiB per call */
 
-/* Change VTL0's stage 2 and the ownership map together: the table update
- * can fail (no memory) and then nothing changed; the map update cannot. */
+/* Cannot happen once the prepare step passed: stop rather than let the
+ * CPU's and the devices' views differ. */
+static _Noreturn void commit_failed(uint64_t gpa, uint64_t size)
+{
+    hv_log("FATAL: a protection change failed after its check [0x%lx, 0x%lx)", gpa, gpa + size);
+    hv_halt_failure();
+}
+
+/* Change VTL0's stage 2 (the CPU's view), the SMMU's tables (the devices'
+ * view) and the ownership map together, so the views never disagree.
+ * Prepare: both table updates can fail only for lack of pool pages, so the
+ * worst case of both is checked first; if the pool cannot cover it,
+ * nothing changes. Commit: then neither can fail. The SMMU's TLBs are
+ * invalidated and synced inside smmu_set_vtl0_access, before the call
+ * returns to VTL1. */
 static int apply_vtl0_access(uint64_t gpa, uint64_t size, uint8_t mask)
 {
     int rc = owner_check(&hv_owners, gpa, size, OWNER_VTL0);
     if (rc)
         return HV_STATUS_INVALID_PARAMETER;
-    if (stage2_map(&vtl0_stage2, gpa, size, mask) != PT_OK)
+    uint64_t need = pt_update_max_pages(&vtl0_stage2.pt, gpa, gpa, size, false) +
+                    smmu_update_max_pages(gpa, size, mask);
+    if (pool_pages_free() < need)
         return HV_STATUS_INSUFFICIENT_MEMORY;
+    if (stage2_map(&vtl0_stage2, gpa, size, mask) != PT_OK)
+        commit_failed(gpa, size);
+    if (smmu_set_vtl0_access(gpa, size, mask) != PT_OK)
+        commit_failed(gpa, size);
     owner_set_vtl0_access(&hv_owners, gpa, size, mask);
     return HV_STATUS_SUCCESS;
 }

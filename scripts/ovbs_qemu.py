@@ -96,13 +96,39 @@ def parse_bench(output):
             for m in re.finditer(r"^BENCH (\w+) (\d+)$", output, re.M)}
 
 
-def cmd_bench(qemu_args, out):
+# The hypervisor's boot line with the SMMU's page counts (hv/smmu.c).
+SMMU_PAGES = re.compile(r"SMMU enabled before any guest: (\d+) table pages "
+                        r"\(\+(\d+) stream table, (\d+) queue pages\)")
+# Metrics measured a second time on a machine without an SMMU, to show what
+# keeping the devices' view in step costs.
+NOSMMU_METRICS = ("protect_1_page", "protect_512_pages")
+
+
+def bench_boot(qemu_args):
     boot = scripted_boot(qemu_args, "bench\npoweroff\n", append="hv.bench", icount=True)
     metrics = parse_bench(boot.output)
     if not boot.ok() or not metrics:
         sys.stdout.write(boot.output)
         print("ovbs_qemu: benchmark boot failed", file=sys.stderr)
+        return boot, None
+    return boot, metrics
+
+
+def cmd_bench(qemu_args, out):
+    boot, metrics = bench_boot(qemu_args)
+    if metrics is None:
         return 1
+    pages = SMMU_PAGES.search(boot.output)
+    if pages:
+        metrics["smmu_table_pages"] = int(pages.group(1))
+        metrics["smmu_stream_pages"] = int(pages.group(2))
+        metrics["smmu_queue_pages"] = int(pages.group(3))
+        # The same bench on the same machine without its SMMU.
+        _, plain = bench_boot([a.replace("iommu=smmuv3", "iommu=none") for a in qemu_args])
+        if plain is None:
+            return 1
+        for name in NOSMMU_METRICS:
+            metrics[f"{name}_nosmmu"] = plain[name]
     print("metric                          instructions")
     for name in sorted(metrics):
         print(f"{name:<32}{metrics[name]:>12}")

@@ -258,3 +258,60 @@ bool a_gic_group0(void)
     return note(ppis && spis && arrived && alive,
                 "Group 0 refused: all interrupts stay Group 1 (IRQs); the machine runs on");
 }
+
+/* The SMMU's interrupts are the hypervisor's (hv/smmu.c, gic_claim_spi):
+ * on QEMU's virt machine its SPIs 74-77 are INTIDs 106-109, of which the
+ * hypervisor takes eventq (106) and gerror (109). VTL0 tries everything an
+ * attacker would to take them away: disable, clear pending and active,
+ * lower the priority, make them level-triggered, route them elsewhere.
+ * Every register must read them as zero (the hypervisor set each of them
+ * non-zero) while a VTL0 SPI (the last one) keeps what VTL0 wrote. */
+#define SMMU_EVENTQ_SPI 106
+#define SMMU_GERROR_SPI 109
+#define GICD_ICACTIVER  0x380
+
+/* Enabled, priority 0xa0, edge-triggered in hardware: all read as zero. */
+static bool spi_state_hidden(uint32_t spi)
+{
+    uint32_t bit = 1u << (spi % 32), word = 4 * (spi / 32);
+    volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(gicd_base + GICD_IPRIORITYR);
+    volatile uint64_t *route = (volatile uint64_t *)(uintptr_t)(gicd_base + GICD_IROUTER + 8ull * spi);
+    return !(*gicd_reg(GICD_ISENABLER + word) & bit) && prio[spi] == 0 &&
+           !((*gicd_reg(GICD_ICFGR + 4 * (spi / 16)) >> (2 * (spi % 16))) & 3) && *route == 0;
+}
+
+static bool spi_reads_hidden(uint32_t spi)
+{
+    uint32_t bit = 1u << (spi % 32), word = 4 * (spi / 32);
+    volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(gicd_base + GICD_IPRIORITYR);
+    volatile uint64_t *route = (volatile uint64_t *)(uintptr_t)(gicd_base + GICD_IROUTER + 8ull * spi);
+    if (!spi_state_hidden(spi))
+        return false;
+    *gicd_reg(GICD_ICENABLER + word) = bit;
+    *gicd_reg(GICD_ICPENDR + word) = bit;
+    *gicd_reg(GICD_ICACTIVER + word) = bit;
+    prio[spi] = 0x10;
+    *gicd_reg(GICD_ICFGR + 4 * (spi / 16)) = 0;
+    *route = 0xff00000000ull; /* Aff3 0xff: no such CPU */
+    gicd_wait_rwp();
+    return spi_state_hidden(spi);
+}
+
+bool a_gic_smmu_spis(void)
+{
+    if (!map_gic())
+        return note(false, "no GIC in the device tree");
+    irq_disable();
+    bool eventq = spi_reads_hidden(SMMU_EVENTQ_SPI), gerror = spi_reads_hidden(SMMU_GERROR_SPI);
+    uint32_t spi = ((*gicd_reg(GICD_TYPER) & 0x1f) + 1) * 32 - 1;
+    volatile uint8_t *prio = (volatile uint8_t *)(uintptr_t)(gicd_base + GICD_IPRIORITYR);
+    prio[spi] = 0x30;
+    bool control = prio[spi] == 0x30; /* a VTL0 SPI is VTL0's to program */
+    prio[spi] = 0;
+    bool alive = hvc(OVBS_HV_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS &&
+                 vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS;
+    kprintf("    SMMU SPIs hidden: eventq %d, gerror %d; VTL0's SPI %u programmable %d\n", eventq,
+            gerror, spi, control);
+    return note(eventq && gerror && control && alive,
+                "the SMMU's interrupts stay the hypervisor's: VTL0 reads them as zero");
+}

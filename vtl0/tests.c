@@ -562,6 +562,7 @@ const struct test tests[] = {
       "disable PPIs 25-27 and the group enables, as Linux does" },
     { "gic_vtimer_copy", false, t_gic_vtimer_copy, "VTL0's virtual copy of the timer PPI" },
     { "gic_group0", true, a_gic_group0, "make PPIs and an SPI Group 0 (FIQs)" },
+    { "gic_smmu_spis", true, a_gic_smmu_spis, "take the SMMU's interrupts away from the hypervisor" },
     { "vtl1_selftest", false, t_vtl1_selftest, "VP registers and refusals seen from VTL1" },
     { "read_vtl1_after_boot", true, a_read_vtl1, "read VTL1 memory with the SK running" },
     { "write_readonly_page", true, a_write_readonly_page, "write a page VTL1 made read-only" },

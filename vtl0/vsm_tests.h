@@ -27,6 +27,7 @@ bool a_pci_renumber(void);
 bool a_gic_disable_hv_ppis(void);
 bool t_gic_vtimer_copy(void);
 bool a_gic_group0(void);
+bool a_gic_smmu_spis(void);
 bool t_vtl1_selftest(void);
 bool t_intercepts_reach_vtl1(void);
 bool a_write_readonly_page(void);

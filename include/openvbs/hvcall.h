@@ -114,7 +114,17 @@ enum ovbs_event_kind {
                                    * b = that timer's CTL register */
     OVBS_EV_FIQ = 9,              /* a Group 0 interrupt (FIQ), dropped: a = INTID, b = VTL */
     OVBS_EV_GIC_REFUSED = 10,     /* reserved: a GIC register access the emulation refused */
-    OVBS_EV_DMA_FAULT = 11,       /* reserved: a device's DMA blocked by the SMMU */
+    OVBS_EV_DMA_FAULT = 11,       /* a device's DMA blocked by the SMMU (one per event
+                                   * record it wrote): a = the device (input) address,
+                                   * 0 for a configuration error;
+                                   * b = StreamID (bits 31:0: the PCIe requester ID,
+                                   * bus << 8 | device << 3 | function) | write << 32
+                                   * (bit 32: 1 write, 0 read or no access). Recorded
+                                   * when the hypervisor drains the SMMU's event queue:
+                                   * on its interrupt, and at the start of
+                                   * OVBS_HV_EVENT_READ / OVBS_HV_EVENT_COUNT, so a
+                                   * fault is counted by the next such call. The
+                                   * header's VTL/VP are those running at the drain. */
     OVBS_EV_COUNT
 };
 

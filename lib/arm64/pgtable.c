@@ -407,6 +407,14 @@ static int update(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size,
     return PT_OK;
 }
 
+uint64_t pt_update_max_pages(const struct pgtable *pt, uint64_t va, uint64_t pa,
+                             uint64_t size, bool unmap)
+{
+    if (check_range(pt, va, size))
+        return 0; /* the update would be refused before reserving anything */
+    return tables_needed(pt, va, va + size, pa, unmap);
+}
+
 int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned prot)
 {
     return update(pt, va, pa, size, false, prot);

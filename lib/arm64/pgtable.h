@@ -87,6 +87,12 @@ int pt_init(struct pgtable *pt, enum pt_format fmt, unsigned va_bits, bool xnx,
 int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned prot);
 /* Remove every mapping in [va, va+size). */
 int pt_unmap(struct pgtable *pt, uint64_t va, uint64_t size);
+/* The most table pages pt_map (unmap false) or pt_unmap (true) of this
+ * range can reserve: with that many pages available the update cannot fail
+ * for lack of memory. A caller that must change two tables together (the
+ * CPU's stage 2 and the SMMU's tables) checks both bounds first. */
+uint64_t pt_update_max_pages(const struct pgtable *pt, uint64_t va, uint64_t pa,
+                             uint64_t size, bool unmap);
 /* Translate one address. Returns true if mapped, with the output address,
  * the permissions and the level of the leaf that maps it. */
 bool pt_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot,

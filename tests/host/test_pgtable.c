@@ -585,6 +585,29 @@ static void test_s1_user_writable_not_kernel_executable(void **state)
     finish(f);
 }
 
+/* pt_update_max_pages: with exactly that many pages available the update
+ * succeeds (the bound covers the reservation), for a split and a new range,
+ * and it is never below what the update kept. */
+static void test_update_bound_is_enough(void **state)
+{
+    (void)state;
+    struct fixture *f = make(PT_S1_EL10, 44, false);
+    assert_int_equal(pt_map(&f->pt, MIB(2), MIB(2), MIB(2), PT_R | PT_W | PT_USER), PT_OK);
+    uint64_t cases[][2] = { { MIB(2) + PAGE, PAGE }, { GIB(3), MIB(4) + 3 * PAGE } };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t bound = pt_update_max_pages(&f->pt, cases[i][0], cases[i][0], cases[i][1], false);
+        size_t before = f->pt.table_pages;
+        f->c.fail_after = (long)bound;
+        assert_int_equal(pt_map(&f->pt, cases[i][0], cases[i][0], cases[i][1], PT_R | PT_USER),
+                         PT_OK);
+        assert_true(f->pt.table_pages - before <= bound);
+        f->c.fail_after = -1;
+    }
+    assert_true(pt_update_max_pages(&f->pt, MIB(2), 0, PAGE, true) >= 1);
+    assert_int_equal(pt_update_max_pages(&f->pt, 1, 1, PAGE, false), 0); /* refused anyway */
+    finish(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_root_geometry_and_concatenation),
         cmocka_unit_test(test_large_updates_reserve_enough),
         cmocka_unit_test(test_s1_user_writable_not_kernel_executable),
+        cmocka_unit_test(test_update_bound_is_enough),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,6 +301,58 @@ static void test_built_trees(void **state)
     assert_int_equal(platform_parse(buf, &plat), PLAT_ERR_CELLS);
 }
 
+/* A PCIe host bridge whose requester IDs do not all go to the SMMU the
+ * hypervisor drives is kept from VTL0, ECAM and windows (hv/platform.c,
+ * pcie_behind_smmu): without "iommu-map", and with one that covers half. */
+static void test_pcie_without_smmu_is_kept(void **state)
+{
+    (void)state;
+    static uint8_t copy[1 << 20];
+    assert_int_equal(platform_parse(virt_dtb, &plat), PLAT_OK);
+    assert_false(plat.pcie_unprotected);
+    /* Variants: no iommu-map; a map whose only entry names another node
+     * (the GIC); the SMMU disabled. Each leaves the bridge with no SMMU in
+     * front of it, so the hypervisor keeps all of it. */
+    for (int variant = 0; variant < 3; variant++) {
+        assert_int_equal(fdt_open_into(virt_dtb, copy, sizeof(copy)), 0);
+        int node = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+        assert_true(node >= 0);
+        if (variant == 0) {
+            assert_int_equal(fdt_delprop(copy, node, "iommu-map"), 0);
+        } else if (variant == 1) {
+            int len;
+            const fdt32_t *map = fdt_getprop(copy, node, "iommu-map", &len);
+            assert_int_equal(len, 16);
+            int gic = fdt_node_offset_by_compatible(copy, -1, "arm,gic-v3");
+            fdt32_t other[4] = { map[0], cpu_to_fdt32(fdt_get_phandle(copy, gic)), map[2],
+                                 map[3] };
+            assert_int_equal(fdt_setprop(copy, node, "iommu-map", other, sizeof(other)), 0);
+        } else {
+            int smmu = fdt_node_offset_by_compatible(copy, -1, "arm,smmu-v3");
+            assert_int_equal(fdt_setprop_string(copy, smmu, "status", "disabled"), 0);
+        }
+        assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+        assert_true(plat.pcie_unprotected);
+        assert_true(find_dev(&plat, 0x4010000000ull)->hv_owned); /* ECAM */
+        assert_true(find_dev(&plat, 0x10000000)->hv_owned);      /* 32-bit window */
+        assert_true(find_dev(&plat, 0x8000000000ull)->hv_owned); /* 64-bit window */
+    }
+    /* A map that sends only half the requester IDs to the SMMU: the bridge
+     * is VTL0's, and the functions outside the map are hidden one by one
+     * (pcie.c; test_iommu_map_must_name_the_smmu). */
+    assert_int_equal(fdt_open_into(virt_dtb, copy, sizeof(copy)), 0);
+    int node = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+    int len;
+    const fdt32_t *map = fdt_getprop(copy, node, "iommu-map", &len);
+    fdt32_t half[4] = { map[0], map[1], map[2], cpu_to_fdt32(0x8000) };
+    assert_int_equal(fdt_setprop(copy, node, "iommu-map", half, sizeof(half)), 0);
+    assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+    assert_false(plat.pcie_unprotected);
+    assert_false(find_dev(&plat, 0x4010000000ull)->hv_owned);
+    assert_true(rid_translated(&plat.pcie_rids, 0x7fff));
+    assert_false(rid_translated(&plat.pcie_rids, 0x8000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_has_arg_matches_whole_words),
         cmocka_unit_test(test_corrupted_tree),
         cmocka_unit_test(test_built_trees),
+        cmocka_unit_test(test_pcie_without_smmu_is_kept),
     };
     return cmocka_run_group_tests(tests, load_virt, free_virt);
 }
