@@ -31,9 +31,16 @@ HV_OBJ   := $(call obj,hv,$(HV_SRC) $(LIB_SRC))
 VTL0_OBJ := $(call obj,vtl0,$(VTL0_SRC) $(LIB_SRC))
 SK_OBJ   := $(call obj,sk,$(SK_SRC) $(LIB_SRC))
 
-QEMU_ARGS = -M virt,virtualization=on,gic-version=3,its=off,iommu=smmuv3 \
+QEMU_ARGS = -M virt,virtualization=on,gic-version=3,its=on,iommu=smmuv3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
-	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf
+	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf \
+	$(DMA_DEVICES)
+# Devices that can DMA (docs/dma.md): the edu PCIe device, a virtio-pci device behind
+# a root port that goes through the SMMU, and a virtio-mmio device that would not.
+DMA_DEVICES = -device edu,dma_mask=0xffffffffff \
+	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 \
+	-device virtio-rng-pci,bus=rp0,iommu_platform=on,disable-legacy=on \
+	-device virtio-rng-device
 
 .PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args
 all: $(B)/hv.elf
