@@ -552,6 +552,7 @@ void smmu_enable(void)
     tlb_invalidate();
     cr0_write(CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN);
     smmu.enabled = true;
+    hv_features |= OVBS_FEAT_SMMU_ENFORCED; /* guests can tell (OVBS_HV_INFO) */
     hv_log("SMMU  context: %s, %u-bit input, identity map of VTL0 RAM with VTL0's access",
            smmu.stage2 ? "stage 2" : "stage 1 (TTB0, 4 KiB granule, unprivileged data)",
            smmu.pt.va_bits);

@@ -23,8 +23,9 @@ static const char *const access_names[] = { "read", "write", "execute" };
 
 /* ---- Services (secure calls) ------------------------------------------- */
 
-/* FNV-1a over the copy of VTL0's buffer. */
-static uint64_t checksum(const uint8_t *p, uint64_t len)
+/* FNV-1a over VTL1 memory: the copy of a VTL0 buffer, or the DMA canary
+ * (volatile: a device, not this CPU, may have changed it). */
+static uint64_t checksum(const volatile uint8_t *p, uint64_t len)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     for (uint64_t i = 0; i < len; i++)
@@ -58,6 +59,27 @@ static int sc_query(uint64_t gpa, uint64_t *out)
         return HV_STATUS_INVALID_PARAMETER;
     uint8_t st = vtl0_page_state(gpa);
     *out = (st & OVBS_ACC_RWX) | ((st & 0x10) ? SC_LOCKED : 0);
+    return HV_STATUS_SUCCESS;
+}
+
+/* SC_DMA_CANARY: a page of our own memory with a known pattern, never
+ * written again. Only a device writing past the SMMU could change it, and
+ * the checksum is taken from its contents now, not remembered. */
+static uint8_t *dma_canary;
+
+static void dma_canary_init(void)
+{
+    dma_canary = page_alloc();
+    if (!dma_canary)
+        panic("no page for the DMA canary");
+    for (uint64_t i = 0; i < SK_PAGE; i++)
+        dma_canary[i] = sc_dma_canary_byte(i);
+}
+
+static int sc_dma_canary(uint64_t *pa, uint64_t *sum)
+{
+    *pa = (uint64_t)(uintptr_t)dma_canary;
+    *sum = checksum((const volatile uint8_t *)dma_canary, SK_PAGE);
     return HV_STATUS_SUCCESS;
 }
 
@@ -237,6 +259,7 @@ static void handle_call(struct sk_io *io)
     case SC_TL_INVOKE: st = sc_tl_invoke(&io->x[2], &r1, &r2); break;
     case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2, &r3); break;
     case SC_STATE_PROBE: st = sc_state_probe(&r1, &r2, &r3); break;
+    case SC_DMA_CANARY: st = sc_dma_canary(&r1, &r2); break;
     case SC_SELFTEST:
         st = HV_STATUS_SUCCESS;
         r1 = selftest(io->x[6], &r2);
@@ -334,6 +357,7 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
            (READ_SYSREG(CurrentEL) >> 2) & 3, vtl1_base, vtl1_base + vtl1_size);
     uint64_t end = vtl1_base + vtl1_size;
     page_alloc_init(((uint64_t)(uintptr_t)__sk_end + SK_PAGE - 1) & ~(SK_PAGE - 1), end);
+    dma_canary_init();
     vtl0mem_init();
     sk_mmu_init(vtl1_base, vtl1_size);
     enable_vtl_protection();

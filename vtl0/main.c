@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "kernel.h"
 #include "panic.h"
+#include "pci.h"
 #include "pl011.h"
 
 uint64_t vtl0_ram_base, vtl0_ram_size;
@@ -135,6 +136,7 @@ void kmain(const void *fdt, uint64_t first_insn_count)
             (uint64_t)uart_base);
     find_timer(fdt);
     find_gicr(fdt);
+    pci_dt_init(fdt); /* the tree is outside the stage 1 we build next */
     mmu_init();
     irq_init();
     console_run();

@@ -603,6 +603,21 @@ const struct test tests[] = {
     { "log_ring_bad_reads", true, a_log_ring_bad_reads, "read the event rings out of range" },
     { "log_suppressed_counted", false, t_log_suppressed_counted,
       "lines over the rate limits are counted" },
+    /* DMA (dma_tests.c): the blocked ones pass as skipped until the
+     * hypervisor sets OVBS_FEAT_SMMU_ENFORCED; dma_smmu_enforced fails. */
+    { "dma_vtl0_works", false, t_dma_vtl0_works, "edu and virtio-rng DMA into VTL0 RAM" },
+    { "dma_read_hv", true, a_dma_read_hv, "edu DMA read of hypervisor memory" },
+    { "dma_write_hv", true, a_dma_write_hv, "edu DMA write to hypervisor memory" },
+    { "dma_read_vtl1", true, a_dma_read_vtl1, "edu DMA read of VTL1 memory" },
+    { "dma_write_vtl1", true, a_dma_write_vtl1, "edu DMA write to the VTL1 canary" },
+    { "dma_write_readonly", true, a_dma_write_readonly, "DMA write to a page VTL1 made read-only" },
+    { "dma_write_locked", true, a_dma_write_locked, "DMA write to a locked page" },
+    { "dma_hole", true, a_dma_hole, "DMA to an address no one owns" },
+    { "dma_invalidation", true, a_dma_invalidation,
+      "DMA write through a stale SMMU TLB entry after a protection change" },
+    { "dma_msi_vtl1", true, a_dma_msi_vtl1, "an MSI aimed at VTL1 memory" },
+    { "dma_virtio_blocked", true, a_dma_virtio_blocked, "virtio-rng buffers in VTL1/hv memory" },
+    { "dma_smmu_enforced", false, t_dma_smmu_enforced, "the hypervisor enforces the SMMU" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

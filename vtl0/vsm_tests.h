@@ -66,5 +66,17 @@ bool a_log_flood(void);
 bool a_log_ring_bad_reads(void);
 bool t_log_suppressed_counted(void);
 bool events_command(const char *arg); /* the console's `events [N]` */
+bool t_dma_vtl0_works(void);      /* dma_tests.c */
+bool a_dma_read_hv(void);
+bool a_dma_write_hv(void);
+bool a_dma_read_vtl1(void);
+bool a_dma_write_vtl1(void);
+bool a_dma_write_readonly(void);
+bool a_dma_write_locked(void);
+bool a_dma_hole(void);
+bool a_dma_invalidation(void);
+bool a_dma_msi_vtl1(void);
+bool a_dma_virtio_blocked(void);
+bool t_dma_smmu_enforced(void);
 extern bool fuzz_trace;
 #endif

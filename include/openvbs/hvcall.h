@@ -141,6 +141,8 @@ enum ovbs_event_kind {
 #define OVBS_FEAT_PAUTH            (1u << 3)
 #define OVBS_FEAT_TPIDR2           (1u << 4) /* SME's TPIDR2_EL0 exists: switched per VTL */
 #define OVBS_FEAT_RAS              (1u << 5) /* FEAT_RAS: VDISR_EL2 kept per VTL */
+#define OVBS_FEAT_SMMU_ENFORCED    (1u << 6) /* set once the hypervisor has programmed the
+                                              * SMMU and enabled it */
 
 /* Status codes of OpenVBS calls, numbered as HV_STATUS_* in the Hyper-V TLFS
  * so that readers of that document recognise them. */

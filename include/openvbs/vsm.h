@@ -144,7 +144,11 @@ struct ovbs_measurement {
                              * PAuth/SME); VTL1 then leaves SC_SCRUB_MARKER in
                              * its own TPIDR2_EL0 */
 #define SC_STATE_PROBES  8 /* the last: a page of hypervisor memory */
-#define SC_COUNT         15
+#define SC_DMA_CANARY    15 /* x1 = physical address of a page of VTL1 memory the
+                             * secure kernel filled at boot with
+                             * sc_dma_canary_byte(i), x2 = FNV-1a of its current
+                             * contents: the DMA tests aim devices at it */
+#define SC_COUNT         16
 #define SC_SELFTEST_X4   0x5e1f7e57ull
 
 /* Kinds of secure-kernel event (SC_EVENT_*), with what a and b hold. The
@@ -167,6 +171,13 @@ enum sk_event_kind {
 #define SC_LOCKED        (1u << 8)
 #define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
 #define HV_STATUS_TIME_OUT 0x0078 /* VTL1 work stopped by its own timer */
+
+/* Byte i of the SC_DMA_CANARY page as the secure kernel wrote it: VTL0
+ * computes the checksum the untouched page must have. */
+static inline uint8_t sc_dma_canary_byte(uint64_t i)
+{
+    return (uint8_t)(0xa5 ^ (i * 29) ^ (i >> 8));
+}
 
 /* SC_SPIN's result: a fixed computation (xorshift64) the secure kernel
  * performs and VTL0 repeats to check it. The empty asm keeps the compiler
