@@ -51,10 +51,15 @@ void print_memmap(void)
         kprintf("  [0x%010lx, 0x%010lx) %-10s %s  %lu KiB%s%s\n", r.x1, r.x1 + r.x2,
                 owner < 6 ? owner_names[owner] : "?", acc, r.x2 >> 10, name[0] ? "  " : "", name);
     }
-    kprintf("hypervisor: features 0x%lx (%s%s%s), %lu-bit IPA, VTL0 stage-2 tables %lu pages\n",
-            info.x1, (info.x1 & OVBS_FEAT_XNX) ? "XNX " : "",
-            (info.x1 & OVBS_FEAT_SMMU) ? "SMMU " : "", (info.x1 & OVBS_FEAT_RNDR) ? "RNDR" : "",
-            info.x2, info.x3);
+    static const char *const feature_names[] = {
+        "XNX", "SMMU", "RNDR", "PAuth", "TPIDR2", "RAS", "SMMU-enforced",
+    };
+    kprintf("hypervisor: features 0x%lx (", info.x1);
+    for (unsigned b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++) {
+        if (info.x1 & (1ull << b))
+            kprintf("%s%s", feature_names[b], (info.x1 >> (b + 1)) ? " " : "");
+    }
+    kprintf("), %lu-bit IPA, VTL0 stage-2 tables %lu pages\n", info.x2, info.x3);
 }
 
 static const char *const help_lines[] = {
