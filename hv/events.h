@@ -1,7 +1,9 @@
 /* events.h: the hypervisor's security-event record (EL2): a ring of recent
  * events and a counter per kind (enum ovbs_event_kind, openvbs/hvcall.h),
  * read by any VTL with OVBS_HV_EVENT_READ / OVBS_HV_EVENT_COUNT. Unlike the
- * console, nothing a guest does can flood or silence it. */
+ * console, nothing a guest does can silence the counters; the ring keeps
+ * the newest 64 records, so a guest that causes many events pushes older
+ * ones out (their counts stay). */
 #ifndef OVBS_HV_EVENTS_H
 #define OVBS_HV_EVENTS_H
 #include <stdint.h>

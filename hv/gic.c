@@ -131,7 +131,10 @@ uint32_t gic_hv_spi_bits(uint32_t first)
 
 void gic_claim_spi(uint32_t intid)
 {
-    if (intid < 32 || intid >= 1020 || nr_hv_spis == HV_MAX_SPIS || gic_is_hv_spi(intid)) {
+    /* Only INTIDs whose GICD_IROUTER lies in the emulated first IROUTER
+     * page (0x6000-0x6fff: INTIDs below 512) can be kept from VTL0's
+     * retargeting (gicd.c). */
+    if (intid < 32 || intid >= 512 || nr_hv_spis == HV_MAX_SPIS || gic_is_hv_spi(intid)) {
         hv_log("FATAL: cannot take SPI %u for the hypervisor", intid);
         hv_halt_failure();
     }
@@ -464,8 +467,10 @@ void gic_handle_irq(struct vp *vp)
 }
 
 /* An FIQ exit: a Group 0 interrupt. The hypervisor keeps every interrupt
- * in Group 1 and VTL0 cannot change that, so this is something firmware
- * left behind. Acknowledge it (ICC_IAR0_EL1), drop its priority
+ * in Group 1 and VTL0 cannot change that for SGIs, PPIs and SPIs (the
+ * extended SPI range of a GICv3.1 distributor, GICD_TYPER.ESPI, is not
+ * emulated yet), so this is firmware's leftover or an extended SPI VTL0
+ * regrouped. Acknowledge it (ICC_IAR0_EL1), drop its priority
  * (ICC_EOIR0_EL1) and deactivate it (ICC_DIR_EL1), or it would be
  * signalled forever; it reaches no VTL. */
 void gic_handle_fiq(struct vp *vp)

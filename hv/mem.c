@@ -163,6 +163,10 @@ static bool device_view(const struct own_run *r)
     return r->owner == OWNER_VTL0;
 }
 
+/* Like the stage-2 check: the first and last page of every run outside
+ * the devices' view must not translate (a run is mapped or not as a whole
+ * by build_device_tables, so a stray page in the middle would need a
+ * builder bug that also spared both ends). */
 static void check_outside_device_view(const struct own_run *r)
 {
     if (smmu_translates(r->base) || smmu_translates(r->base + r->size - PAGE_SIZE))

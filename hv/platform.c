@@ -71,6 +71,19 @@ static bool node_enabled(const void *fdt, int node)
     return !s || !strcmp(s, "okay") || !strcmp(s, "ok");
 }
 
+/* The SMMU the hypervisor drives: the first enabled arm,smmu-v3 node with
+ * registers, the one parse_device records as p->smmu (any other is kept
+ * from VTL0 and never programmed, so nothing counts as translated by it). */
+static int driven_smmu(const void *fdt)
+{
+    int node = -1;
+    while ((node = fdt_node_offset_by_compatible(fdt, node, "arm,smmu-v3")) >= 0) {
+        if (node_enabled(fdt, node) && fdt_getprop(fdt, node, "reg", NULL))
+            return node;
+    }
+    return -1;
+}
+
 static void copy_name(char *dst, const char *name)
 {
     size_t n = strnlen(name, PLAT_NAME_LEN - 1);
@@ -197,12 +210,14 @@ static int parse_pcie_windows(const void *fdt, int node, int parent, bool hv_own
 static bool is_compatible(const void *fdt, int node, const char *c);
 
 /* The host bridge's "iommu-map" (PCI IOMMU binding): entries of (rid-base,
- * IOMMU phandle, stream-ID base, length). Only entries that name an enabled
- * arm,smmu-v3 node count: the hypervisor owns that SMMU, so those RIDs are
- * translated; any other RID reaches memory untranslated. "bus-range" says
- * which bus numbers the bridge decodes. */
+ * IOMMU phandle, stream-ID base, length). Only entries that name the SMMU
+ * the hypervisor drives (driven_smmu) count: those RIDs are translated; any
+ * other RID, one sent to a second SMMU that nobody programs included,
+ * reaches memory untranslated. "bus-range" says which bus numbers the
+ * bridge decodes. */
 static void parse_pcie_iommu_map(const void *fdt, int node, struct platform *p)
 {
+    int smmu = driven_smmu(fdt);
     int len;
     const fdt32_t *r = fdt_getprop(fdt, node, "bus-range", &len);
     p->pcie_bus_first = r && len == 8 ? fdt32_to_cpu(r[0]) & 0xff : 0;
@@ -214,11 +229,7 @@ static void parse_pcie_iommu_map(const void *fdt, int node, struct platform *p)
     const fdt32_t *map = fdt_getprop(fdt, node, "iommu-map", &len);
     for (int off = 0; map && off + 16 <= len && m->n < RID_MAP_MAX; off += 16) {
         const fdt32_t *e = map + off / 4;
-        int iommu = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(e[1]));
-        if (iommu < 0 || !is_compatible(fdt, iommu, "arm,smmu-v3"))
-            continue;
-        const char *st = fdt_getprop(fdt, iommu, "status", NULL);
-        if (st && strcmp(st, "okay") && strcmp(st, "ok"))
+        if (smmu < 0 || fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(e[1])) != smmu)
             continue;
         m->base[m->n] = fdt32_to_cpu(e[0]);
         m->length[m->n] = fdt32_to_cpu(e[3]);
@@ -273,8 +284,8 @@ static bool pcie_behind_smmu(const void *fdt, int node)
 {
     int len;
     const fdt32_t *map = fdt_getprop(fdt, node, "iommu-map", &len);
-    int smmu = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3");
-    if (!map || len < 16 || smmu < 0 || !node_enabled(fdt, smmu))
+    int smmu = driven_smmu(fdt);
+    if (!map || len < 16 || smmu < 0)
         return false;
     for (int i = 0; i + 4 <= len / 4; i += 4) {
         if (fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(map[i + 1])) == smmu &&

@@ -201,7 +201,10 @@ static void cmdq_run(void)
 {
     dsb_ishst(); /* the commands (and the tables they refer to) before PROD */
     *reg32(SMMU_CMDQ_PROD) = smmu.cmdq_prod;
-    uint64_t deadline = READ_SYSREG(cntpct_el0) + READ_SYSREG(cntfrq_el0) / CMD_TIMEOUT_DIV;
+    uint64_t freq = READ_SYSREG(cntfrq_el0);
+    if (!freq)
+        freq = 62500000; /* firmware left CNTFRQ_EL0 unset: assume 62.5 MHz (console.c too) */
+    uint64_t deadline = READ_SYSREG(cntpct_el0) + freq / CMD_TIMEOUT_DIV;
     for (;;) {
         uint32_t cons = *reg32(SMMU_CMDQ_CONS);
         uint32_t gerr = *reg32(SMMU_GERROR) ^ *reg32(SMMU_GERRORN);
@@ -292,12 +295,15 @@ static const struct pt_ops smmu_pt_ops = {
 /* What a device may do where VTL0 has `access`: read where VTL0 reads,
  * write where it also writes, never more. PCIe requests are unprivileged
  * (and the STE forces PRIVCFG unprivileged), so stage-1 leaves carry EL0
- * access (AP[1], PT_USER); execute never matters to a device. */
+ * access (AP[1], PT_USER); execute never matters to a device. Stage-1
+ * leaves are non-global (nG, PT_NG): CMD_TLBI_NH_ASID removes only
+ * entries tagged with the ASID, so a global one would outlive a revoke on
+ * hardware (QEMU's model ignores nG and would not show it). */
 static bool device_prot(uint8_t access, unsigned *prot)
 {
     if (!(access & OVBS_ACC_R))
         return false;
-    *prot = PT_R | (access & OVBS_ACC_W ? PT_W : 0) | (smmu.stage2 ? 0 : PT_USER);
+    *prot = PT_R | (access & OVBS_ACC_W ? PT_W : 0) | (smmu.stage2 ? 0 : PT_USER | PT_NG);
     return true;
 }
 

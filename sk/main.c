@@ -173,7 +173,11 @@ static uint64_t first_hv_page(void)
     }
 }
 
-static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
+/* Only whether VTL1's own pointer-auth key and TPIDR2_EL0 equal the values
+ * VTL0 planted in its own (apia0, tpidr2_0) comes back, never VTL1's values:
+ * bit 0 of *same, the key; bit 1, TPIDR2. */
+static int sc_state_probe(uint64_t apia0, uint64_t tpidr2_0, uint64_t *readable,
+                          uint64_t *same)
 {
     int (*const probes[])(uint64_t *) = {
         sk_probe_cntp_cval, sk_probe_cntp_ctl, sk_probe_pmccntr, sk_probe_pmuserenr,
@@ -196,12 +200,13 @@ static int sc_state_probe(uint64_t *readable, uint64_t *apia, uint64_t *tpidr2)
         sk_unmap_foreign_page(hv_page);
     }
     *readable |= READ_SYSREG(isr_el1) << 32; /* a virtual SError pending here? */
-    *apia = 0;
-    if (((READ_SYSREG(id_aa64isar1_el1) >> 4) & 0xff) != 0) /* APA or API: FEAT_PAuth */
-        *apia = READ_SYSREG(s3_0_c2_c1_0);               /* APIAKeyLo_EL1 */
-    *tpidr2 = 0;
+    *same = 0;
+    if (((READ_SYSREG(id_aa64isar1_el1) >> 4) & 0xff) != 0 && /* APA or API: FEAT_PAuth */
+        READ_SYSREG(s3_0_c2_c1_0) == apia0)                     /* APIAKeyLo_EL1 */
+        *same |= 1;
     if (((READ_SYSREG(id_aa64pfr1_el1) >> 24) & 0xf) != 0) { /* SME: TPIDR2_EL0 */
-        *tpidr2 = READ_SYSREG(s3_3_c13_c0_5);
+        if (READ_SYSREG(s3_3_c13_c0_5) == tpidr2_0)
+            *same |= 2;
         WRITE_SYSREG(s3_3_c13_c0_5, SC_SCRUB_MARKER);
     }
     if ((*readable & 0xffffffffu) && sk_log_allowed(SK_LOG_CALLS))
@@ -258,7 +263,7 @@ static void handle_call(struct sk_io *io)
     case SC_TL_CLOSE: st = sc_tl_close(a); break;
     case SC_TL_INVOKE: st = sc_tl_invoke(&io->x[2], &r1, &r2); break;
     case SC_TL_INFO: st = sc_tl_info(a, &r1, &r2, &r3); break;
-    case SC_STATE_PROBE: st = sc_state_probe(&r1, &r2, &r3); break;
+    case SC_STATE_PROBE: st = sc_state_probe(a, b, &r1, &r2); break;
     case SC_DMA_CANARY: st = sc_dma_canary(&r1, &r2); break;
     case SC_SELFTEST:
         st = HV_STATUS_SUCCESS;

@@ -234,14 +234,14 @@ bool a_vtl1_shared_registers(void)
         WRITE_SYSREG(s3_3_c13_c0_5, mark);
     isb();
     uint64_t vserror0 = READ_SYSREG(isr_el1) & ISR_A; /* with hv.selftest=vserror */
-    struct hv_result r = vcall(SC_STATE_PROBE, 0, 0, 0);
+    struct hv_result r = vcall(SC_STATE_PROBE, mark, mark, 0); /* VTL1 compares, tells only */
     bool blocked = r.x0 == HV_STATUS_SUCCESS && (r.x1 & 0xffffffffu) == 0;
     uint64_t vserror1 = (r.x1 >> 32) & ISR_A;
     bool vserror_own = !vserror1 && (READ_SYSREG(isr_el1) & ISR_A) == vserror0;
-    bool keys = !pauth || (r.x2 != mark && READ_SYSREG(s3_0_c2_c1_0) == mark);
+    bool keys = !pauth || (!(r.x2 & 1) && READ_SYSREG(s3_0_c2_c1_0) == mark);
     if (pauth)
         WRITE_SYSREG(s3_0_c2_c1_0, apia);
-    bool tp2 = !tpidr2 || (r.x3 != mark && READ_SYSREG(s3_3_c13_c0_5) == mark);
+    bool tp2 = !tpidr2 || (!(r.x2 & 2) && READ_SYSREG(s3_3_c13_c0_5) == mark);
     bool kept = READ_SYSREG(cntp_cval_el0) == mark && READ_SYSREG(pmuserenr_el0) == 0xf;
     WRITE_SYSREG(cntp_ctl_el0, 0);
     WRITE_SYSREG(pmuserenr_el0, 0);
@@ -253,10 +253,10 @@ bool a_vtl1_shared_registers(void)
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         probe_sve() == PROBE_FAULT_VALUE && probe_sme() == PROBE_FAULT_VALUE &&
                         probe_sgi() == PROBE_FAULT_VALUE && last_fault.count == before + 5;
-    kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (VTL1 saw 0x%lx), VTL0 values "
+    kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (%s VTL0's), VTL0 values "
             "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM/SVE/SME/SGI trap in VTL0 %d\n", r.x1 & 0xffffffffu,
-            SC_STATE_PROBES, keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent", r.x3,
-            kept, flags, vtl0_trapped);
+            SC_STATE_PROBES, keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent",
+            (r.x2 & 2) ? "same as" : "not", kept, flags, vtl0_trapped);
     kprintf("    vSError pending: VTL0 %d, VTL1 %d\n", vserror0 != 0, vserror1 != 0);
     return note(blocked && keys && tp2 && kept && flags == 0xa0000000ull && vtl0_trapped &&
                     vserror_own,

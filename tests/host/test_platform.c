@@ -211,6 +211,44 @@ static void test_iommu_map_must_name_the_smmu(void **state)
     free(copy);
 }
 
+/* A second SMMU in the tree is kept from VTL0 but never programmed (the
+ * hypervisor drives the first enabled one): requester IDs the iommu-map
+ * sends there are not translated. */
+static void test_second_smmu_does_not_count(void **state)
+{
+    (void)state;
+    uint8_t *copy = malloc(virt_size + 4096);
+    assert_non_null(copy);
+    assert_int_equal(fdt_open_into(virt_dtb, copy, (int)virt_size + 4096), 0);
+    int other = fdt_add_subnode(copy, 0, "smmuv3@9f00000");
+    assert_true(other > 0);
+    assert_int_equal(fdt_setprop_string(copy, other, "compatible", "arm,smmu-v3"), 0);
+    assert_int_equal(fdt_setprop_u32(copy, other, "phandle", 0x7abc), 0);
+    fdt32_t reg[4] = { 0, cpu_to_fdt32(0x09f00000), 0, cpu_to_fdt32(0x20000) };
+    assert_int_equal(fdt_setprop(copy, other, "reg", reg, sizeof(reg)), 0);
+    /* libfdt puts the new node first under the root, so in tree order it is
+     * the first SMMU, the one the hypervisor drives; QEMU's own is now the
+     * second. */
+    int pcie = fdt_node_offset_by_compatible(copy, -1, "pci-host-ecam-generic");
+    other = fdt_node_offset_by_compatible(copy, -1, "arm,smmu-v3");
+    int qemus = fdt_node_offset_by_compatible(copy, other, "arm,smmu-v3");
+    assert_true(pcie > 0 && other > 0 && qemus > other);
+    assert_int_equal(fdt_get_phandle(copy, other), 0x7abc);
+    uint32_t second = fdt_get_phandle(copy, qemus);
+    /* Buses 0-0x7f to the driven SMMU, the rest to the second one. */
+    fdt32_t map[8] = { cpu_to_fdt32(0), cpu_to_fdt32(0x7abc), cpu_to_fdt32(0), cpu_to_fdt32(0x8000),
+                       cpu_to_fdt32(0x8000), cpu_to_fdt32(second), cpu_to_fdt32(0x8000),
+                       cpu_to_fdt32(0x8000) };
+    assert_int_equal(fdt_setprop(copy, pcie, "iommu-map", map, sizeof(map)), 0);
+    assert_int_equal(platform_parse(copy, &plat), PLAT_OK);
+    assert_true(plat.has_smmu && plat.smmu.base == 0x09f00000); /* the one driven */
+    assert_false(plat.pcie_unprotected);
+    assert_int_equal(plat.pcie_rids.n, 1);
+    assert_true(rid_translated(&plat.pcie_rids, 0x7fff));
+    assert_false(rid_translated(&plat.pcie_rids, 0x8000));
+    free(copy);
+}
+
 static void test_has_arg_matches_whole_words(void **state)
 {
     (void)state;
@@ -362,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_virt_device_list),
         cmocka_unit_test(test_virt_dma_devices),
         cmocka_unit_test(test_iommu_map_must_name_the_smmu),
+        cmocka_unit_test(test_second_smmu_does_not_count),
         cmocka_unit_test(test_has_arg_matches_whole_words),
         cmocka_unit_test(test_corrupted_tree),
         cmocka_unit_test(test_built_trees),
