@@ -42,5 +42,5 @@ void mmio_complete(struct guest_regs *regs, uint32_t esr, uint64_t value)
             value &= 0xffffffffull;
         regs->x[reg] = value;
     }
-    regs->elr += 4; /* ESR.IL: a 32-bit instruction */
+    regs->elr += (esr & ESR_IL) ? 4 : 2; /* ESR.IL: a 32- or (T32) 16-bit instruction */
 }
