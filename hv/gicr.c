@@ -174,6 +174,26 @@ static bool is_lpi_register(uint64_t reg)
            reg == GICR_SYNCR;
 }
 
+/* GICR_WAKER: ProcessorSleep (bit 1) tells a redistributor that its CPU
+ * goes to sleep; it then stops forwarding interrupts to the CPU, the
+ * hypervisor's own timer and the SMMU's included, and shows
+ * ChildrenAsleep (bit 2). VTL0 gets a copy per redistributor: its
+ * ProcessorSleep, and ChildrenAsleep mirroring it at once; the hardware
+ * stays awake. GICR_CTLR's DPG bits (24-26, disable the group's 1-of-N
+ * wake-up to this CPU) stay the hypervisor's for the same reason. */
+#define GICR_WAKER_OFF      0x0014
+#define GICR_WAKER_SLEEP    (1u << 1)
+#define GICR_WAKER_ASLEEP   (1u << 2)
+#define GICR_CTLR_DPG       (7u << 24)
+#define MAX_REDISTRIBUTORS  64
+static bool vtl0_sleeping[MAX_REDISTRIBUTORS];
+
+static bool *sleeping_of(uint64_t rd)
+{
+    uint64_t i = (rd - hv_platform.gicr.base) / frame_stride(rd);
+    return i < MAX_REDISTRIBUTORS ? &vtl0_sleeping[i] : NULL;
+}
+
 /* What VTL0 reads at `off`: LPI state reads as absent. */
 static uint64_t emulated_read(uint64_t rd, uint64_t off, unsigned size)
 {
@@ -181,6 +201,11 @@ static uint64_t emulated_read(uint64_t rd, uint64_t off, unsigned size)
     if (is_lpi_register(reg))
         return 0;
     uint64_t v = hw_read(rd + off, size);
+    if (off == GICR_WAKER_OFF) {
+        bool *asleep = sleeping_of(rd);
+        v &= ~(uint64_t)(GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP);
+        return v | (asleep && *asleep ? GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP : 0);
+    }
     if (off == GICR_CTLR)
         return v & ~GICR_CTLR_ENABLE_LPIS;
     if (off == GICR_TYPER) /* VLPIS stays: it tells the frame stride */
@@ -194,8 +219,15 @@ static void emulated_write(uint64_t rd, uint64_t off, unsigned size, uint64_t v)
     uint64_t reg = off & ~7ull;
     if (reg == GICR_TYPER || is_lpi_register(reg))
         return; /* read-only, or LPI machinery VTL0 does not have */
+    if (off == GICR_WAKER_OFF) {
+        bool *asleep = sleeping_of(rd);
+        if (asleep)
+            *asleep = v & GICR_WAKER_SLEEP;
+        return; /* the hardware stays awake */
+    }
     if (off == GICR_CTLR)
-        v &= ~GICR_CTLR_ENABLE_LPIS;
+        v = (v & ~(uint64_t)(GICR_CTLR_ENABLE_LPIS | GICR_CTLR_DPG)) |
+            (hw_read(rd + off, size) & GICR_CTLR_DPG);
     hw_write(rd + off, size, v);
 }
 

@@ -168,6 +168,33 @@ bool a_gic_disable_hv_ppis(void)
                 "VTL0's own still work");
 }
 
+/* VTL0 tells its CPU's redistributor the CPU goes to sleep, as Linux
+ * does before a deep idle state (GICR_WAKER.ProcessorSleep): on hardware
+ * that stops every interrupt to the CPU, the hypervisor's included. VTL0
+ * sees its own copy (ChildrenAsleep follows at once), and VTL1's timer
+ * and VTL0's own keep working; then VTL0 wakes it again. */
+#define GICR_WAKER        0x0014
+#define GICR_WAKER_SLEEP  (1u << 1)
+#define GICR_WAKER_ASLEEP (1u << 2)
+bool a_gic_redistributor_sleep(void)
+{
+    if (!map_gic() || !mmu_map(gicr_base, 4096, PT_R | PT_W | PT_DEVICE))
+        return note(false, "no GIC in the device tree");
+    volatile uint32_t *waker = (volatile uint32_t *)(uintptr_t)(gicr_base + GICR_WAKER);
+    *waker = GICR_WAKER_SLEEP;
+    bool asleep = (*waker & (GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP)) ==
+                  (GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP);
+    bool watchdog = t_vtl1_watchdog();
+    bool entry = t_vtl1_timer_entry();
+    bool preempts = t_interrupt_preempts_vtl1();
+    *waker = 0;
+    bool awake = !(*waker & (GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP));
+    kprintf("    VTL0 sees its redistributor asleep %d; VTL1 watchdog %d, timer entry %d; "
+            "VTL0 preempts %d; awake again %d\n", asleep, watchdog, entry, preempts, awake);
+    return note(asleep && watchdog && entry && preempts && awake,
+                "VTL0 puts its redistributor to sleep: only its own copy does");
+}
+
 static bool wait_for_irq(unsigned expect)
 {
     uint64_t until = READ_SYSREG(cntvct_el0) + 20 * WATCHDOG_TICKS;

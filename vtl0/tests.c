@@ -560,6 +560,8 @@ const struct test tests[] = {
     { "gic_forge_timer", true, a_gic_forge_timer, "forge VTL1's timer PPIs before a call" },
     { "gic_disable_hv_ppis", true, a_gic_disable_hv_ppis,
       "disable PPIs 25-27 and the group enables, as Linux does" },
+    { "gic_redistributor_sleep", true, a_gic_redistributor_sleep,
+      "put the CPU's redistributor to sleep (GICR_WAKER)" },
     { "gic_vtimer_copy", false, t_gic_vtimer_copy, "VTL0's virtual copy of the timer PPI" },
     { "gic_group0", true, a_gic_group0, "make PPIs and an SPI Group 0 (FIQs)" },
     { "gic_smmu_spis", true, a_gic_smmu_spis, "take the SMMU's interrupts away from the hypervisor" },

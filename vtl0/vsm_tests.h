@@ -25,6 +25,7 @@ bool a_pci_hidden(void);
 bool a_msi_absent(void);
 bool a_pci_renumber(void);
 bool a_gic_disable_hv_ppis(void);
+bool a_gic_redistributor_sleep(void);
 bool t_gic_vtimer_copy(void);
 bool a_gic_group0(void);
 bool a_gic_smmu_spis(void);
