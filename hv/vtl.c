@@ -93,9 +93,15 @@ static void pmu_on_switch(struct vp *vp, enum vtl to)
 #define CPTR_EL2_BASE (0x33ffull | CPTR_EL2_TTA)
 #define CPTR_EL2_TFP  (1ull << 10)
 
-static void fp_trap(bool on)
+/* CPTR_EL2 without the ISB: vtl_switch synchronizes it with VTTBR_EL2. */
+static void fp_trap_set(bool on)
 {
     WRITE_SYSREG(cptr_el2, CPTR_EL2_BASE | (on ? CPTR_EL2_TFP : 0));
+}
+
+static void fp_trap(bool on)
+{
+    fp_trap_set(on);
     isb();
 }
 
@@ -186,7 +192,7 @@ void vtl_switch(struct vp *vp, enum vtl to)
     /* FP/SIMD trap and stage 2 of the incoming VTL, with one ISB (the ERET
      * to the guest would synchronize them too; the ISB also covers the
      * hypervisor's own address translations for it, AT included). */
-    WRITE_SYSREG(cptr_el2, CPTR_EL2_BASE | (vp->fp_owner != to ? CPTR_EL2_TFP : 0));
+    fp_trap_set(vp->fp_owner != to);
     WRITE_SYSREG(vttbr_el2, in->s2->vttbr);
     isb();
     vp->active = to;

@@ -9,16 +9,17 @@
  * CPACR_EL1.FPEN (bits 21:20) decides who traps (EC 0x07 "FP/SIMD access
  * trapped"): 00 traps EL0 and EL1, 01 traps EL0 only, 11 traps nothing.
  *
- *   holder       registers hold                      FPEN in the kernel / in its trustlet
- *   FP_CLEAN     zeros                               00 (any use traps)
- *   FP_KERNEL    secure-kernel scratch (may be keys) 01 (a trustlet traps)
- *   FP_TRUSTLET  one instance's values (owner)       00 / 11 while the owner runs
+ * Two variables are the whole state (never both set):
+ *   fp_owner         fp_kernel_holds   registers hold                      FPEN in the kernel / in its trustlet
+ *   NULL             false             zeros                               00 (any use traps)
+ *   NULL             true              secure-kernel scratch (may be keys) 01 (a trustlet traps)
+ *   an instance's    false             that instance's values              00 / 11 while it runs
  *
  * Transitions: a trap from EL1 saves a trustlet owner and makes the kernel
  * the holder; a trap from EL0 saves the previous trustlet owner (or drops
  * kernel scratch) and loads the trapping instance's own state, which
- * overwrites every register; leaving VTL1 wipes kernel scratch (FP_KERNEL ->
- * FP_CLEAN), so no key material stays in a register when VTL0 runs; an
+ * overwrites every register; leaving VTL1 wipes kernel scratch, so no key
+ * material stays in a register when VTL0 runs; an
  * instance that dies while it holds them is wiped too. (A secure call that
  * VTL0's interrupt preempts leaves VTL1 without passing here: its registers
  * stay in VTL1's context, which the hypervisor keeps from VTL0, and the
@@ -33,13 +34,10 @@
 #define FPEN_TRAP_EL0 (1ull << 20)
 #define FPEN_NONE     (3ull << 20)
 
-enum fp_holder { FP_CLEAN, FP_KERNEL, FP_TRUSTLET };
-
-static enum fp_holder holder;
-/* Read by the inline checks in sk.h on every exception and VTL exit: */
-bool fp_kernel_holds;             /* holder == FP_KERNEL */
-struct fpsimd_state *fp_owner;    /* FP_TRUSTLET: whose values, else NULL */
-static uint64_t cpacr;              /* what CPACR_EL1 holds */
+/* Read by the inline checks in sk.h on every exception and VTL exit. */
+bool fp_kernel_holds;             /* the registers hold kernel scratch */
+struct fpsimd_state *fp_owner;    /* they hold this instance's values, or NULL */
+static uint64_t cpacr;            /* what CPACR_EL1 holds */
 
 /* The ISB makes the new trap setting apply to the next instruction. */
 static void set_fpen(uint64_t fpen)
@@ -56,21 +54,20 @@ void fp_init(void)
     cpacr = ~0ull;
     set_fpen(FPEN_NONE);
     fpsimd_wipe();
-    holder = FP_CLEAN;
     fp_owner = NULL;
+    fp_kernel_holds = false;
     set_fpen(FPEN_TRAP_ALL);
 }
 
 /* The secure kernel touched FP/SIMD (EC 0x07 from EL1). */
 void fp_kernel_trap(void)
 {
-    if (holder == FP_KERNEL)
+    if (fp_kernel_holds)
         panic("FP/SIMD trap while the secure kernel holds the registers");
     set_fpen(FPEN_TRAP_EL0);
-    if (holder == FP_TRUSTLET)
+    if (fp_owner)
         fpsimd_save(fp_owner);
     fp_owner = NULL;
-    holder = FP_KERNEL;
     fp_kernel_holds = true;
 }
 
@@ -78,13 +75,12 @@ void fp_kernel_trap(void)
 void fp_trustlet_trap(struct fpsimd_state *mine)
 {
     set_fpen(FPEN_NONE);
-    if (holder == FP_TRUSTLET && fp_owner == mine)
+    if (fp_owner == mine)
         return;
-    if (holder == FP_TRUSTLET)
+    if (fp_owner)
         fpsimd_save(fp_owner);
     fpsimd_restore(mine); /* every register: kernel scratch is gone */
     fp_owner = mine;
-    holder = FP_TRUSTLET;
     fp_kernel_holds = false;
 }
 
@@ -110,7 +106,6 @@ void fp_allow_owner(void)
 void fp_wipe_kernel(void)
 {
     fpsimd_wipe();
-    holder = FP_CLEAN;
     fp_kernel_holds = false;
     set_fpen(FPEN_TRAP_ALL);
 }
@@ -118,11 +113,10 @@ void fp_wipe_kernel(void)
 /* The instance owning `mine` is destroyed: nothing of it may remain. */
 void fp_forget(const struct fpsimd_state *mine)
 {
-    if (holder != FP_TRUSTLET || fp_owner != mine)
+    if (fp_owner != mine)
         return;
     set_fpen(FPEN_TRAP_EL0);
     fpsimd_wipe();
-    holder = FP_CLEAN;
     fp_owner = NULL;
     set_fpen(FPEN_TRAP_ALL);
 }

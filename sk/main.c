@@ -88,21 +88,27 @@ static int sc_dma_canary(uint64_t *pa, uint64_t *sum)
  * even VTL1 may not do. Returns a mask of the checks that failed. */
 /* Never inlined: its frame would otherwise be set up in handle_call on
  * every secure call (the null round trip has a budget, test_bench.py). */
-__attribute__((noinline)) static uint64_t selftest(uint64_t vtl0_x6, uint64_t *count)
+/* The base of the first (or last) run of the hypervisor's memory map with
+ * that owner, 0 if none. */
+static uint64_t owned_run(unsigned owner, bool last)
 {
-    uint64_t mmio = 0, vtl1 = 0, vtl0 = 0;
+    uint64_t found = 0;
     for (unsigned i = 0;; i++) {
         struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
         if (r.x0)
-            break;
-        uint64_t owner = r.x3 & 0xff;
-        if (owner == OWNER_MMIO_VTL0 && !mmio)
-            mmio = r.x1;
-        if (owner == OWNER_VTL1)
-            vtl1 = r.x1;
-        if (owner == OWNER_VTL0)
-            vtl0 = r.x1;
+            return found;
+        if ((r.x3 & 0xff) == owner) {
+            found = r.x1;
+            if (!last)
+                return found;
+        }
     }
+}
+
+__attribute__((noinline)) static uint64_t selftest(uint64_t vtl0_x6, uint64_t *count)
+{
+    uint64_t mmio = owned_run(OWNER_MMIO_VTL0, false), vtl1 = owned_run(OWNER_VTL1, true);
+    uint64_t vtl0 = owned_run(OWNER_VTL0, true);
     uint64_t cfg = VSM_CONFIG_ENABLE_PROTECTION | (OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
     const uint32_t get = OVBS_GET_VP_REGISTER, set = OVBS_SET_VP_REGISTER;
     const uint32_t mod = OVBS_MODIFY_VTL_PROTECTION_MASK;
@@ -161,18 +167,6 @@ int sk_probe_scxtnum_el0(uint64_t *out);
 int sk_probe_load(uint64_t pa, uint64_t *out);
 extern const uint64_t sk_probe_insns[], sk_probe_count;
 
-/* The first page of hypervisor memory in the hypervisor's memory map. */
-static uint64_t first_hv_page(void)
-{
-    for (unsigned i = 0;; i++) {
-        struct hv_result r = hvc(OVBS_HV_MEMMAP_ENTRY, i, 0, 0);
-        if (r.x0)
-            return 0;
-        if ((r.x3 & 0xff) == OWNER_HV)
-            return r.x1;
-    }
-}
-
 /* Only whether VTL1's own pointer-auth key and TPIDR2_EL0 equal the values
  * VTL0 planted in its own (apia0, tpidr2_0) comes back, never VTL1's values:
  * bit 0 of *same, the key; bit 1, TPIDR2. */
@@ -193,7 +187,7 @@ static int sc_state_probe(uint64_t apia0, uint64_t tpidr2_0, uint64_t *readable,
     }
     /* The last probe: hypervisor memory, which VTL1's stage 2 must not map
      * (behind the secure kernel's own stage 1, which never maps it). */
-    uint64_t hv_page = first_hv_page();
+    uint64_t hv_page = owned_run(OWNER_HV, false);
     if (hv_page && sk_map_foreign_page(hv_page)) {
         if (sk_probe_load(hv_page, &value))
             *readable |= 1ull << n;

@@ -113,15 +113,15 @@ def parse_selector(sel):
 
 
 def occurrences(root, m):
-    """How often the least frequent of the mutation's find texts occurs
-    (1 for every hunk is the only valid answer)."""
+    """1 if each of the mutation's find texts occurs exactly once in its
+    file, else how often the first one that does not occurs."""
     path = os.path.join(root, m["file"])
     if not os.path.exists(path):
         return 0
     with open(path) as f:
         text = f.read()
-    counts = [text.count(find) for find, _ in m["hunks"]]
-    return min(counts) if all(c == 1 for c in counts) or 0 in counts else max(counts)
+    wrong = [n for n in (text.count(find) for find, _ in m["hunks"]) if n != 1]
+    return wrong[0] if wrong else 1
 
 
 # ---- threat-model coverage ---------------------------------------------------

@@ -22,8 +22,6 @@ static uint8_t locked_page[4096] __attribute__((aligned(4096))); /* locked for g
 static uint8_t inval_page[4096] __attribute__((aligned(4096)));
 static uint8_t rng_buf[4096] __attribute__((aligned(4096)));
 
-static uint64_t pa(const void *p) { return (uint64_t)(uintptr_t)p; }
-
 /* ---- helpers -------------------------------------------------------------- */
 
 static bool enforced(void)

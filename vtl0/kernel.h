@@ -82,6 +82,14 @@ extern uint64_t gicr_base; /* first GICv3 redistributor, 0 if unknown */
 extern volatile uint32_t irq_expected;
 extern volatile unsigned irq_expected_count;
 
+/* The physical address of this kernel's own memory: it runs identity
+ * mapped, so buffers handed to the hypervisor, VTL1 or a device are their
+ * addresses. */
+static inline uint64_t pa(const volatile void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
 /* Secure calls (VtlCall into the secure kernel). */
 static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, uint64_t c)
 {

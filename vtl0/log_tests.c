@@ -17,11 +17,6 @@ static uint8_t lock_page[4096] __attribute__((aligned(4096)));
 /* A "trustlet image" shorter than a header: refused before any copying. */
 static uint8_t short_image[64] __attribute__((aligned(64)));
 
-static uint64_t pa(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
-
 /* ---- Reading the records ----------------------------------------------- */
 
 static uint64_t hv_count(unsigned kind)

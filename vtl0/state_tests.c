@@ -21,31 +21,10 @@ extern const uint8_t tl_keyholder_start[], tl_keyholder_end[];
 #define MARK_VTL0    0x7e1000000000000full
 #define ISR_A        (1ull << 8) /* ISR_EL1.A: an SError (here virtual) is pending */
 
-static uint8_t reply[4096] __attribute__((aligned(4096)));
-static struct tl_out out;
-
-static uint64_t pa(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
-
 static uint64_t load_image(const uint8_t *start, const uint8_t *end)
 {
     struct hv_result r = vcall(SC_TL_LOAD, pa(start), (uint64_t)(end - start), 0);
     return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
-}
-
-static uint64_t open_session(uint64_t id)
-{
-    struct hv_result r = vcall(SC_TL_OPEN, id, 0, 0);
-    return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
-}
-
-static struct hv_result call(uint64_t session, uint64_t cmd, const void *in, uint64_t len)
-{
-    out.buf = pa(reply);
-    out.max = sizeof(reply);
-    return hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, cmd, pa(in), len, pa(&out));
 }
 
 struct spy {
@@ -57,7 +36,7 @@ struct spy {
 static bool spy_load(struct spy *s)
 {
     s->handle = load_image(s->start, s->end);
-    s->session = s->handle ? open_session(s->id) : 0;
+    s->session = s->handle ? tl_open_session(s->id) : 0;
     return s->session != 0;
 }
 
@@ -70,16 +49,16 @@ static void spy_unload(struct spy *s)
 
 static bool spy_plant(const struct spy *s, uint64_t marker)
 {
-    struct hv_result r = call(s->session, REGSPY_PLANT, &marker, sizeof(marker));
+    struct hv_result r = tl_invoke(s->session, REGSPY_PLANT, &marker, sizeof(marker));
     return r.x0 == HV_STATUS_SUCCESS && r.x1 == 0;
 }
 
 static bool spy_dump(const struct spy *s, struct regspy_dump *d)
 {
-    struct hv_result r = call(s->session, REGSPY_DUMP, "", 0);
+    struct hv_result r = tl_invoke(s->session, REGSPY_DUMP, "", 0);
     if (r.x0 != HV_STATUS_SUCCESS || r.x1 != 0 || r.x2 != sizeof(*d))
         return false;
-    memcpy(d, reply, sizeof(*d));
+    memcpy(d, tl_reply_buf, sizeof(*d));
     return true;
 }
 
@@ -118,9 +97,9 @@ static unsigned words_of(const struct regspy_dump *d, uint64_t marker)
 static bool key_holder_works(void)
 {
     uint64_t h = load_image(tl_keyholder_start, tl_keyholder_end);
-    uint64_t s = h ? open_session(KEYHOLDER_ID) : 0;
-    bool ok = s && call(s, 0, "", 0).x0 == HV_STATUS_SUCCESS &&
-              call(s, 2, "", 0).x2 == 32 + 28;
+    uint64_t s = h ? tl_open_session(KEYHOLDER_ID) : 0;
+    bool ok = s && tl_invoke(s, 0, "", 0).x0 == HV_STATUS_SUCCESS &&
+              tl_invoke(s, 2, "", 0).x2 == 32 + 28;
     if (h)
         vcall(SC_TL_UNLOAD, h, 0, 0);
     return ok;
@@ -184,12 +163,12 @@ bool a_tl_forbidden_registers(void)
         if (!spy_load(&s))
             break;
         tried++;
-        struct hv_result r = call(s.session, cmd, "", 0);
+        struct hv_result r = tl_invoke(s.session, cmd, "", 0);
         if (r.x0 == TL_ST_DEAD)
             killed++;
         else
             kprintf("    spy command %lu got through: status 0x%lx value 0x%lx\n", cmd, r.x0,
-                    *(uint64_t *)reply);
+                    *(uint64_t *)tl_reply_buf);
         spy_unload(&s);
     }
     WRITE_SYSREG(pmuserenr_el0, 0);

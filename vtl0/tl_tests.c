@@ -25,13 +25,8 @@ extern const uint8_t tl_echo_policy_start[], tl_echo_policy_end[];
 #define ECHO_ID 0x0ec40001ull
 
 static uint8_t scratch[64 * 1024] __attribute__((aligned(4096)));
-static uint8_t out_buf[4096] __attribute__((aligned(4096)));
-static struct tl_out out_desc = { 0, sizeof(out_buf) };
-
-static uint64_t pa(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
+uint8_t tl_reply_buf[4096] __attribute__((aligned(4096)));
+static struct tl_out out_desc = { 0, sizeof(tl_reply_buf) };
 
 static struct hv_result load(const uint8_t *img, uint64_t size)
 {
@@ -49,16 +44,16 @@ static uint64_t free_pages(void)
     return vcall(SC_TL_INFO, 0, 0, 0).x2;
 }
 
-static uint64_t open_session(uint64_t id)
+uint64_t tl_open_session(uint64_t id)
 {
     struct hv_result r = vcall(SC_TL_OPEN, id, 0, 0);
     return r.x0 == HV_STATUS_SUCCESS ? r.x1 : 0;
 }
 
-static struct hv_result invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len)
+struct hv_result tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len)
 {
-    out_desc.buf = pa(out_buf);
-    out_desc.max = sizeof(out_buf);
+    out_desc.buf = pa(tl_reply_buf);
+    out_desc.max = sizeof(tl_reply_buf);
     return hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, session, cmd, pa(in), len, pa(&out_desc));
 }
 
@@ -76,15 +71,15 @@ bool t_tl_load_and_echo(void)
 {
     uint64_t before = free_pages();
     uint64_t h = load_echo();
-    uint64_t s = open_session(ECHO_ID);
+    uint64_t s = tl_open_session(ECHO_ID);
     static const char msg[] = "hello from VTL0";
-    struct hv_result r = invoke(s, 0, msg, sizeof(msg));
+    struct hv_result r = tl_invoke(s, 0, msg, sizeof(msg));
     bool echoed = r.x0 == HV_STATUS_SUCCESS && r.x2 == sizeof(msg) &&
-                  !memcmp(out_buf, msg, sizeof(msg));
-    struct hv_result r2 = invoke(s, 0, "again", 5);
-    bool twice = r2.x0 == HV_STATUS_SUCCESS && r2.x2 == 5 && !memcmp(out_buf, "again", 5);
+                  !memcmp(tl_reply_buf, msg, sizeof(msg));
+    struct hv_result r2 = tl_invoke(s, 0, "again", 5);
+    bool twice = r2.x0 == HV_STATUS_SUCCESS && r2.x2 == 5 && !memcmp(tl_reply_buf, "again", 5);
     bool closed = vcall(SC_TL_CLOSE, s, 0, 0).x0 == HV_STATUS_SUCCESS &&
-                  invoke(s, 0, msg, 1).x0 == TL_ST_NO_SUCH;
+                  tl_invoke(s, 0, msg, 1).x0 == TL_ST_NO_SUCH;
     bool gone = vcall(SC_TL_UNLOAD, h, 0, 0).x0 == HV_STATUS_SUCCESS && free_pages() == before;
     return note(h && s && echoed && twice && closed && gone,
                 "signed echo trustlet loaded, called twice, closed, unloaded; memory back");
@@ -95,8 +90,8 @@ bool t_tl_shared_runtime(void)
 {
     uint64_t a = load_echo(), b = load_echo();
     struct hv_result ia = vcall(SC_TL_INFO, a, 0, 0), ib = vcall(SC_TL_INFO, b, 0, 0);
-    uint64_t s = open_session(ECHO_ID);
-    bool works = invoke(s, 0, "shared", 6).x2 == 6;
+    uint64_t s = tl_open_session(ECHO_ID);
+    bool works = tl_invoke(s, 0, "shared", 6).x2 == 6;
     vcall(SC_TL_UNLOAD, a, 0, 0);
     vcall(SC_TL_UNLOAD, b, 0, 0);
     kprintf("    runtime %lu pages shared; trustlets use %lu and %lu pages of their own\n", ia.x3,
@@ -184,8 +179,8 @@ static bool load_while_inverting(uint64_t ticks)
     }
     bool works = false;
     if (r.x0 == HV_STATUS_SUCCESS) {
-        struct hv_result e = invoke(open_session(ECHO_ID), 0, "same code", 9);
-        works = e.x0 == HV_STATUS_SUCCESS && e.x2 == 9 && !memcmp(out_buf, "same code", 9);
+        struct hv_result e = tl_invoke(tl_open_session(ECHO_ID), 0, "same code", 9);
+        works = e.x0 == HV_STATUS_SUCCESS && e.x2 == 9 && !memcmp(tl_reply_buf, "same code", 9);
         vcall(SC_TL_UNLOAD, r.x1, 0, 0);
     }
     kprintf("    inverted after %lu us: %s; load status 0x%lx%s\n", ticks / 62, hit ? "yes" : "no",
@@ -267,22 +262,22 @@ bool a_tl_misbehaving(void)
     };
     uint64_t before = free_pages();
     uint64_t witness = load_echo();
-    uint64_t ws = open_session(ECHO_ID);
+    uint64_t ws = tl_open_session(ECHO_ID);
     uint64_t baseline = free_pages();
     bool all = witness && ws;
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint64_t h = load_echo();
         /* the newest instance: open sessions go to the last match */
-        uint64_t s = open_session(ECHO_ID);
-        struct hv_result r = invoke(s, bad[i].cmd, "x", 1);
-        struct hv_result again = invoke(s, 0, "x", 1);
+        uint64_t s = tl_open_session(ECHO_ID);
+        struct hv_result r = tl_invoke(s, bad[i].cmd, "x", 1);
+        struct hv_result again = tl_invoke(s, 0, "x", 1);
         bool unloaded = vcall(SC_TL_UNLOAD, h, 0, 0).x0 == HV_STATUS_SUCCESS;
         bool ok = h && r.x0 == TL_ST_DEAD && again.x0 == TL_ST_DEAD && unloaded &&
                   free_pages() == baseline;
         kprintf("    %-22s -> %s\n", bad[i].what, ok ? "killed, memory reclaimed" : "NOT HANDLED");
         all &= ok;
     }
-    struct hv_result w = invoke(ws, 0, "still here", 10);
+    struct hv_result w = tl_invoke(ws, 0, "still here", 10);
     bool alive = w.x0 == HV_STATUS_SUCCESS && w.x2 == 10;
     vcall(SC_TL_UNLOAD, witness, 0, 0);
     return note(all && alive && free_pages() == before,
@@ -296,9 +291,9 @@ bool t_tl_canary(void)
     uint64_t canary[2] = { 0, 0 };
     for (unsigned i = 0; i < 2; i++) {
         uint64_t h = load_echo();
-        struct hv_result r = invoke(open_session(ECHO_ID), 16, "", 0);
+        struct hv_result r = tl_invoke(tl_open_session(ECHO_ID), 16, "", 0);
         if (h && r.x0 == HV_STATUS_SUCCESS && r.x2 == 8)
-            memcpy(&canary[i], out_buf, 8);
+            memcpy(&canary[i], tl_reply_buf, 8);
         vcall(SC_TL_UNLOAD, h, 0, 0);
     }
     kprintf("    canaries of two echo instances: 0x%lx, 0x%lx\n", canary[0], canary[1]);
@@ -311,20 +306,20 @@ bool t_tl_canary(void)
 bool t_tl_services(void)
 {
     uint64_t h = load_echo();
-    uint64_t s = open_session(ECHO_ID);
+    uint64_t s = tl_open_session(ECHO_ID);
     uint8_t a[32], b[32];
-    struct hv_result r1 = invoke(s, 7, "", 0);
-    memcpy(a, out_buf, 32);
-    struct hv_result r2 = invoke(s, 7, "", 0);
-    memcpy(b, out_buf, 32);
+    struct hv_result r1 = tl_invoke(s, 7, "", 0);
+    memcpy(a, tl_reply_buf, 32);
+    struct hv_result r2 = tl_invoke(s, 7, "", 0);
+    memcpy(b, tl_reply_buf, 32);
     bool random = r1.x0 == 0 && r1.x2 == 32 && r2.x2 == 32 && memcmp(a, b, 32);
-    struct hv_result heap = invoke(s, 8, "", 0);
-    struct hv_result bad_ptr = invoke(s, 10, "", 0);
+    struct hv_result heap = tl_invoke(s, 8, "", 0);
+    struct hv_result bad_ptr = tl_invoke(s, 10, "", 0);
     int64_t bad_ptr_result;
-    memcpy(&bad_ptr_result, out_buf, 8);
-    struct hv_result rep = invoke(s, 13, "", 0);
+    memcpy(&bad_ptr_result, tl_reply_buf, 8);
+    struct hv_result rep = tl_invoke(s, 13, "", 0);
     struct tl_report report;
-    memcpy(&report, out_buf, sizeof(report));
+    memcpy(&report, tl_reply_buf, sizeof(report));
     struct ovbs_measurement m;
     hvc(OVBS_HV_MEASUREMENT, 0, pa(&m), sizeof(m));
     bool report_ok = rep.x0 == 0 && rep.x1 == 0 && report.trustlet_id == ECHO_ID &&
@@ -340,7 +335,7 @@ bool t_tl_services(void)
 bool a_tl_bad_buffers(void)
 {
     uint64_t h = load_echo();
-    uint64_t s = open_session(ECHO_ID);
+    uint64_t s = tl_open_session(ECHO_ID);
     uint64_t vtl1 = owned_base(OWNER_VTL1, true, NULL);
     uint64_t hv = owned_base(OWNER_HV, true, NULL);
     bool in_vtl1 = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, vtl1, 16, pa(&out_desc)).x0 ==
@@ -351,10 +346,10 @@ bool a_tl_bad_buffers(void)
                   TL_ST_BUFFER;
     bool desc_vtl1 = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, pa(scratch), 16, vtl1).x0 ==
                      TL_ST_BUFFER;
-    bool too_big = invoke(s, 0, scratch, 5000).x0 == TL_ST_TOO_LARGE;
-    bool no_session = invoke(0x1234, 0, scratch, 1).x0 == TL_ST_NO_SUCH;
+    bool too_big = tl_invoke(s, 0, scratch, 5000).x0 == TL_ST_TOO_LARGE;
+    bool no_session = tl_invoke(0x1234, 0, scratch, 1).x0 == TL_ST_NO_SUCH;
     bool no_trustlet = vcall(SC_TL_OPEN, 0x0ec4ffff, 0, 0).x0 == TL_ST_NO_SUCH;
-    bool still = invoke(s, 0, "ok", 2).x0 == HV_STATUS_SUCCESS;
+    bool still = tl_invoke(s, 0, "ok", 2).x0 == HV_STATUS_SUCCESS;
     /* Every instance slot taken: the next load is told "busy". */
     uint64_t more[3] = { load_echo(), load_echo(), load_echo() };
     bool busy = load(tl_echo_start, (uint64_t)(tl_echo_end - tl_echo_start)).x0 == TL_ST_BUSY;
@@ -375,10 +370,10 @@ static void print_reply(uint64_t n)
 {
     bool text = true;
     for (uint64_t i = 0; i < n; i++)
-        text &= out_buf[i] >= 0x20 && out_buf[i] < 0x7f;
+        text &= tl_reply_buf[i] >= 0x20 && tl_reply_buf[i] < 0x7f;
     kprintf("  reply (%lu bytes): ", n);
     for (uint64_t i = 0; i < n && i < 64; i++)
-        kprintf(text ? "%c" : "%02x", out_buf[i]);
+        kprintf(text ? "%c" : "%02x", tl_reply_buf[i]);
     kprintf("%s\n", n > 64 ? "..." : "");
 }
 
@@ -419,7 +414,7 @@ bool tl_command(char *arg)
         uint64_t session = o.x1;
         size_t len = strlen(end);
         memcpy(scratch, end, len);
-        struct hv_result r = invoke(session, cmd, scratch, len);
+        struct hv_result r = tl_invoke(session, cmd, scratch, len);
         vcall(SC_TL_CLOSE, session, 0, 0);
         kprintf("tl call 0x%lx command %lu: status 0x%lx%s, trustlet status %lu\n", id, cmd,
                 r.x0, r.x0 == TL_ST_DEAD ? " (trustlet dead)" : "", r.x1);
@@ -459,10 +454,10 @@ static bool verify(const uint8_t pubkey[65], const void *msg, size_t len, const 
 bool a_tl_isolation(void)
 {
     uint64_t kh = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
-    uint64_t ks = open_session(KEYHOLDER_ID);
-    struct hv_result r = invoke(ks, 0, "", 0); /* keygen */
+    uint64_t ks = tl_open_session(KEYHOLDER_ID);
+    struct hv_result r = tl_invoke(ks, 0, "", 0); /* keygen */
     static uint8_t pub[65];
-    memcpy(pub, out_buf, sizeof(pub));
+    memcpy(pub, tl_reply_buf, sizeof(pub));
     bool have_key = kh && r.x0 == 0 && r.x2 == 65;
 
     uint64_t vtl1_size, vtl1 = owned_base(OWNER_VTL1, false, &vtl1_size);
@@ -484,16 +479,16 @@ bool a_tl_isolation(void)
     bool all_killed = true;
     for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
         uint64_t h = load_echo();
-        uint64_t s = open_session(ECHO_ID);
-        r = invoke(s, 15, &targets[i].addr, sizeof(targets[i].addr));
+        uint64_t s = tl_open_session(ECHO_ID);
+        r = tl_invoke(s, 15, &targets[i].addr, sizeof(targets[i].addr));
         bool killed = h && r.x0 == TL_ST_DEAD;
         kprintf("    echo reads %-30s -> %s\n", targets[i].what, killed ? "killed" : "NOT BLOCKED");
         all_killed &= killed;
         vcall(SC_TL_UNLOAD, h, 0, 0);
     }
     static const char challenge[] = "still mine";
-    r = invoke(ks, 1, challenge, sizeof(challenge));
-    bool intact = r.x0 == 0 && r.x2 == 64 && verify(pub, challenge, sizeof(challenge), out_buf);
+    r = tl_invoke(ks, 1, challenge, sizeof(challenge));
+    bool intact = r.x0 == 0 && r.x2 == 64 && verify(pub, challenge, sizeof(challenge), tl_reply_buf);
     vcall(SC_TL_UNLOAD, kh, 0, 0);
     return note(have_key && pages > 0 && blocked == pages && all_killed && intact,
                 "trustlet memory unreachable from VTL0 and from another trustlet");
@@ -504,45 +499,45 @@ bool t_tl_keyholder(void)
     static uint8_t pub[65], sig[64], blob[128], pub2[65];
     static const char challenge[] = "prove you hold the key: 7f3a91";
     uint64_t h = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
-    uint64_t s = open_session(KEYHOLDER_ID);
+    uint64_t s = tl_open_session(KEYHOLDER_ID);
     /* A request whose reply could not be delivered (output buffer in
      * hypervisor memory) is refused before the trustlet acts on it. */
     out_desc.buf = owned_base(OWNER_HV, true, NULL);
     out_desc.max = 65;
     bool refused = hvc6(OVBS_VTL_CALL, SC_TL_INVOKE, s, 0, pa(scratch), 0, pa(&out_desc)).x0 ==
                    TL_ST_BUFFER;
-    bool no_key_made = invoke(s, 4, "", 0).x1 == 1;
-    struct hv_result r = invoke(s, 0, "", 0);
+    bool no_key_made = tl_invoke(s, 4, "", 0).x1 == 1;
+    struct hv_result r = tl_invoke(s, 0, "", 0);
     bool keygen = refused && no_key_made && r.x0 == 0 && r.x1 == 0 && r.x2 == 65;
-    memcpy(pub, out_buf, 65);
-    r = invoke(s, 1, challenge, sizeof(challenge));
-    memcpy(sig, out_buf, 64);
+    memcpy(pub, tl_reply_buf, 65);
+    r = tl_invoke(s, 1, challenge, sizeof(challenge));
+    memcpy(sig, tl_reply_buf, 64);
     bool signs = r.x0 == 0 && r.x2 == 64 && verify(pub, challenge, sizeof(challenge), sig);
     bool not_other = !verify(pub, "another challenge", 17, sig);
-    r = invoke(s, 2, "", 0);
+    r = tl_invoke(s, 2, "", 0);
     uint64_t blob_len = r.x2;
-    memcpy(blob, out_buf, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
+    memcpy(blob, tl_reply_buf, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
     bool sealed = r.x0 == 0 && r.x1 == 0 && blob_len == 32 + 28;
     /* A new instance knows nothing until it is given the sealed key back. */
     vcall(SC_TL_UNLOAD, h, 0, 0);
     h = load(tl_keyholder_start, (uint64_t)(tl_keyholder_end - tl_keyholder_start)).x1;
-    s = open_session(KEYHOLDER_ID);
-    bool fresh = invoke(s, 4, "", 0).x1 == 1; /* no key */
+    s = tl_open_session(KEYHOLDER_ID);
+    bool fresh = tl_invoke(s, 4, "", 0).x1 == 1; /* no key */
     blob[20] ^= 1;
-    bool tamper_refused = invoke(s, 3, blob, blob_len).x1 == 2;
+    bool tamper_refused = tl_invoke(s, 3, blob, blob_len).x1 == 2;
     blob[20] ^= 1;
     /* The same code under another trustlet ID cannot open the blob: the
      * sealing key is derived from the ID. */
     uint64_t hb = load(tl_keyholder_b_start, (uint64_t)(tl_keyholder_b_end - tl_keyholder_b_start)).x1;
-    uint64_t sb = open_session(KEYHOLDER_B_ID);
-    struct hv_result rb = invoke(sb, 3, blob, blob_len);
+    uint64_t sb = tl_open_session(KEYHOLDER_B_ID);
+    struct hv_result rb = tl_invoke(sb, 3, blob, blob_len);
     bool other_id_refused = hb && rb.x0 == 0 && rb.x1 == 2;
     vcall(SC_TL_UNLOAD, hb, 0, 0);
-    r = invoke(s, 3, blob, blob_len);
-    memcpy(pub2, out_buf, 65);
+    r = tl_invoke(s, 3, blob, blob_len);
+    memcpy(pub2, tl_reply_buf, 65);
     bool restored = r.x0 == 0 && r.x1 == 0 && !memcmp(pub, pub2, 65);
-    r = invoke(s, 1, "again", 5);
-    bool same_key = r.x0 == 0 && verify(pub, "again", 5, out_buf);
+    r = tl_invoke(s, 1, "again", 5);
+    bool same_key = r.x0 == 0 && verify(pub, "again", 5, tl_reply_buf);
     vcall(SC_TL_UNLOAD, h, 0, 0);
     kprintf("    keygen %d, signature verifies %d, sealed %d, tampered blob refused %d, "
             "other ID refused %d, restored %d\n", keygen, signs && not_other, sealed,

@@ -51,8 +51,6 @@ static uint16_t last_used;
 static volatile struct virtio_common *common;
 static volatile uint16_t *notify; /* where queue 0's notification goes */
 
-static uint64_t pa(const volatile void *p) { return (uint64_t)(uintptr_t)p; }
-
 /* Capability fields after ID, next, length: cfg_type (byte 3), BAR (4),
  * offset (dword 2), length (dword 3); the notify capability adds the
  * multiplier for queue_notify_off (dword 4). */

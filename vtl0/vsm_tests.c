@@ -18,11 +18,6 @@ static uint8_t buffer[4096] __attribute__((aligned(4096)));
 #define INSN_RET        0xd65f03c0u
 #define INSN_SVC_0      0xd4000001u
 
-static uint64_t pa(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
-
 static bool protect(const void *page, uint64_t pages, unsigned mask)
 {
     return vcall(SC_PROTECT, pa(page), pages, mask).x0 == HV_STATUS_SUCCESS;

@@ -58,6 +58,11 @@ bool a_tl_isolation(void);
 bool t_tl_canary(void);
 bool a_tl_image_toctou(void);
 bool tl_command(char *arg);
+/* tl_tests.c: a session to a loaded trustlet (0 if none), and a call into
+ * it whose reply lands in tl_reply_buf. */
+uint64_t tl_open_session(uint64_t id);
+struct hv_result tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len);
+extern uint8_t tl_reply_buf[4096];
 bool t_tl_keyholder(void);
 bool t_tl_shared_runtime(void);
 bool a_tl_register_spy(void);
