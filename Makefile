@@ -13,11 +13,11 @@ DEPS_OK  := $(B)/.deps-ok
 # Target code: freestanding C11 for AArch64, our own minimal libc headers,
 # libfdt's and BearSSL's headers copied out of /usr/include (build/sysinc) so
 # no glibc header can leak in.
-TARGET_CFLAGS = --target=aarch64-none-elf -std=c11 -O2 -g -Wall -Wextra -Werror \
+TARGET_CFLAGS = --target=aarch64-none-elf -march=armv8.1-a -std=c11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -nostdinc -isystem $(RES)/include -Ilib/include -I$(B)/sysinc \
 	-Iinclude -Ilib -Ilib/arm64 -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
-TARGET_ASFLAGS := --target=aarch64-none-elf -Ilib -MMD -MP
+TARGET_ASFLAGS := --target=aarch64-none-elf -march=armv8.1-a -Ilib -MMD -MP
 LDFLAGS  := -nostdlib -static --no-pie -z max-page-size=4096
 
 LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtable.c lib/arm64/esr.c \

@@ -125,8 +125,15 @@ enum ovbs_event_kind {
                                    * OVBS_HV_EVENT_READ / OVBS_HV_EVENT_COUNT, so a
                                    * fault is counted by the next such call. The
                                    * header's VTL/VP are those running at the drain. */
+    OVBS_EV_SGI_REFUSED = 12,     /* a VTL's SGI refused: a = ICC_SGI1R_EL1 value, b = why
+                                   * (1: the hypervisor's reserved SGI, 2: from VTL1) */
     OVBS_EV_COUNT
 };
+
+/* The SGI the hypervisor keeps for itself (to kick another CPU when it
+ * injects a virtual SGI or must act there): no VTL may send it, and VTL0
+ * never sees it. VTL0 may use SGIs 0-14. */
+#define OVBS_HV_RESERVED_SGI       15
 
 /* Why a call was refused (b of OVBS_EV_CALL_REFUSED). */
 #define OVBS_REFUSED_WRONG_VTL     1 /* not callable from this VTL */
@@ -156,6 +163,7 @@ enum ovbs_event_kind {
 #define HV_STATUS_OPERATION_DENIED        0x0008
 #define HV_STATUS_INSUFFICIENT_MEMORY     0x000b
 #define HV_STATUS_INVALID_VP_INDEX        0x000e
+#define HV_STATUS_INVALID_VP_STATE        0x0015 /* the VP is not in a state for it */
 #define HV_STATUS_NO_DATA                 0x001b /* event not recorded yet */
 #define HV_STATUS_INVALID_VTL_STATE       0x0051
 /* OpenVBS's own, outside the TLFS numbers: the ring overwrote the event. */

@@ -43,11 +43,49 @@
 #define OVBS_VTL1_LOG              OVBS_FN(0x16) /* VTL1 EL1: x1 = buf, x2 = len */
 #define OVBS_GET_INTERCEPT         OVBS_FN(0x17) /* VTL1 EL1: x1 = buf, x2 = len */
 #define OVBS_VTL1_FATAL            OVBS_FN(0x18) /* VTL1 EL1: stop the machine */
+/* Several VPs (docs/smp.md has the per-VP state machine).
+ * OVBS_ENABLE_VP_VTL (TLFS HvCallEnableVpVtl): VTL1 enables itself on VP x1,
+ *   which VTL0 may then start with PSCI CPU_ON. x2 = VTL1's entry PC on that
+ *   VP (4-byte aligned), x3 = its initial SP_EL1 (16-byte aligned), both in
+ *   VTL1 memory; x4 = an argument. VTL1 runs first on every start of the VP
+ *   (also after CPU_OFF and CPU_ON again): entered at x2 with the MMU off,
+ *   EL1h, DAIF masked, SP_EL1 = x3, x0 = VTL_ENTRY_VP_START, x1 = x4,
+ *   x2 = VP index. Allowed for a VP whose VTL1 is not enabled yet, and for
+ *   the calling VP while it boots (which records its restart entry only).
+ *   Statuses: INVALID_VP_INDEX (no such VP), INVALID_VP_STATE (already
+ *   enabled), INVALID_ALIGNMENT, INVALID_PARAMETER (not VTL1 memory).
+ * OVBS_VTL1_VP_READY: the secure kernel set up this VP (it was entered with
+ *   VTL_ENTRY_VP_START): VTL0 starts here at the entry point its CPU_ON asked
+ *   for, with x0 = its context ID. Returns, like VtlReturn, when VTL1 is next
+ *   entered on this VP, with the entry reason in x0.
+ * OVBS_VTL1_SET_VP_ASSIST: x1 = address of this VP's struct ovbs_vp_assist
+ *   in VTL1 memory (64-byte aligned): how VTL1 marks a critical section.
+ * OVBS_VTL1_YIELD: VTL1 left a critical section during which the hypervisor
+ *   deferred an interrupt for VTL0 (assist->preempt_deferred): the call in
+ *   progress is preempted now; returns when VTL0 resumes it. */
+#define OVBS_ENABLE_VP_VTL         OVBS_FN(0x19) /* VTL1 EL1: x1 VP, x2 PC, x3 SP, x4 arg */
+#define OVBS_VTL1_VP_READY         OVBS_FN(0x1a) /* VTL1 EL1, on a starting VP */
+#define OVBS_VTL1_SET_VP_ASSIST    OVBS_FN(0x1b) /* VTL1 EL1: x1 = assist address */
+#define OVBS_VTL1_YIELD            OVBS_FN(0x1c) /* VTL1 EL1 */
+
+/* One per VP, in VTL1 memory, registered with OVBS_VTL1_SET_VP_ASSIST
+ * (the TLFS "VP assist page" idea). While no_preempt is non-zero VTL1 holds
+ * a lock other VPs may wait for: an interrupt for VTL0 then does not
+ * preempt VTL1's call (it waits in VTL0's list registers); the hypervisor
+ * sets preempt_deferred instead, and VTL1, leaving its last critical
+ * section, clears it and calls OVBS_VTL1_YIELD. Critical sections are
+ * short and bounded (docs/smp.md gives the bound). */
+struct ovbs_vp_assist {
+    volatile uint32_t no_preempt;       /* VTL1 writes: critical-section depth */
+    volatile uint32_t preempt_deferred; /* the hypervisor writes 1, VTL1 clears */
+    uint64_t reserved[7];
+};
 
 /* Entry reasons, in VTL1's x0 when it is entered. */
 #define VTL_ENTRY_CALL        1
 #define VTL_ENTRY_INTERRUPT   2
 #define VTL_ENTRY_INTERCEPT   3
+#define VTL_ENTRY_VP_START    4 /* a VP's first entry (OVBS_ENABLE_VP_VTL) */
 
 /* VTL1's answer to an intercept (x1 of OVBS_VTL_RETURN). */
 #define INTERCEPT_ACTION_INJECT_ABORT 0 /* default: VTL0 takes an external abort */
