@@ -227,11 +227,11 @@ bool a_vtl1_shared_registers(void)
     if (tpidr2)
         WRITE_SYSREG(s3_3_c13_c0_5, 0);
     uint64_t flags = nzcv_across_call(0xa0000000ull);
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     bool vtl0_trapped = probe_mrs_actlr() == PROBE_FAULT_VALUE &&
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         probe_sve() == PROBE_FAULT_VALUE && probe_sme() == PROBE_FAULT_VALUE &&
-                        probe_sgi() == PROBE_FAULT_VALUE && last_fault.count == before + 5;
+                        probe_sgi() == PROBE_FAULT_VALUE && this_cpu()->fault.count == before + 5;
     kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (%s VTL0's), VTL0 values "
             "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM/SVE/SME/SGI trap in VTL0 %d\n", r.x1 & 0xffffffffu,
             SC_STATE_PROBES, keys ? "own" : "LEAKED", tpidr2 ? "switched" : "absent",
