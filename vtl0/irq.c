@@ -133,6 +133,13 @@ struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
                                   uint64_t d)
 {
     uint64_t io[7] = { OVBS_VTL_CALL, service, a, b, c, d, 0 };
+    return vcall_with_timer_io(ticks, hook, hit, io);
+}
+
+/* The same with all of x0..x6 given (io[0..6]). */
+struct hv_result vcall_with_timer_io(uint64_t ticks, void (*hook)(void), bool *hit,
+                                     uint64_t io[7])
+{
     unsigned before = irq_count;
     irq_hook = hook;
     irq_hit_in_call = false;

@@ -103,6 +103,8 @@ static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, u
 struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
                                   uint64_t service, uint64_t a, uint64_t b, uint64_t c,
                                   uint64_t d);
+struct hv_result vcall_with_timer_io(uint64_t ticks, void (*hook)(void), bool *hit,
+                                     uint64_t io[7]);
 
 /* Multiprocessor support (smp.c). CPU indices follow the device tree's
  * /cpus nodes, which is the order the hypervisor numbers its VPs in, so a
@@ -148,6 +150,7 @@ uint64_t ticks_now(void);
 /* ICC_SGI1R_EL1 write: SGI `intid` to the CPUs of `mask` (bit = CPU index);
  * `others` sets IRM (all but self) and ignores mask. */
 void sgi_send(unsigned intid, uint32_t mask, bool others);
+#define SMP_WAKE_SGI 14 /* wakes an idle CPU for its mailbox (smp_post) */
 void irq_init_cpu(void);                /* this CPU's interface and redistributor */
 _Noreturn void secondary_main(struct percpu *c);
 

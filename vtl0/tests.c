@@ -325,13 +325,16 @@ static bool t_psci_features(void)
     return note(ok, "CPU_ON implemented, unknown function not");
 }
 
+/* With SMP the other CPUs are on once they came up at boot (smp.c); a
+ * hypervisor that refused their CPU_ON reports them off. */
 static bool t_psci_affinity(void)
 {
     uint64_t me = READ_SYSREG(mpidr_el1) & 0xff00ffffffull;
     bool ok = smc(PSCI_AFFINITY_INFO_64, me, 0, 0).x0 == 0 &&
-              smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1 &&
               (int64_t)smc(PSCI_AFFINITY_INFO_64, 0xff, 0, 0).x0 == PSCI_RET_INVALID_PARAMS;
-    return note(ok, "this CPU on, the other off, unknown MPIDR invalid");
+    for (unsigned i = 0; i < num_cpus; i++)
+        ok &= smc(PSCI_AFFINITY_INFO_64, cpus[i].mpidr, 0, 0).x0 == (cpus[i].online ? 0u : 1u);
+    return note(ok, "the CPUs that came up on, the others off, unknown MPIDR invalid");
 }
 
 static bool t_own_ram_rw(void)
@@ -455,6 +458,12 @@ static bool a_psci_cpu_on(void)
     bool still_off = smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1;
     kprintf("    CPU_ON via SMC %ld, via HVC %ld, self %ld, secondary ran %lu\n", via_smc, via_hvc,
             self, secondary_ran);
+    /* With SMP the other CPU already runs this kernel: ALREADY_ON, and it
+     * never jumps to secondary_entry (entry checks: smp_cpu_off_on). */
+    if (num_cpus > 1 && cpus[1].online)
+        return note(via_smc == PSCI_RET_ALREADY_ON && via_hvc == PSCI_RET_ALREADY_ON &&
+                        self == PSCI_RET_ALREADY_ON && !still_off && !secondary_ran,
+                    "CPU_ON of running CPUs: ALREADY_ON; no CPU restarted at our code");
     return note(via_smc == PSCI_RET_DENIED && via_hvc == PSCI_RET_DENIED &&
                     self == PSCI_RET_ALREADY_ON && still_off && !secondary_ran,
                 "CPU_ON at our own code denied; no CPU started");
