@@ -32,7 +32,7 @@ VTL0_OBJ := $(call obj,vtl0,$(VTL0_SRC) $(LIB_SRC))
 SK_OBJ   := $(call obj,sk,$(SK_SRC) $(LIB_SRC))
 
 QEMU_ARGS = -M virt,virtualization=on,gic-version=3,its=on,iommu=smmuv3 \
-	-cpu max,pauth-impdef=on -smp 2 -m 512M -display none -nic none \
+	-cpu max,pauth-impdef=on -smp 4 -m 512M -display none -nic none \
 	-device pvpanic-pci -action panic=exit-failure -no-reboot -kernel $(B)/hv.elf \
 	$(DMA_DEVICES)
 # Devices that can DMA (docs/dma.md): the edu PCIe device, a virtio-pci device behind

@@ -115,6 +115,10 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_VTL1_LOG, CALL_FROM_VTL1, call_vtl1_log },
     { OVBS_GET_INTERCEPT, CALL_FROM_VTL1, call_get_intercept },
     { OVBS_VTL1_FATAL, CALL_FROM_VTL1, call_vtl1_fatal },
+    { OVBS_ENABLE_VP_VTL, CALL_FROM_VTL1, call_enable_vp_vtl },
+    { OVBS_VTL1_VP_READY, CALL_FROM_VTL1, call_vtl1_vp_ready },
+    { OVBS_VTL1_SET_VP_ASSIST, CALL_FROM_VTL1, call_set_vp_assist },
+    { OVBS_VTL1_YIELD, CALL_FROM_VTL1, call_vtl1_yield },
 };
 #define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
 

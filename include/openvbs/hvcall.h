@@ -125,8 +125,9 @@ enum ovbs_event_kind {
                                    * OVBS_HV_EVENT_READ / OVBS_HV_EVENT_COUNT, so a
                                    * fault is counted by the next such call. The
                                    * header's VTL/VP are those running at the drain. */
-    OVBS_EV_SGI_REFUSED = 12,     /* a VTL's SGI refused: a = ICC_SGI1R_EL1 value, b = why
-                                   * (1: the hypervisor's reserved SGI, 2: from VTL1) */
+    OVBS_EV_SGI_REFUSED = 12,     /* VTL0 sent the hypervisor's reserved SGI
+                                   * (OVBS_HV_RESERVED_SGI): a = ICC_SGI1R_EL1 value,
+                                   * b = 1 */
     OVBS_EV_COUNT
 };
 
