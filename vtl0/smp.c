@@ -141,7 +141,8 @@ int64_t smp_cpu_on(unsigned cpu)
     struct percpu *c = &cpus[cpu];
     c->stack_top = pa(stacks[cpu]) + SMP_STACK_SIZE;
     c->index = cpu;
-    c->online = false;
+    /* online stays as it is: the CPU sets it once it runs, and clears it
+     * before CPU_OFF (a refused CPU_ON must not mark a running CPU off). */
     clean_to_poc(c, sizeof(*c));
     return (int64_t)smc(PSCI_CPU_ON_64, c->mpidr, pa(secondary_start), pa(c)).x0;
 }

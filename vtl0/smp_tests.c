@@ -703,6 +703,18 @@ uint64_t smp_load_echo(void)
 static uint64_t race_instance, race_session;
 static volatile bool race_stop, race_unloaded;
 static volatile unsigned race_wrong, race_busy, race_gone;
+/* Unload attempts are numbered (from 1) before each is made; the one that
+ * succeeded is race_success. An invoke may find the instance gone (
+ * TL_ST_NO_SUCH) only if that attempt had begun when it returned: the
+ * lowest attempt number seen at such a return must not be below it. */
+static volatile unsigned race_attempt, race_success, race_gone_min;
+
+static void race_wrong_result(unsigned tag, struct hv_result r)
+{
+    if (race_wrong++ < 4)
+        kprintf("    CPU %u: invoke answered status 0x%lx, 0x%lx, %lu bytes\n", tag, r.x0, r.x1,
+                r.x2);
+}
 
 /* One invoke with a message only this call uses; sorts its status. */
 static void race_invoke(unsigned tag, unsigned i)
@@ -710,32 +722,37 @@ static void race_invoke(unsigned tag, unsigned i)
     uint8_t msg[16];
     for (unsigned b = 0; b < sizeof(msg); b++)
         msg[b] = (uint8_t)(tag * 31 + i * 7 + b);
-    bool unloaded_before = race_unloaded;
     struct hv_result r = smp_tl_invoke(race_session, 0, msg, sizeof(msg));
-    if (r.x0 == HV_STATUS_BUSY)
+    unsigned attempt = __atomic_load_n(&race_attempt, __ATOMIC_ACQUIRE);
+    if (r.x0 == HV_STATUS_BUSY) {
         race_busy++;
-    else if (r.x0 == TL_ST_NO_SUCH && (unloaded_before || race_unloaded))
+    } else if (r.x0 == TL_ST_NO_SUCH) {
         race_gone++;
-    else if (!smp_tl_echoed(r, msg, sizeof(msg)))
-        race_wrong++;
+        if (attempt < race_gone_min)
+            race_gone_min = attempt;
+    } else if (!smp_tl_echoed(r, msg, sizeof(msg))) {
+        race_wrong_result(tag, r);
+    }
 }
 
 static uint64_t race_unloader(uint64_t unused)
 {
     (void)unused;
-    uint64_t tries = 0;
     for (unsigned i = 0; !race_stop; i++) {
         race_invoke(1, i);
         if (i < 50 || race_unloaded)
             continue;
+        unsigned attempt = __atomic_add_fetch(&race_attempt, 1, __ATOMIC_ACQ_REL);
         uint64_t st = vcall(SC_TL_UNLOAD, race_instance, 0, 0).x0;
-        tries++;
-        if (st == HV_STATUS_SUCCESS)
+        if (st == HV_STATUS_SUCCESS) {
+            race_success = attempt;
             race_unloaded = true;
-        else if (st != HV_STATUS_BUSY)
+        } else if (st != HV_STATUS_BUSY) {
+            kprintf("    CPU 1: unload answered 0x%lx\n", st);
             race_wrong++;
+        }
     }
-    return tries;
+    return race_attempt;
 }
 
 static bool t_smp_unload_invoke_race(void)
@@ -745,7 +762,8 @@ static bool t_smp_unload_invoke_race(void)
     race_instance = smp_load_echo();
     race_session = tl_open_session(ECHO_ID);
     race_stop = race_unloaded = false;
-    race_wrong = race_busy = race_gone = 0;
+    race_wrong = race_busy = race_gone = race_attempt = race_success = 0;
+    race_gone_min = ~0u;
     if (!race_instance || !race_session)
         return note(false, "could not load the echo trustlet");
     smp_post(1, race_unloader, 0);
@@ -758,10 +776,12 @@ static bool t_smp_unload_invoke_race(void)
     if (!unloaded)
         unloaded = vcall(SC_TL_UNLOAD, race_instance, 0, 0).x0 == HV_STATUS_SUCCESS;
     bool alive = vcall(SC_NULL, 0, 0, 0).x0 == HV_STATUS_SUCCESS && smp_run(1, null_call, 0, NULL);
-    kprintf("    %lu unload attempts; invokes: %u busy, %u after the unload, %u wrong; unloaded "
-            "%s\n", tries, race_busy, race_gone, race_wrong, race_unloaded ? "during the race" :
-            unloaded ? "after it" : "NEVER");
-    return note(finished && unloaded && alive && race_wrong == 0,
+    bool gone_in_time = race_gone == 0 || (race_success && race_gone_min >= race_success);
+    kprintf("    %lu unload attempts (attempt %u succeeded); invokes: %u busy, %u found it gone "
+            "(first during attempt %u), %u wrong; unloaded %s\n", tries, race_success,
+            race_busy, race_gone, race_gone_min, race_wrong,
+            race_unloaded ? "during the race" : unloaded ? "after it" : "NEVER");
+    return note(finished && unloaded && alive && race_wrong == 0 && gone_in_time,
                 "invoke and unload of one instance from two CPUs: SUCCESS or BUSY, every echo "
                 "right, no crash");
 }

@@ -78,7 +78,7 @@ def test_stress_summary():
                   r".* pages-disagreeing (\d+);", four().output, re.M)
     assert m, tail(four())
     ops, calls, answered, wrong, bad = (int(g) for g in m.groups())
-    assert ops == 20000 and calls == answered and wrong == 0 and bad == 0, m.group(0)
+    assert ops == 4000 and calls == answered and wrong == 0 and bad == 0, m.group(0)
 
 
 def test_cpu_on_unenabled_vp_is_denied():
