@@ -114,28 +114,31 @@ __attribute__((noinline)) static uint64_t selftest(uint64_t vtl0_x6, uint64_t *c
     uint64_t cfg = VSM_CONFIG_ENABLE_PROTECTION | (OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
     const uint32_t get = OVBS_GET_VP_REGISTER, set = OVBS_SET_VP_REGISTER;
     const uint32_t mod = OVBS_MODIFY_VTL_PROTECTION_MASK;
-    struct hv_result x6 = hvc6(get, 0, 0, VP_REG_X0 + 6, 0, 0, 0);
-    struct hv_result pc = hvc6(get, 0, 0, VP_REG_PC, 0, 0, 0);
-    struct hv_result st = hvc6(get, 0, 0, VP_REG_VSM_VP_STATUS, 0, 0, 0);
-    struct hv_result pcfg = hvc6(get, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0);
+    /* This VP's VTL0: the hypervisor lets VTL1 name no other (and there is
+     * never a VP 8: the partition has at most 8). */
+    const uint64_t vp = this_cpu()->index, no_vp = 8;
+    struct hv_result x6 = hvc6(get, vp, 0, VP_REG_X0 + 6, 0, 0, 0);
+    struct hv_result pc = hvc6(get, vp, 0, VP_REG_PC, 0, 0, 0);
+    struct hv_result st = hvc6(get, vp, 0, VP_REG_VSM_VP_STATUS, 0, 0, 0);
+    struct hv_result pcfg = hvc6(get, vp, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0);
     bool checks[] = {
         x6.x0 == HV_STATUS_SUCCESS && x6.x1 == vtl0_x6,
         pc.x0 == HV_STATUS_SUCCESS && pc.x1 && !(pc.x1 & 3),
         st.x0 == HV_STATUS_SUCCESS && (st.x1 & 3) == 1,
         pcfg.x0 == HV_STATUS_SUCCESS && pcfg.x1 == cfg,
-        hvc6(set, 0, 0, VP_REG_X0 + 4, SC_SELFTEST_X4, 0, 0).x0 == HV_STATUS_SUCCESS,
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c9 /* EL2h */, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_X0 + 4, SC_SELFTEST_X4, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c9 /* EL2h */, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         /* A legal mode, but the illegal-execution bit, or bits 63:32 set. */
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c5 | PSR_IL, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c5 | (1ull << 32), 0, 0).x0 ==
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c5 | PSR_IL, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c5 | (1ull << 32), 0, 0).x0 ==
             HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_PC, 0x1002, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
-        hvc6(set, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(get, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(get, 7, 0, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_INVALID_VP_INDEX,
-        hvc6(get, 0, 0, 999, 0, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(set, vp, 0, VP_REG_PC, 0x1002, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
+        hvc6(set, vp, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, vp, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, no_vp, 0, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_INVALID_VP_INDEX,
+        hvc6(get, vp, 0, 999, 0, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(set, vp, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 == HV_STATUS_SUCCESS,
         hvc6(mod, 0, vtl1, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         hvc6(mod, 0, mmio, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         hvc6(mod, 1, vtl0, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,

@@ -353,8 +353,8 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
     unsigned live = 1; /* this one, and the others that are loaded and alive */
     sk_lock(&tl_lock);
     for (unsigned i = 0; i < MAX_INSTANCES; i++)
-        live += &instances[i] != t && !instances[i].claimed &&
-                instances[i].state != TL_EMPTY && instances[i].state != TL_DEAD;
+        live += &instances[i] != t && instances[i].state != TL_EMPTY &&
+                instances[i].state != TL_DEAD;
     sk_unlock(&tl_lock);
     if (sk_log_allowed(SK_LOG_TL_LOAD))
         sk_log("trustlet %s v%u loaded: ASID %u, %u pages of its own, %u runtime pages shared "
@@ -736,14 +736,18 @@ static struct instance *instance_of(uint64_t handle, int *rc)
     return t->state == TL_EMPTY ? NULL : t;
 }
 
-/* Claimed for the unload, with its sessions closed, under tl_lock; its
- * memory is freed with no lock held. */
+/* Claimed for the unload, EMPTY already (no new session can name it) and
+ * with its sessions closed, under tl_lock; its memory is freed with no
+ * lock held, and only then may a load take the slot. */
 int sc_tl_unload(uint64_t handle)
 {
     int rc;
+    bool dead = false;
     sk_lock(&tl_lock);
     struct instance *t = instance_of(handle, &rc);
     if (t) {
+        dead = t->state == TL_DEAD;
+        t->state = TL_EMPTY;
         t->claimed = true;
         for (unsigned i = 0; i < MAX_SESSIONS; i++) {
             if (sessions[i].open && sessions[i].instance == handle - 1)
@@ -753,7 +757,7 @@ int sc_tl_unload(uint64_t handle)
     sk_unlock(&tl_lock);
     if (!t)
         return rc;
-    if (t->state != TL_DEAD)
+    if (!dead)
         destroy(t);
     if (sk_log_allowed(SK_LOG_TL_LOAD))
         sk_log("trustlet %s unloaded, %lu pages of VTL1 memory free", t->known->name, pages_free());
@@ -771,8 +775,9 @@ int sc_tl_open(uint64_t id, uint64_t *session)
     sk_lock(&tl_lock);
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
         const struct instance *t = &instances[i];
-        bool loading = t->claimed && t->state == TL_EMPTY;
-        if (loading || t->state == TL_EMPTY || t->header.trustlet_id != id)
+        /* EMPTY: free, or being loaded or unloaded (its header is not
+         * fixed); otherwise the header is, while the state is tl_lock's. */
+        if (t->state == TL_EMPTY || t->header.trustlet_id != id)
             continue;
         if (t->state == TL_PARKED || t->state == TL_RUNNING)
             inst = i;
