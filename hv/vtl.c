@@ -896,6 +896,24 @@ bool vtl_vp_power_off(struct vp *vp)
     return ok;
 }
 
+/* OVBS_HV_VP_STATS: counters another CPU may be changing: each read is
+ * one aligned load, so a value is always one the counter had. */
+void call_vp_stats(struct guest_regs *regs)
+{
+    uint64_t index = regs->x[1];
+    if (index >= hv_platform.ncpus) {
+        set_status(regs, HV_STATUS_INVALID_VP_INDEX);
+        regs->x[1] = regs->x[2] = regs->x[3] = 0;
+        return;
+    }
+    const struct vp *vp = &hv_vps[index];
+    set_status(regs, HV_STATUS_SUCCESS);
+    regs->x[1] = (uint64_t)vtl_vp_state((unsigned)index) |
+                 (__atomic_load_n(&vp->intercepts, __ATOMIC_RELAXED) << 32);
+    regs->x[2] = __atomic_load_n(&vp->preemptions, __ATOMIC_RELAXED);
+    regs->x[3] = __atomic_load_n(&vp->deferrals, __ATOMIC_RELAXED);
+}
+
 enum vtl1_state vtl_vp_state(unsigned index)
 {
     return __atomic_load_n(&hv_vps[index].vtl1, __ATOMIC_ACQUIRE);
