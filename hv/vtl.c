@@ -64,7 +64,7 @@ static bool vp_step(struct vp *vp, enum vp_event event)
  * protection change at a time, across all CPUs (docs/smp.md argues why a
  * change is global when the call returns). Lock order: prot_lock, then
  * the pool's lock (pool.c), then the SMMU's command-queue lock (smmu.c). */
-static struct spinlock prot_lock = SPINLOCK_INIT;
+struct spinlock prot_lock = SPINLOCK_INIT;
 static bool protection_enabled;   /* prot_lock: VSM partition config, write-once */
 static uint8_t default_mask = OVBS_ACC_RWX; /* prot_lock */
 
@@ -397,8 +397,8 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->syndrome = esr;
     hv_event(OVBS_EV_INTERCEPT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_INTERCEPTS))
-        hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
-               m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
+        hv_log("VP %u: VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+               vp->index, m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
                owner_vtl0_access(&hv_owners, ipa));
     struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_INTERCEPT);
