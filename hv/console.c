@@ -10,6 +10,13 @@
 #include "hv.h"
 #include "pl011.h"
 #include "ratelimit.h"
+#include "spinlock.h"
+
+/* Locks: uart_lock makes a line one unit on the UART (lines from all CPUs
+ * interleave only whole); limits_lock guards the rate limits' state. Order:
+ * limits_lock, then uart_lock (a "suppressed" line is logged while the
+ * limit is examined), then the event ring's lock (events.c). */
+static struct spinlock uart_lock = SPINLOCK_INIT, limits_lock = SPINLOCK_INIT;
 
 #define DEFAULT_CNTFRQ 62500000 /* firmware left CNTFRQ_EL0 unset: assume 62.5 MHz */
 
@@ -34,7 +41,10 @@ void hv_console_init(uintptr_t uart_base)
 
 static void write_line(const char *line, unsigned long len)
 {
-    if (!pl011_write(line, len))
+    hv_lock(&uart_lock);
+    bool ok = pl011_write(line, len);
+    hv_unlock(&uart_lock);
+    if (!ok)
         hv_event_count(OVBS_EV_LINES_DROPPED);
 }
 
@@ -92,7 +102,9 @@ bool hv_log_allowed(enum hv_log_source src)
         src = LOG_SRC_TRAPS;
     struct log_source *s = &sources[src];
     uint32_t missed;
+    hv_lock(&limits_lock);
     bool ok = ratelimit_take(&s->rl, counter_now(), counter_freq(), s->budget, &missed);
+    hv_unlock(&limits_lock);
     if (missed)
         hv_log("(%u lines from %s suppressed)", missed, s->name);
     if (!ok)

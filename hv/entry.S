@@ -42,6 +42,49 @@ _start:
 3:  wfe
     b       3b
 
+/* A CPU started by PSCI CPU_ON (psci.c), at EL2 with the MMU and caches
+ * off; x0 = its index (the context ID the hypervisor gave firmware). The
+ * EL2 MMU goes on before the first store: until then data accesses are
+ * Device accesses straight to memory, and the stack must not be written
+ * around the caches. The boot CPU cleaned the values read here to the
+ * point of coherency (hv_cpu_prepare). */
+    .global hv_secondary_entry
+hv_secondary_entry:
+    cmp     x0, #HV_MAX_CPUS
+    b.hs    9f
+    adrp    x1, hv_el2_mmu
+    add     x1, x1, :lo12:hv_el2_mmu
+    ldp     x2, x3, [x1]            /* MAIR_EL2, TCR_EL2 */
+    ldp     x4, x5, [x1, #16]       /* TTBR0_EL2, SCTLR_EL2 */
+    msr     mair_el2, x2
+    msr     tcr_el2, x3
+    msr     ttbr0_el2, x4
+    isb
+    tlbi    alle2                   /* nothing of a former life stays */
+    dsb     nsh
+    ic      iallu
+    dsb     nsh
+    isb
+    msr     sctlr_el2, x5
+    isb
+    adrp    x1, hv_cpus
+    add     x1, x1, :lo12:hv_cpus
+    mov     x2, #CPU_SIZE
+    madd    x1, x0, x2, x1
+    msr     tpidr_el2, x1
+    ldr     x2, [x1, #CPU_STACK_TOP]
+    mov     sp, x2
+    adrp    x2, hv_vectors
+    add     x2, x2, :lo12:hv_vectors
+    msr     vbar_el2, x2
+    mov     x2, #0x33ff             /* CPTR_EL2 as on the boot CPU */
+    msr     cptr_el2, x2
+    isb
+    mov     x0, x1
+    bl      hv_secondary_main
+9:  wfe
+    b       9b
+
 /* ---- Exception vectors (VBAR_EL2), 16 entries of 0x80 bytes ---------- */
 .macro vector_fatal kind
     .balign 0x80

@@ -45,7 +45,9 @@
 #define GICR_IPRIORITYR      (GICR_SGI + 0x0400)
 
 #define ICH_HCR_EN           (1ull << 0)
+#define ICH_HCR_NPIE         (1ull << 3)  /* maintenance IRQ while no LR is pending */
 #define LR_STATE_PENDING     (1ull << 62)
+#define LR_STATE_ACTIVE      (1ull << 63)
 #define LR_STATE_MASK        (3ull << 62)
 #define LR_HW                (1ull << 61)
 #define LR_GROUP1            (1ull << 60)
@@ -58,8 +60,13 @@
 #define TIMER_CTL_ISTATUS    (1ull << 2) /* the condition is met: CVAL <= count */
 #define TIMER_FIRED          (TIMER_CTL_ENABLE | TIMER_CTL_ISTATUS)
 /* The GIC's maintenance interrupt (the gic-v3 node's interrupt, PPI 9):
- * the hypervisor's, even though nothing enables it yet. */
+ * the hypervisor's; it asks for it (ICH_HCR_EL2.NPIE) while interrupts for
+ * VTL0 wait for a free list register. */
 #define PPI_MAINTENANCE      25
+/* ICC_SGI1R_EL1: TargetList 15:0, Aff1 23:16, INTID 27:24, Aff2 39:32,
+ * IRM 40 (all but self), RS 47:44 (Aff0 / 16), Aff3 55:48. */
+#define SGI1R_INTID(v)       (((v) >> 24) & 0xf)
+#define SGI1R_IRM            (1ull << 40)
 
 static unsigned nr_lr;
 /* Active-priority registers per group: ICH_VTR_EL2.PREbits (bits 28:26)
@@ -68,13 +75,18 @@ static unsigned nr_lr;
  * VTL's interrupt nesting and is switched with it. */
 static unsigned nr_apr = 1;
 static uint64_t boot_rd;                /* the boot CPU's redistributor */
+/* hv_spis and nr_hv_spis: written at boot on the boot CPU only (the SMMU
+ * claims its SPIs before any other CPU runs), read-only afterwards. */
 static uint32_t hv_spis[HV_MAX_SPIS];   /* SPIs the hypervisor took (gic_claim_spi) */
 static unsigned nr_hv_spis;
 
 uint32_t gic_hv_ppis(void)
 {
-    return (1u << PPI_MAINTENANCE) | (1u << hv_platform.timer_hyp_intid);
+    return (1u << PPI_MAINTENANCE) | (1u << hv_platform.timer_hyp_intid) |
+           (1u << OVBS_HV_RESERVED_SGI);
 }
+
+static void write_lr(unsigned n, uint64_t v);
 
 static volatile uint32_t *reg32(uint64_t addr)
 {
@@ -149,18 +161,10 @@ void gic_claim_spi(uint32_t intid)
     *reg32(d + GICD_ISENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
 }
 
-void gic_init(void)
+/* This CPU's redistributor awake, its SGIs and PPIs in Group 1, the ones
+ * the hypervisor needs enabled; its physical CPU interface on. */
+static void cpu_interface_init(uint64_t rd)
 {
-    if (hv_platform.gic_version != 3 || !hv_platform.gicr.size) {
-        hv_log("FATAL: a GICv3 is required");
-        hv_halt_failure();
-    }
-    uint64_t rd = find_redistributor(READ_SYSREG(mpidr_el1));
-    if (!rd) {
-        hv_log("FATAL: no GIC redistributor for this CPU");
-        hv_halt_failure();
-    }
-    boot_rd = rd;
     *reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
     while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
         ;
@@ -170,13 +174,8 @@ void gic_init(void)
     *reg32(rd + GICR_IGROUPR0) = ~0u;
     enable_ppi(rd, hv_platform.timer_hyp_intid);
     enable_ppi(rd, hv_platform.timer_virt_intid);
-    volatile uint32_t *ctlr = reg32(hv_platform.gicd.base + GICD_CTLR);
-    *ctlr |= GICD_CTLR_ARE;
-    while (*ctlr & GICD_CTLR_RWP)
-        ;
-    *ctlr |= GICD_CTLR_ENGRP1;
-    while (*ctlr & GICD_CTLR_RWP)
-        ;
+    enable_ppi(rd, PPI_MAINTENANCE);
+    enable_ppi(rd, OVBS_HV_RESERVED_SGI);
     /* EL2's physical CPU interface: system registers, all priorities
      * unmasked, EOImode 1, group 1 on. ICC_SRE_EL2: SRE, DFB, DIB, Enable
      * (EL1 may use its system-register interface too). */
@@ -186,15 +185,66 @@ void gic_init(void)
     WRITE_SYSREG(S3_0_C12_C12_3, 0);        /* ICC_BPR1_EL1 */
     WRITE_SYSREG(S3_0_C12_C12_4, 1u << 1);  /* ICC_CTLR_EL1.EOImode */
     WRITE_SYSREG(S3_0_C12_C12_7, 1);        /* ICC_IGRPEN1_EL1 */
+    WRITE_SYSREG(S3_4_C12_C11_0, ICH_HCR_EN);  /* ICH_HCR_EL2 */
+    isb();
+}
+
+static uint64_t redistributor_or_stop(uint64_t mpidr)
+{
+    uint64_t rd = find_redistributor(mpidr);
+    if (!rd) {
+        hv_log("FATAL: no GIC redistributor for MPIDR 0x%lx", mpidr);
+        hv_halt_failure();
+    }
+    return rd;
+}
+
+void gic_init(void)
+{
+    if (hv_platform.gic_version != 3 || !hv_platform.gicr.size) {
+        hv_log("FATAL: a GICv3 is required");
+        hv_halt_failure();
+    }
+    struct hv_cpu *cpu = this_cpu();
+    uint64_t rd = redistributor_or_stop(READ_SYSREG(mpidr_el1));
+    boot_rd = rd;
+    cpu->redistributor = rd;
+    volatile uint32_t *ctlr = reg32(hv_platform.gicd.base + GICD_CTLR);
+    *ctlr |= GICD_CTLR_ARE;
+    while (*ctlr & GICD_CTLR_RWP)
+        ;
+    *ctlr |= GICD_CTLR_ENGRP1;
+    while (*ctlr & GICD_CTLR_RWP)
+        ;
     nr_lr = (unsigned)(READ_SYSREG(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
     if (nr_lr > VGIC_MAX_LR)
         nr_lr = VGIC_MAX_LR;
     unsigned pre_bits = (unsigned)((READ_SYSREG(S3_4_C12_C11_1) >> 26) & 7) + 1;
     nr_apr = pre_bits <= 5 ? 1 : 1u << (pre_bits - 5);
-    WRITE_SYSREG(S3_4_C12_C11_0, ICH_HCR_EN);  /* ICH_HCR_EL2 */
-    isb();
+    cpu_interface_init(rd);
     hv_log("GICv3: redistributor 0x%lx, %u list registers, timers: virtual %u, hyp %u", rd,
            nr_lr, hv_platform.timer_virt_intid, hv_platform.timer_hyp_intid);
+}
+
+void gic_cpu_init(struct hv_cpu *cpu)
+{
+    cpu->redistributor = redistributor_or_stop(READ_SYSREG(mpidr_el1));
+    cpu->live_lrs = 0;
+    cpu->maintenance = 0;
+    for (unsigned i = 0; i < nr_lr; i++)
+        write_lr(i, 0);
+    cpu_interface_init(cpu->redistributor);
+}
+
+/* Before CPU_OFF: no interrupt is taken here any more; the redistributor
+ * stays awake (firmware powers it down with the CPU). */
+void gic_cpu_stop(struct hv_cpu *cpu)
+{
+    WRITE_SYSREG(S3_0_C12_C12_7, 0);        /* ICC_IGRPEN1_EL1 */
+    WRITE_SYSREG(S3_4_C12_C11_0, 0);        /* ICH_HCR_EL2: virtual interface off */
+    isb();
+    cpu->live_lrs = 0;
+    cpu->maintenance = 0;
 }
 
 /* ICH_LR<n>_EL2 are sixteen separately named registers. */
@@ -274,16 +324,15 @@ void vgic_init_state(struct vgic_state *s)
     s->upper_aprs = nr_apr > 1;
 }
 
-/* List registers the hardware may hold non-zero: only those need writing
- * back as zero when a VTL without them comes in. */
-static uint32_t live_lrs;
-
 /* ICH_ELRSR_EL2 marks the list registers that hold nothing (no pending or
  * active interrupt): only the others are read. With no interrupts in
  * flight, as on most switches, no list register is touched at all. */
 void vgic_save(struct vgic_state *s)
 {
-    uint32_t used = ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & live_lrs;
+    /* cpu->live_lrs: the list registers the hardware may hold non-zero;
+     * only those need writing back as zero when a VTL without them comes
+     * in. Per CPU, as the list registers are. */
+    uint32_t used = ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & this_cpu()->live_lrs;
     s->used = used;
     for (uint32_t m = used; m; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctz(m);
@@ -298,11 +347,12 @@ void vgic_save(struct vgic_state *s)
 
 void vgic_restore(const struct vgic_state *s)
 {
-    for (uint32_t m = s->used | live_lrs; m; m &= m - 1) {
+    struct hv_cpu *cpu = this_cpu();
+    for (uint32_t m = s->used | cpu->live_lrs; m; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctz(m);
         write_lr(i, (s->used & (1u << i)) ? s->lr[i] : 0);
     }
-    live_lrs = s->used;
+    cpu->live_lrs = s->used;
     WRITE_SYSREG(S3_4_C12_C11_7, s->vmcr);
     WRITE_SYSREG(S3_4_C12_C8_0, s->ap0r[0]);
     WRITE_SYSREG(S3_4_C12_C9_0, s->ap1r[0]);
@@ -311,35 +361,103 @@ void vgic_restore(const struct vgic_state *s)
 }
 
 /* Put `lr` (vINTID, priority, and HW/pINTID if linked) pending for
- * `target`, unless that interrupt is already pending or active there. */
-static void inject_lr(struct vp *vp, enum vtl target, uint64_t lr)
+ * `target` of `vp`, which runs on this CPU: in the hardware's list
+ * registers if that VTL runs, in its saved copy otherwise. If the
+ * interrupt is already there: pending stays pending; an interrupt without
+ * a physical one linked that is active becomes active and pending (an SGI
+ * sent again while its handler runs must run it again); a linked one
+ * cannot arrive twice (the distributor holds it active until the guest
+ * deactivates it). False if no list register is free. */
+static bool place_lr(struct vp *vp, enum vtl target, uint64_t lr)
 {
+    struct hv_cpu *cpu = this_cpu();
     uint32_t intid = (uint32_t)lr;
     lr |= LR_STATE_PENDING | LR_GROUP1;
     bool live = vp->active == target;
     struct vgic_state *s = &vp->vtl[target].gic;
-    uint32_t used = live ? ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & live_lrs : s->used;
+    uint32_t used = live ? ~(uint32_t)READ_SYSREG(S3_4_C12_C11_5) & cpu->live_lrs : s->used;
     for (uint32_t m = used; m; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctz(m);
         uint64_t cur = live ? read_lr(i) : s->lr[i];
-        if ((cur & 0xffffffffull) == intid)
-            return; /* already pending or active there */
+        if ((cur & 0xffffffffull) != intid)
+            continue;
+        if (!(cur & LR_HW) && (cur & LR_STATE_MASK) == LR_STATE_ACTIVE) {
+            cur |= LR_STATE_PENDING;
+            if (live)
+                write_lr(i, cur);
+            else
+                s->lr[i] = cur;
+        }
+        return true;
     }
     for (unsigned i = 0; i < nr_lr; i++) {
         if (used & (1u << i))
             continue;
         if (live) {
             write_lr(i, lr);
-            live_lrs |= 1u << i;
+            cpu->live_lrs |= 1u << i;
         } else {
             s->lr[i] = lr;
             s->used |= 1u << i;
         }
-        return;
+        return true;
     }
+    return false;
+}
+
+/* Ask for the maintenance interrupt while VTL0 has interrupts waiting for a
+ * list register (NPIE: raised once none of the list registers is pending,
+ * i.e. VTL0 took what it had), and stop asking once none wait. */
+static void want_maintenance(struct hv_cpu *cpu, bool on)
+{
+    uint32_t want = on ? (uint32_t)ICH_HCR_NPIE : 0;
+    if (cpu->maintenance == want)
+        return;
+    cpu->maintenance = want;
+    WRITE_SYSREG(S3_4_C12_C11_0, ICH_HCR_EN | want);
+    isb();
+}
+
+static void drop(uint32_t intid, enum vtl target)
+{
     hv_event(OVBS_EV_IRQ_DROPPED, intid, target);
     if (hv_log_allowed(LOG_SRC_GIC))
-        hv_log("VTL%u: no free list register for interrupt %u: dropped", target, intid);
+        hv_log("VTL%u: no room for interrupt %u: dropped", target, intid);
+}
+
+/* The priority VTL0 gave SGI n in its redistributor (its writes to the
+ * SGI/PPI page reach the hardware for INTIDs it owns, gicr.c). */
+static uint8_t sgi_priority_of(const struct hv_cpu *cpu, unsigned n)
+{
+    return *(volatile uint8_t *)(uintptr_t)(cpu->redistributor + GICR_IPRIORITYR + n);
+}
+
+/* VTL0's waiting interrupts into list registers, as many as fit; what does
+ * not fit keeps waiting and the maintenance interrupt will call again.
+ * Only on the VP's own CPU. */
+void vgic_flush_waiting(struct vp *vp)
+{
+    struct hv_cpu *cpu = this_cpu();
+    struct vgic_waiting *w = &vp->wait0;
+    uint32_t sgis = __atomic_exchange_n(&w->sgis, 0, __ATOMIC_ACQUIRE), left = 0;
+    for (uint32_t m = sgis; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        if (!place_lr(vp, VTL0, LR_PRIORITY(sgi_priority_of(cpu, n)) | n))
+            left |= 1u << n;
+    }
+    if (left)
+        __atomic_fetch_or(&w->sgis, left, __ATOMIC_RELAXED);
+    unsigned kept = 0;
+    for (unsigned i = 0; i < w->nhw; i++) {
+        uint64_t lr = LR_PRIORITY(IRQ_PRIORITY) | LR_HW | LR_PINTID(w->hw[i]) | w->hw[i];
+        if (!place_lr(vp, VTL0, lr))
+            w->hw[kept++] = w->hw[i];
+    }
+    w->nhw = kept;
+    /* Only while VTL0 runs: NPIE looks at the list registers in the
+     * hardware, which are VTL1's while it runs (vtl_switch flushes again
+     * when VTL0 comes back). */
+    want_maintenance(cpu, (left || kept) && vp->active == VTL0);
 }
 
 void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
@@ -347,7 +465,80 @@ void vgic_inject(struct vp *vp, enum vtl target, uint32_t intid, bool hw)
     uint64_t lr = LR_PRIORITY(IRQ_PRIORITY) | intid;
     if (hw)
         lr |= LR_HW | LR_PINTID(intid);
-    inject_lr(vp, target, lr);
+    if (place_lr(vp, target, lr))
+        return;
+    struct vgic_waiting *w = &vp->wait0;
+    if (target == VTL0 && hw && w->nhw < VGIC_HW_WAITING) {
+        w->hw[w->nhw++] = intid;
+        want_maintenance(this_cpu(), vp->active == VTL0);
+        return;
+    }
+    drop(intid, target);
+}
+
+static void inject_lr(struct vp *vp, enum vtl target, uint64_t lr)
+{
+    if (!place_lr(vp, target, lr))
+        drop((uint32_t)lr, target);
+}
+
+/* ---- SGIs between VPs ---------------------------------------------------- */
+
+/* Raise the hypervisor's own SGI on another CPU: it flushes the waiting
+ * interrupts of the VP there (gic_handle_irq). The DSB makes the waiting
+ * bit, set before, visible to that CPU before the SGI can be (GICv3: a
+ * system-register write is not ordered against earlier memory accesses). */
+static void kick(const struct hv_cpu *target)
+{
+    uint64_t m = target->mpidr;
+    uint64_t v = (1ull << (m & 0xf)) | (((m >> 8) & 0xff) << 16) |
+                 ((uint64_t)OVBS_HV_RESERVED_SGI << 24) | (((m >> 16) & 0xff) << 32) |
+                 (((m >> 4) & 0xf) << 44) | (((m >> 32) & 0xff) << 48);
+    dsb_ishst();
+    WRITE_SYSREG(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 at EL2: a physical SGI */
+    isb();
+}
+
+/* Whether ICC_SGI1R value v names the CPU with MPIDR m (IRM = 0). */
+static bool sgi_targets(uint64_t v, uint64_t m)
+{
+    return ((v >> 16) & 0xff) == ((m >> 8) & 0xff) && ((v >> 32) & 0xff) == ((m >> 16) & 0xff) &&
+           ((v >> 48) & 0xff) == ((m >> 32) & 0xff) && ((v >> 44) & 0xf) == ((m >> 4) & 0xf) &&
+           (v & (1ull << (m & 0xf)));
+}
+
+static void refuse_sgi(struct vp *vp, uint64_t v)
+{
+    hv_event(OVBS_EV_SGI_REFUSED, v, 1);
+    if (hv_log_allowed(LOG_SRC_GIC))
+        hv_log("VP %u: VTL0's SGI (ICC_SGI1R 0x%lx) refused: the hypervisor's reserved SGI",
+               vp->index, v);
+}
+
+/* VTL0 wrote ICC_SGI1R_EL1 (trapped with HCR_EL2.IMO; VTL1 sends none,
+ * trap.c). SGI 0-14 becomes a virtual SGI for every running target VP;
+ * the reserved SGI is refused (write ignored, counted). */
+void gic_send_sgi(struct vp *vp, uint64_t v)
+{
+    unsigned intid = (unsigned)SGI1R_INTID(v);
+    if (intid == OVBS_HV_RESERVED_SGI) {
+        refuse_sgi(vp, v);
+        return;
+    }
+    bool self = false;
+    for (unsigned i = 0; i < hv_platform.ncpus; i++) {
+        struct vp *t = &hv_vps[i];
+        bool named = (v & SGI1R_IRM) ? t != vp : sgi_targets(v, hv_platform.cpu_mpidr[i]);
+        if (!named || vtl1_state_running_vtl(vtl_vp_state(i)) < 0)
+            continue;
+        __atomic_fetch_or(&t->wait0.sgis, 1u << intid, __ATOMIC_RELEASE);
+        if (t == vp)
+            self = true;
+        else
+            kick(&hv_cpus[i]);
+    }
+    if (self)
+        vgic_flush_waiting(vp);
 }
 
 /* ---- The virtual-timer PPI as VTL0 sees it (struct vtimer_ppi) ---------- */
@@ -452,9 +643,15 @@ void gic_handle_irq(struct vp *vp)
         virtual_timer_irq(vp, intid);
         return;
     }
-    if (intid == PPI_MAINTENANCE) {
+    if (intid == PPI_MAINTENANCE || intid == OVBS_HV_RESERVED_SGI) {
+        /* A list register came free, or another CPU left interrupts for
+         * this VP: place them. If VTL1 runs, that is an interrupt for
+         * VTL0 like any other (preempts a call). */
         WRITE_SYSREG(S3_0_C12_C11_1, intid);
-        return; /* never enabled: nothing to maintain */
+        if (vp->active != VTL0 && (vp->wait0.sgis || vp->wait0.nhw))
+            vtl_preempt_for_vtl0(vp);
+        vgic_flush_waiting(vp);
+        return;
     }
     if (gic_is_hv_spi(intid)) {
         smmu_handle_irq(intid);

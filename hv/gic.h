@@ -8,6 +8,13 @@
 #include "percpu.h"
 
 void gic_init(void);
+/* A secondary CPU's redistributor and CPU interface; and before CPU_OFF. */
+void gic_cpu_init(struct hv_cpu *cpu);
+void gic_cpu_stop(struct hv_cpu *cpu);
+/* A VTL's write of ICC_SGI1R_EL1 (trapped): virtual SGIs for the targets. */
+void gic_send_sgi(struct vp *vp, uint64_t value);
+/* VTL0's interrupts waiting for a list register, placed (own CPU only). */
+void vgic_flush_waiting(struct vp *vp);
 void vgic_init_state(struct vgic_state *s);
 void vgic_save(struct vgic_state *s);
 void vgic_restore(const struct vgic_state *s);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "owner.h"
 #include "platform.h"
+#include "spinlock.h"
 
 #define PAGE_SIZE ((uint64_t)4096)
 
@@ -51,6 +52,25 @@ void pool_pt_free_page(void *ctx, void *page);
 
 /* EL2 stage 1 (mmu.c). */
 void mmu_el2_init(void);
+/* Set once the boot CPU's EL2 MMU is on (mmu.c). Atomics and exclusives
+ * want Normal cacheable memory, which there is none of before: the locks
+ * that boot code takes earlier (log, events, pool) go through hv_lock,
+ * which skips them while the boot CPU still runs alone with the MMU off. */
+extern bool hv_mmu_on;
+/* vtl.c: guards VTL0's stage 2, the SMMU's tables and the ownership map's
+ * VTL0 access bytes (docs/smp.md has the lock order). */
+extern struct spinlock prot_lock;
+static inline void hv_lock(struct spinlock *l)
+{
+    if (hv_mmu_on)
+        spin_lock(l);
+}
+static inline void hv_unlock(struct spinlock *l)
+{
+    if (hv_mmu_on)
+        spin_unlock(l);
+}
+void clean_to_poc(const void *p, uint64_t len);
 bool mmu_el2_is_guard(uint64_t va, unsigned *cpu);
 
 /* Memory layout and the VTLs' stage 2 (mem.c). */
@@ -66,4 +86,5 @@ _Noreturn void hv_halt_failure(void);
 
 /* Boot images and the start of the guests (loader.c). */
 _Noreturn void loader_boot(void);
+void el2_controls_setup(void); /* HCR_EL2, MDCR_EL2 and friends, per CPU */
 #endif

@@ -101,7 +101,7 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_HV_MEASUREMENT, CALL_ANY, call_measurement },
     { OVBS_HV_EVENT_READ, CALL_ANY, call_event_read },
     { OVBS_HV_EVENT_COUNT, CALL_ANY, call_event_count },
-    { OVBS_FN(0x06), 0, NULL }, { OVBS_FN(0x07), 0, NULL },
+    { OVBS_HV_VP_STATS, CALL_ANY, call_vp_stats }, { OVBS_FN(0x07), 0, NULL },
     { OVBS_FN(0x08), 0, NULL }, { OVBS_FN(0x09), 0, NULL },
     { OVBS_FN(0x0a), 0, NULL }, { OVBS_FN(0x0b), 0, NULL },
     { OVBS_FN(0x0c), 0, NULL }, { OVBS_FN(0x0d), 0, NULL },
@@ -115,6 +115,10 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_VTL1_LOG, CALL_FROM_VTL1, call_vtl1_log },
     { OVBS_GET_INTERCEPT, CALL_FROM_VTL1, call_get_intercept },
     { OVBS_VTL1_FATAL, CALL_FROM_VTL1, call_vtl1_fatal },
+    { OVBS_ENABLE_VP_VTL, CALL_FROM_VTL1, call_enable_vp_vtl },
+    { OVBS_VTL1_VP_READY, CALL_FROM_VTL1, call_vtl1_vp_ready },
+    { OVBS_VTL1_SET_VP_ASSIST, CALL_FROM_VTL1, call_set_vp_assist },
+    { OVBS_VTL1_YIELD, CALL_FROM_VTL1, call_vtl1_yield },
 };
 #define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
 

@@ -33,6 +33,8 @@
 /* struct hv_cpu field offsets (checked by _Static_assert in percpu.h). */
 #define CPU_CUR_REGS       0
 #define CPU_PANIC_SP       8
+#define CPU_STACK_TOP      16
+#define CPU_SIZE           64
 
 /* struct guest_regs layout: x0..x30, then ELR_EL2, SPSR_EL2. */
 #define REGS_X(n)          ((n) * 8)

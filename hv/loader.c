@@ -265,7 +265,7 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
 #define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 19) | \
                    (1ull << 21) | (1ull << 31) | (1ull << 40) | (1ull << 41))
 
-static void setup_el2_controls(void)
+void el2_controls_setup(void)
 {
     WRITE_SYSREG(hcr_el2, HCR_GUEST);
     WRITE_SYSREG(vpidr_el2, READ_SYSREG(midr_el1));
@@ -321,7 +321,7 @@ _Noreturn void loader_boot(void)
     gicd_protect(&vtl0_stage2);
     pcie_protect(&vtl0_stage2);
     uint64_t fdt = prepare_vtl0_fdt(&k0);
-    setup_el2_controls();
+    el2_controls_setup();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());
     smmu_enable(); /* last: every device's DMA is translated before any guest runs */
     vtl_start(sk.entry, vtl1_base, vtl1_size, k0.entry, fdt);

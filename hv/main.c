@@ -9,6 +9,7 @@
 #include "gic.h"
 #include "percpu.h"
 #include "smmu.h"
+#include "vtl.h"
 
 /* QEMU's virt machine loads the device tree at the base of RAM when the
  * image is linked above it and passes 0 in x0 for ELF images (BRIEF §3).
@@ -86,13 +87,48 @@ static void detect_features(void)
         hv_features |= OVBS_FEAT_SMMU;
 }
 
-static void init_boot_cpu(void)
+static void init_cpu(unsigned i, uint64_t mpidr)
 {
-    struct hv_cpu *c = &hv_cpus[0];
-    c->index = 0;
-    c->mpidr = READ_SYSREG(mpidr_el1);
-    c->panic_sp = (uint64_t)(uintptr_t)(panic_stacks[0] + HV_PANIC_STACK);
-    c->stack_top = (uint64_t)(uintptr_t)(hv_stacks[0] + HV_STACK_GUARD + HV_STACK_SIZE);
+    struct hv_cpu *c = &hv_cpus[i];
+    c->index = i;
+    c->mpidr = mpidr;
+    c->vp = NULL;
+    c->panic_sp = (uint64_t)(uintptr_t)(panic_stacks[i] + HV_PANIC_STACK);
+    c->stack_top = (uint64_t)(uintptr_t)(hv_stacks[i] + HV_STACK_GUARD + HV_STACK_SIZE);
+}
+
+/* Before firmware starts CPU `cpu` (psci.c): its struct hv_cpu, which its
+ * entry reads with the MMU off, is written and cleaned to the point of
+ * coherency. */
+void hv_cpu_prepare(unsigned cpu)
+{
+    init_cpu(cpu, hv_platform.cpu_mpidr[cpu]);
+    clean_to_poc(&hv_cpus[cpu], sizeof(hv_cpus[cpu]));
+}
+
+/* A secondary CPU, MMU on, on its own stack (entry.S): the EL2 controls
+ * the boot CPU set, its GIC CPU interface and redistributor, then its VP. */
+_Noreturn void hv_secondary_main(struct hv_cpu *cpu)
+{
+    /* MPIDR_EL1 bit 31 is RES1, bit 30 U, 24 MT: only the affinity fields count. */
+    if ((READ_SYSREG(mpidr_el1) & 0xff00ffffffull) != (cpu->mpidr & 0xff00ffffffull) &&
+        hv_log_allowed(LOG_SRC_PSCI))
+        hv_log("CPU %u: MPIDR 0x%lx, expected 0x%lx", cpu->index, READ_SYSREG(mpidr_el1),
+               cpu->mpidr);
+    stage2_cpu_init();
+    el2_controls_setup();
+    gic_cpu_init(cpu);
+    vtl_start_vp(cpu);
+}
+
+/* Before firmware's CPU_OFF: this CPU's timers stop and its CPU interface
+ * takes no more interrupts; the VP is gone. */
+void hv_cpu_stop(struct hv_cpu *cpu)
+{
+    WRITE_SYSREG(cnthp_ctl_el2, 0);
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    gic_cpu_stop(cpu);
+    cpu->vp = NULL;
 }
 
 static void report_platform(void)
@@ -157,7 +193,7 @@ static void run_selftests(void)
 void hv_main(uint64_t fdt_addr)
 {
     hv_boot_fdt = (const void *)(uintptr_t)(fdt_addr ? fdt_addr : QEMU_VIRT_FDT_ADDR);
-    init_boot_cpu();
+    init_cpu(0, READ_SYSREG(mpidr_el1));
     int rc = platform_parse(hv_boot_fdt, &hv_platform);
     if (rc != PLAT_OK) {
         if (hv_platform.uart.size)

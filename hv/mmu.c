@@ -8,6 +8,21 @@
 #include "pt_el1.h"
 #include "percpu.h"
 
+struct el2_mmu_regs hv_el2_mmu;
+bool hv_mmu_on;
+
+/* DC CVAC over [p, p + len): write the lines back to the point of
+ * coherency, where a CPU with its caches off reads. */
+void clean_to_poc(const void *p, uint64_t len)
+{
+    uint64_t ctr = READ_SYSREG(ctr_el0);
+    uint64_t line = 4ull << ((ctr >> 16) & 0xf); /* CTR_EL0.DminLine: log2 words */
+    uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
+    for (; a < end; a += line)
+        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+    dsb_ish();
+}
+
 extern char __hv_start[], __hv_text_end[], __hv_rodata_end[], __hv_end[];
 
 static struct pgtable el2_pt;
@@ -125,6 +140,11 @@ void mmu_el2_init(void)
                      (1u << 19);
     WRITE_SYSREG(sctlr_el2, sctlr);
     isb();
+    /* The same registers for every other CPU's entry (entry.S), which reads
+     * them with its MMU off: cleaned to the point of coherency. */
+    hv_el2_mmu = (struct el2_mmu_regs){ PT_MAIR_VALUE, tcr, pt_root_pa(&el2_pt), sctlr };
+    clean_to_poc(&hv_el2_mmu, sizeof(hv_el2_mmu));
+    hv_mmu_on = true;
     hv_log("EL2 MMU on: %u-bit VA, W^X image, %zu table pages", va_bits,
            el2_pt.table_pages);
 }

@@ -10,7 +10,9 @@
 #include "arm64/fpsimd.h"
 #include "layout.h"
 #include "openvbs/vsm.h"
+#include "spinlock.h"
 #include "stage2.h"
+#include "vpstate.h"
 
 /* General registers of a guest, saved on every trap (entry.S). */
 struct guest_regs {
@@ -86,44 +88,85 @@ struct vtl_ctx {
     struct stage2 *s2;  /* this VTL's view of physical memory */
 };
 
-/* What VTL1 is doing on this VP (vtl.c). */
-enum vtl1_state {
-    VTL1_OFF,          /* no secure kernel */
-    VTL1_BOOTING,      /* secure kernel initialising, VTL0 not started */
-    VTL1_IDLE,         /* parked in OVBS_VTL_RETURN, waiting for work */
-    VTL1_IN_CALL,      /* handling a VtlCall */
-    VTL1_IN_INTERCEPT, /* deciding about a VTL0 protection violation */
-    VTL1_IN_INTERRUPT, /* handling its own interrupt */
+/* Virtual interrupts waiting for a free list register of one VTL of a VP
+ * (gic.c). SGIs come from any CPU: one bit per SGI INTID, set atomically
+ * by the sender (LDSET), taken by the VP's own CPU (SWP). A device
+ * interrupt (its physical one linked, ICH_LR.HW) stays active in the
+ * distributor until VTL0 deactivates it, so it cannot arrive twice: the
+ * few that find no free list register wait in `hw` (own CPU only). */
+#define VGIC_HW_WAITING 16
+struct __attribute__((aligned(8))) vgic_waiting {
+    uint32_t sgis;                       /* atomic: bit n = SGI n pending */
+    uint32_t nhw;                        /* own CPU; with sgis one 64-bit
+                                          * word: "anything waiting?" is
+                                          * one load (vtl.c) */
+    uint32_t hw[VGIC_HW_WAITING];        /* own CPU */
 };
 
+/* Guards, per field of struct vp:
+ *   lock: the VP's power and enable state (vtl1 while OFF, ENABLED or
+ *         BOOTING, start_*, vtl1_entry_*) — the fields another CPU reads or
+ *         changes (PSCI CPU_ON/AFFINITY_INFO, OVBS_ENABLE_VP_VTL);
+ *   own:  everything else, changed only by the CPU that runs this VP while
+ *         it runs (vtl1 in the running states, contexts, interrupts);
+ *   atomic: sgi0.sgis (any CPU sets bits).
+ * vtl1 is written with the lock held in every state; the VP's own CPU
+ * reads it without the lock (a remote CPU only changes it while the VP is
+ * not running). */
 struct vp {
-    unsigned index;
-    enum vtl active;          /* which VTL runs (or will run) on this VP */
-    enum vtl1_state vtl1;
-    bool vtl1_preempted;      /* the IN_CALL work was interrupted for VTL0; only
-                               * ever set in IN_CALL, resumes on the same VtlCall */
-    uint64_t preempted_call_pc; /* VTL0's VtlCall that was preempted: its PC */
-    uint64_t preempted_call_sp; /* and its stack pointer (vtl.c) */
-    enum vtl fp_owner;        /* whose FP/SIMD values the registers hold */
-    uint64_t vtl0_pmcr;       /* VTL0's PMCR_EL0 and PMUSERENR_EL0 while VTL1 */
-    uint64_t vtl0_pmuserenr;  /* runs (vtl.c: pmu_on_switch) */
-    bool vserror_used;        /* a virtual SError was ever raised on this VP:
-                               * only then does the switch move HCR_EL2.VSE */
-    struct ovbs_intercept_message intercept; /* last one delivered to VTL1 */
-    struct vtimer_ppi vtimer0; /* VTL0's view of the virtual-timer PPI (gic.c) */
-    struct vtl_ctx vtl[VTL_COUNT];
+    unsigned index;                 /* own: fixed */
+    struct spinlock lock;
+    enum vtl active;                /* own: which VTL runs (or will run) */
+    enum vtl1_state vtl1;           /* lock (see above): vpstate.c's machine */
+    uint64_t preempted_call_pc;     /* own: VTL0's VtlCall that was preempted: */
+    uint64_t preempted_call_sp;     /* its PC and stack pointer (vtl.c) */
+    enum vtl fp_owner;              /* own: whose FP/SIMD values the registers hold */
+    uint64_t vtl0_pmcr;             /* own: VTL0's PMCR_EL0 and PMUSERENR_EL0 while */
+    uint64_t vtl0_pmuserenr;        /* VTL1 runs (vtl.c: pmu_on_switch) */
+    bool vserror_used;              /* own: a virtual SError was ever raised here:
+                                     * only then does the switch move HCR_EL2.VSE */
+    uint64_t vtl1_entry_pc;         /* lock: where VTL1 starts on this VP */
+    uint64_t vtl1_entry_sp;         /* lock: (OVBS_ENABLE_VP_VTL) */
+    uint64_t vtl1_entry_arg;
+    uint64_t start_pc;              /* lock: VTL0's CPU_ON entry point */
+    uint64_t start_ctx;             /* lock: and context ID */
+    struct ovbs_vp_assist *assist;  /* own: VTL1's critical-section flag, or NULL */
+    uint64_t calls, intercepts, preemptions, deferrals; /* own: statistics */
+    struct ovbs_intercept_message intercept; /* own: last one delivered to VTL1 */
+    struct vtimer_ppi vtimer0;      /* gic lock (gicr.c): VTL0's view of the PPI */
+    struct vgic_waiting wait0;      /* VTL0's interrupts waiting for a list register */
+    struct vtl_ctx vtl[VTL_COUNT];  /* own */
 };
 
+/* One per physical CPU, reached through TPIDR_EL2; only that CPU writes
+ * it after it started (mpidr and redistributor are set before). */
 struct hv_cpu {
     struct guest_regs *cur_regs; /* CPU_CUR_REGS: where entry.S saves a trap */
     uint64_t panic_sp;           /* CPU_PANIC_SP: stack for fatal reports */
+    uint64_t stack_top;          /* CPU_STACK_TOP: above its guard page */
     unsigned index;
     uint64_t mpidr;
     struct vp *vp;               /* the VP this CPU runs */
-    uint64_t stack_top;
+    uint64_t redistributor;      /* this CPU's GICR frame (gic.c) */
+    uint32_t live_lrs;           /* list registers the hardware may hold
+                                  * non-zero (gic.c: vgic_save/restore) */
+    uint32_t maintenance;        /* ICH_HCR_EL2 maintenance bits wanted (gic.c) */
 };
 _Static_assert(offsetof(struct hv_cpu, cur_regs) == CPU_CUR_REGS, "CPU_CUR_REGS");
 _Static_assert(offsetof(struct hv_cpu, panic_sp) == CPU_PANIC_SP, "CPU_PANIC_SP");
+_Static_assert(offsetof(struct hv_cpu, stack_top) == CPU_STACK_TOP, "CPU_STACK_TOP");
+_Static_assert(sizeof(struct hv_cpu) == CPU_SIZE, "CPU_SIZE");
+
+/* The EL2 MMU registers the boot CPU chose (mmu.c), for the secondaries'
+ * entry (entry.S), which loads them before its MMU is on. */
+struct el2_mmu_regs {
+    uint64_t mair, tcr, ttbr0, sctlr;
+};
+extern struct el2_mmu_regs hv_el2_mmu;
+
+/* main.c: per-CPU bring-up. */
+void hv_cpu_prepare(unsigned cpu); /* before firmware CPU_ON */
+void hv_cpu_stop(struct hv_cpu *cpu); /* before firmware CPU_OFF */
 
 extern struct hv_cpu hv_cpus[HV_MAX_CPUS];
 extern struct vp hv_vps[HV_MAX_CPUS];

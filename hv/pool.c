@@ -1,9 +1,13 @@
 /* pool.c: the hypervisor's page pool (EL2): a bump allocator over a
  * hypervisor-owned range plus a free list of returned pages. Pages come
- * back zeroed. One CPU allocates during boot; later users will need a lock. */
+ * back zeroed. After boot its users are protection changes (under vtl.c's
+ * prot_lock), but it keeps its own lock so no caller has to know that:
+ * pool_lock guards every field below; lock order: prot_lock, pool_lock. */
 #include <string.h>
 #include "hv.h"
+#include "spinlock.h"
 
+static struct spinlock pool_lock = SPINLOCK_INIT;
 static uint64_t pool_next, pool_end;
 static void *free_list; /* singly linked through the first word of each page */
 static uint64_t free_count;
@@ -14,7 +18,7 @@ void pool_init(uint64_t base, uint64_t size)
     pool_end = base + size;
 }
 
-void *pool_alloc_pages(unsigned count, unsigned align_pages)
+static void *alloc_locked(unsigned count, unsigned align_pages)
 {
     if (count == 1 && align_pages <= 1 && free_list) {
         void *p = free_list;
@@ -33,16 +37,29 @@ void *pool_alloc_pages(unsigned count, unsigned align_pages)
     return (void *)start;
 }
 
+void *pool_alloc_pages(unsigned count, unsigned align_pages)
+{
+    hv_lock(&pool_lock);
+    void *p = alloc_locked(count, align_pages);
+    hv_unlock(&pool_lock);
+    return p;
+}
+
 void pool_free_page(void *page)
 {
+    hv_lock(&pool_lock);
     *(void **)page = free_list;
     free_list = page;
     free_count++;
+    hv_unlock(&pool_lock);
 }
 
 uint64_t pool_pages_free(void)
 {
-    return (pool_end - pool_next) / PAGE_SIZE + free_count;
+    hv_lock(&pool_lock);
+    uint64_t n = (pool_end - pool_next) / PAGE_SIZE + free_count;
+    hv_unlock(&pool_lock);
+    return n;
 }
 
 /* Table pages: the builder initialises them, so no zeroing here. */

@@ -1,7 +1,9 @@
 /* psci.c: PSCI 1.0 relay (EL2). Guests call PSCI through a trapped SMC (or
  * HVC); the hypervisor decides, and talks to firmware itself only with its
  * own arguments, so no CPU can ever be started at EL2 on an address a guest
- * chose. Until multiprocessor support exists CPU_ON is denied. */
+ * chose: CPU_ON hands firmware the hypervisor's secondary entry
+ * (entry.S), and VTL0's entry point is only where VTL0 starts on that VP
+ * after VTL1 set it up (vtl.c). Power state per VP is vpstate.c's machine. */
 #include "arm64/smccc.h"
 #include "arm64/sysreg.h"
 #include "events.h"
@@ -9,10 +11,16 @@
 #include "openvbs/hvcall.h"
 #include "percpu.h"
 #include "trap.h"
+#include "vtl.h"
 
 #define PSCI_VERSION_1_0 0x10000
-#define AFFINITY_ON      0
-#define AFFINITY_OFF     1
+#define AFFINITY_ON         0
+#define AFFINITY_OFF        1
+#define AFFINITY_ON_PENDING 2
+#define PSCI_RET_ON_PENDING (-5)
+#define PSCI_CPU_ON_RETRIES 1000
+
+extern char hv_secondary_entry[];
 
 static int cpu_by_mpidr(uint64_t mpidr)
 {
@@ -31,21 +39,53 @@ static bool refused(uint32_t fid)
     return hv_log_allowed(LOG_SRC_PSCI);
 }
 
+/* Ask firmware to start CPU `cpu` at the hypervisor's own entry with its
+ * index as context ID. A CPU that is still finishing its CPU_OFF (it set
+ * its VP off a few instructions before its own firmware call) answers
+ * ALREADY_ON for a moment: retried. */
+static int64_t firmware_cpu_on(unsigned cpu)
+{
+    hv_cpu_prepare(cpu);
+    int64_t rc = PSCI_RET_ALREADY_ON;
+    for (unsigned i = 0; i < PSCI_CPU_ON_RETRIES && rc == PSCI_RET_ALREADY_ON; i++) {
+        rc = (int64_t)smc(PSCI_CPU_ON_64, hv_platform.cpu_mpidr[cpu],
+                          (uint64_t)(uintptr_t)hv_secondary_entry, cpu).x0;
+        if (rc == PSCI_RET_ALREADY_ON)
+            __asm__ volatile("wfe" ::: "memory"); /* let it get there */
+    }
+    return rc;
+}
+
 static int64_t psci_cpu_on(struct guest_regs *regs)
 {
-    uint64_t target = regs->x[1], entry = regs->x[2];
+    uint64_t target = regs->x[1], entry = regs->x[2], ctx = regs->x[3];
     int cpu = cpu_by_mpidr(target);
-    if (cpu < 0) {
+    if (cpu < 0 || (entry & 3) || owner_of(&hv_owners, entry) != OWNER_VTL0) {
         if (refused(PSCI_CPU_ON_64))
-            hv_log("PSCI CPU_ON for unknown MPIDR 0x%lx refused", target);
+            hv_log("PSCI CPU_ON mpidr 0x%lx entry 0x%lx refused: %s", target, entry,
+                   cpu < 0 ? "unknown MPIDR" : "entry not in VTL0 RAM or misaligned");
         return PSCI_RET_INVALID_PARAMS;
     }
-    if ((unsigned)cpu == this_cpu()->index)
+    enum vtl1_state was = vtl_vp_power_on((unsigned)cpu, entry, ctx);
+    switch (was) {
+    case VTL1_ENABLED:
+        break;
+    case VTL1_OFF:
+        if (refused(PSCI_CPU_ON_64))
+            hv_log("PSCI CPU_ON of VP %d denied: VTL1 is not enabled on it", cpu);
+        return PSCI_RET_DENIED;
+    case VTL1_BOOTING:
+        return PSCI_RET_ON_PENDING;
+    default:
         return PSCI_RET_ALREADY_ON;
-    if (refused(PSCI_CPU_ON_64))
-        hv_log("PSCI CPU_ON mpidr 0x%lx entry 0x%lx denied: one VP per partition until SMP support",
-               target, entry);
-    return PSCI_RET_DENIED;
+    }
+    int64_t rc = firmware_cpu_on((unsigned)cpu);
+    if (rc != PSCI_RET_SUCCESS) {
+        vtl_vp_power_on_failed((unsigned)cpu);
+        hv_log("PSCI CPU_ON of VP %d: firmware answered %ld", cpu, rc);
+        return PSCI_RET_INTERNAL_FAILURE;
+    }
+    return PSCI_RET_SUCCESS;
 }
 
 static int64_t psci_affinity_info(struct guest_regs *regs)
@@ -53,7 +93,31 @@ static int64_t psci_affinity_info(struct guest_regs *regs)
     int cpu = cpu_by_mpidr(regs->x[1]);
     if (cpu < 0 || regs->x[2] != 0)
         return PSCI_RET_INVALID_PARAMS;
-    return (unsigned)cpu == this_cpu()->index ? AFFINITY_ON : AFFINITY_OFF;
+    enum vtl1_state st = vtl_vp_state((unsigned)cpu);
+    if (st == VTL1_OFF || st == VTL1_ENABLED)
+        return AFFINITY_OFF;
+    return st == VTL1_BOOTING ? AFFINITY_ON_PENDING : AFFINITY_ON;
+}
+
+/* CPU_OFF: this VP's VTL0 asks to stop. Refused while VTL1 is busy on it
+ * (a preempted call would be lost with the context); otherwise the VP
+ * leaves the machine and this CPU goes back to firmware. Firmware's
+ * CPU_OFF does not return. */
+static int64_t psci_cpu_off(void)
+{
+    struct hv_cpu *cpu = this_cpu();
+    struct vp *vp = cpu->vp;
+    if (!vtl_vp_power_off(vp)) {
+        if (refused(PSCI_CPU_OFF))
+            hv_log("PSCI CPU_OFF of VP %u denied: VTL1 is %s there", vp->index,
+                   vtl1_state_name(vp->vtl1));
+        return PSCI_RET_DENIED;
+    }
+    hv_log("VP %u: CPU off", vp->index);
+    hv_cpu_stop(cpu);
+    int64_t rc = (int64_t)smc(PSCI_CPU_OFF, 0, 0, 0).x0;
+    hv_log("FATAL: firmware's CPU_OFF returned %ld on CPU %u", rc, cpu->index);
+    hv_halt_failure();
 }
 
 static const uint32_t implemented[] = {
@@ -85,14 +149,14 @@ static int64_t psci_call(struct guest_regs *regs, uint32_t fid)
     case PSCI_MIGRATE_INFO_TYPE:
         return 2; /* no trusted OS needing migration */
     case PSCI_CPU_SUSPEND_64:
-        if (regs->x[1] & (1u << 16))
-            return PSCI_RET_INVALID_PARAMS; /* power-down states not offered */
-        __asm__ volatile("wfi");
+        /* Standby only: WFI in the hypervisor, woken by any interrupt, which
+         * the return path then delivers. A power-down state (StateType,
+         * bit 16) is treated as standby: the VP keeps its context, which
+         * PSCI allows (the caller must cope with a return from it). */
+        __asm__ volatile("dsb sy\n wfi" ::: "memory");
         return PSCI_RET_SUCCESS;
     case PSCI_CPU_OFF:
-        if (refused(PSCI_CPU_OFF))
-            hv_log("PSCI CPU_OFF of the last running CPU denied");
-        return PSCI_RET_DENIED;
+        return psci_cpu_off();
     case PSCI_SYSTEM_OFF:
         hv_log("VTL0 requested SYSTEM_OFF: powering off");
         smc(PSCI_SYSTEM_OFF, 0, 0, 0);

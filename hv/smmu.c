@@ -26,6 +26,7 @@
 #include "pgtable.h"
 #include "pt_el1.h"
 #include "smmu.h"
+#include "spinlock.h"
 #include "smmu_desc.h"
 
 /* ---- Registers (IHI 0070 6.3), page 0 unless noted ---------------------- */
@@ -599,14 +600,32 @@ static void report_event(const uint64_t *rec)
                e.sid & 7, e.addr, smmu_event_name(e.type));
 }
 
+/* evtq_lock guards the event queue's consumer side (evtq_cons,
+ * events_lost): any CPU may drain. The command queue and the tables are
+ * only used under vtl.c's prot_lock (protection changes) or at boot. Lock
+ * order: prot_lock, then evtq_lock, then the log's and events' locks. */
+static struct spinlock evtq_lock = SPINLOCK_INIT;
+
+static void drain_locked(void);
+
 void smmu_drain_events(void)
 {
     if (!smmu.present)
         return;
     uint32_t prod = *reg32(SMMU_EVENTQ_PROD);
     uint32_t mask = (2u << smmu.evtq_log2) - 1;
-    if ((prod & mask) == (smmu.evtq_cons & mask) && !((prod ^ smmu.evtq_cons) & EVTQ_OVFLG))
+    if ((prod & mask) == (__atomic_load_n(&smmu.evtq_cons, __ATOMIC_RELAXED) & mask) &&
+        !((prod ^ smmu.evtq_cons) & EVTQ_OVFLG))
         return; /* empty, no overflow: the common case, two loads */
+    spin_lock(&evtq_lock);
+    drain_locked();
+    spin_unlock(&evtq_lock);
+}
+
+static void drain_locked(void)
+{
+    uint32_t prod = *reg32(SMMU_EVENTQ_PROD);
+    uint32_t mask = (2u << smmu.evtq_log2) - 1;
     while ((prod & mask) != (smmu.evtq_cons & mask)) {
         const uint64_t *rec = &smmu.evtq[(smmu.evtq_cons & ((1u << smmu.evtq_log2) - 1)) *
                                          SMMU_EVT_DWORDS];

@@ -9,6 +9,7 @@
 unsigned cpu_pa_bits(void);
 static unsigned ipa_bits;
 static unsigned vtcr_sl0;
+static uint64_t vtcr_value; /* read-only once the boot CPU set it */
 
 /* TLB maintenance for stage 2 acts on the VMID in VTTBR_EL2, so switch to the
  * table's VMID for the duration. TLBI IPAS2E1IS drops stage-2 entries for one
@@ -85,7 +86,14 @@ void stage2_setup_vtcr(void)
     uint64_t vtcr = (1ull << 31) | (has_vmid16() ? (1ull << 19) : 0) | (ps << 16) |
                     (3ull << 12) | (1ull << 10) | (1ull << 8) | ((uint64_t)vtcr_sl0 << 6) |
                     (64 - ipa_bits);
-    WRITE_SYSREG(vtcr_el2, vtcr);
+    vtcr_value = vtcr;
+    stage2_cpu_init();
+}
+
+/* Every CPU runs the guests with the same VTCR_EL2. */
+void stage2_cpu_init(void)
+{
+    WRITE_SYSREG(vtcr_el2, vtcr_value);
     isb();
 }
 

@@ -13,6 +13,7 @@ struct stage2 {
 
 /* Stage-2 input-address size and VTCR_EL2, derived from the CPU's PA size. */
 void stage2_setup_vtcr(void);
+void stage2_cpu_init(void); /* VTCR_EL2 on a secondary CPU */
 unsigned stage2_ipa_bits(void);
 int stage2_init(struct stage2 *s2, uint16_t vmid);
 /* Map/unmap an identity range in this VTL's view (with TLB maintenance). */

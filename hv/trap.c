@@ -9,6 +9,7 @@
 #include "hv.h"
 #include "gic.h"
 #include "trap.h"
+#include "spinlock.h"
 #include "vtl.h"
 
 /* Offsets in the EL1 vector table (VBAR_EL1) by where the exception came from. */
@@ -81,26 +82,49 @@ static bool is_permission_fault(uint32_t esr)
     return (ISS_FSC(esr) & 0x3c) == 0x0c;
 }
 
+/* FSC 0b0001LL: translation fault at level LL. */
+static bool is_translation_fault(uint32_t esr)
+{
+    return (ISS_FSC(esr) & 0x3c) == 0x04;
+}
+
 /* A stage-2 fault: the running VTL touched an IPA it has no right to.
  * HPFAR_EL2.FIPA (bits 43:4) holds IPA[51:12]; the page offset comes from
  * FAR_EL2. If VTL0 broke a protection VTL1 set on VTL0's own RAM, VTL1
  * decides (an intercept); anything else is refused here. */
+/* emul_lock serializes the emulated device pages (GIC distributor and
+ * redistributors, PCIe configuration space): their read-modify-writes of
+ * shared registers and the emulation's state (another VP's virtual-timer
+ * copy, the PCIe verdicts) from several CPUs. Lock order: emul_lock, then
+ * the log's and the events' locks. */
+static struct spinlock emul_lock = SPINLOCK_INIT;
+
+static bool emulate_mmio(struct guest_regs *regs, uint32_t esr, uint64_t ipa)
+{
+    spin_lock(&emul_lock);
+    bool done = gicr_emulate(regs, esr, ipa) || gicd_emulate(regs, esr, ipa) ||
+                pcie_emulate(regs, esr, ipa);
+    spin_unlock(&emul_lock);
+    return done;
+}
+
 static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, bool instr)
 {
     uint64_t far = READ_SYSREG(far_el2);
     uint64_t ipa = ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (far & 0xfff);
     uint8_t owner = owner_of(&hv_owners, ipa);
-    if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 &&
-        (gicr_emulate(regs, esr, ipa) || gicd_emulate(regs, esr, ipa) ||
-         pcie_emulate(regs, esr, ipa)))
+    if (vp->active == VTL0 && !instr && owner == OWNER_MMIO_VTL0 && emulate_mmio(regs, esr, ipa))
         return;
     if (vp->active == VTL0 && owner == OWNER_VTL0 && is_permission_fault(esr) &&
         vtl_intercept(vp, esr, ipa, far, instr))
         return;
+    if (vp->active == VTL0 && owner == OWNER_VTL0 && is_translation_fault(esr) &&
+        vtl_translation_fault_is_transient(ipa))
+        return; /* another CPU's change had the entry out for a moment: retry */
     hv_event(OVBS_EV_STAGE2_ABORT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_ABORTS))
-        hv_log("VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
-               vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
+        hv_log("VP %u: VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
+               vp->index, vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
                far, regs->elr, fsc_name(ISS_FSC(esr)), owner_name(owner));
     inject_abort(regs, esr, far, instr);
 }
@@ -122,12 +146,28 @@ static bool debug_reg_access(struct guest_regs *regs, uint32_t esr)
     return true;
 }
 
+/* ICC_SGI1R_EL1 as a trapped-MSR ISS: Op0 3, Op2 5, Op1 0, CRn 12, CRm 11,
+ * a write (Direction 0). With HCR_EL2.IMO set every EL1 write of it traps
+ * (GICv3): the hypervisor sends the SGI (gic.c). */
+#define ISS_SYSREG_MASK   ((3u << 20) | (7u << 17) | (7u << 14) | (0xfu << 10) | (0xfu << 1) | 1u)
+#define ISS_ICC_SGI1R_W   ((3u << 20) | (5u << 17) | (0u << 14) | (12u << 10) | (11u << 1))
+
+static bool sgi_write(struct vp *vp, struct guest_regs *regs, uint32_t esr)
+{
+    if ((esr & ISS_SYSREG_MASK) != ISS_ICC_SGI1R_W || vp->active != VTL0)
+        return false; /* VTL1 sends no SGIs: undefined, as every other trap */
+    unsigned rt = (esr >> 5) & 31;
+    gic_send_sgi(vp, rt == 31 ? 0 : regs->x[rt]);
+    regs->elr += 4;
+    return true;
+}
+
 static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr)
 {
     hv_event(OVBS_EV_TRAP_REFUSED, esr, regs->elr);
     if (hv_log_allowed(LOG_SRC_TRAPS))
-        hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
-               vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
+        hv_log("VP %u: VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
+               vp->index, vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
     inject_undef(regs);
 }
 
@@ -165,7 +205,7 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         vtl_fp_access(vp);
         break;
     case EC_SYSREG:
-        if (!debug_reg_access(regs, esr))
+        if (!debug_reg_access(regs, esr) && !sgi_write(vp, regs, esr))
             unhandled(vp, regs, esr);
         break;
     case EC_DABT_LOWER:

@@ -2,11 +2,15 @@
  * two stage-2 views; this file owns the state machine that decides which one
  * runs (enum vtl1_state in percpu.h) and the Virtual Secure Mode hypercalls.
  *
- *   BOOTING --boot done--> IDLE --VtlCall--> IN_CALL --VtlReturn--> IDLE
- *                           |  --VTL0 breaks a protection--> IN_INTERCEPT
- *                           |  --VTL1's timer while VTL0 runs--> IN_INTERRUPT
- *   IN_CALL may be preempted by an interrupt for VTL0 (vtl1_preempted); the
- *   same VtlCall, re-issued, then resumes VTL1 exactly where it stopped.
+ *   OFF --enable--> ENABLED --CPU_ON--> BOOTING --ready--> IDLE
+ *   IDLE --VtlCall--> IN_CALL --VtlReturn--> IDLE
+ *        --VTL0 breaks a protection--> IN_INTERCEPT --VtlReturn--> IDLE
+ *        --VTL1's timer while VTL0 runs--> IN_INTERRUPT --VtlReturn--> IDLE
+ *        --CPU_OFF--> ENABLED
+ *   IN_CALL --interrupt for VTL0--> PREEMPTED --the same VtlCall--> IN_CALL
+ *   (the table is vpstate.c; docs/smp.md draws it). Each VP's machine runs
+ *   on its own CPU; other CPUs only touch a VP that is not running (CPU_ON,
+ *   OVBS_ENABLE_VP_VTL), under that VP's lock.
  *
  * A switch saves everything of the outgoing VTL that its successor could read
  * (EL1 system registers, virtual GIC state, timer) and loads the incoming
@@ -31,9 +35,38 @@ extern bool hv_bench_mode;
 
 struct vp hv_vps[HV_MAX_CPUS];
 
+/* vpstate.c's table as a [state][event] array, built once at boot, so a
+ * step on the VtlCall fast path is one load. */
+static int8_t next_state[VTL1_STATE_COUNT][VP_EVENT_COUNT];
 
-static bool protection_enabled;   /* VSM partition config: write-once */
-static uint8_t default_mask = OVBS_ACC_RWX;
+void vtl_init_state_machine(void)
+{
+    for (unsigned s = 0; s < VTL1_STATE_COUNT; s++) {
+        for (unsigned e = 0; e < VP_EVENT_COUNT; e++)
+            next_state[s][e] = (int8_t)vp_next_state((enum vtl1_state)s, (enum vp_event)e);
+    }
+}
+
+/* Take `event` on the VP's machine; false, and nothing changes, if the
+ * table has no such step. */
+static bool vp_step(struct vp *vp, enum vp_event event)
+{
+    int to = next_state[vp->vtl1][event];
+    if (to < 0)
+        return false;
+    __atomic_store_n(&vp->vtl1, (enum vtl1_state)to, __ATOMIC_RELEASE);
+    return true;
+}
+
+
+/* prot_lock guards VTL0's stage 2 (vtl0_stage2), the SMMU's tables, the
+ * ownership map's VTL0 access bytes and the partition config below: one
+ * protection change at a time, across all CPUs (docs/smp.md argues why a
+ * change is global when the call returns). Lock order: prot_lock, then
+ * the pool's lock (pool.c), then the SMMU's command-queue lock (smmu.c). */
+struct spinlock prot_lock = SPINLOCK_INIT;
+static bool protection_enabled;   /* prot_lock: VSM partition config, write-once */
+static uint8_t default_mask = OVBS_ACC_RWX; /* prot_lock */
 
 #define CNTV_CTL_ENABLE  (1ull << 0)
 #define CNTV_CTL_IMASK   (1ull << 1)
@@ -199,11 +232,20 @@ void vtl_switch(struct vp *vp, enum vtl to)
     this_cpu()->cur_regs = &in->regs;
 }
 
+/* VTL0 is about to run again: what came for it while VTL1 ran and found
+ * no list register free is placed now (gic.c). One 64-bit load on the
+ * VtlReturn path. */
+static void vtl0_flush_waiting(struct vp *vp)
+{
+    if (__atomic_load_n((const uint64_t *)&vp->wait0, __ATOMIC_RELAXED))
+        vgic_flush_waiting(vp);
+}
+
 /* ---- Entering and leaving VTL1 ----------------------------------------- */
 
-static struct guest_regs *enter_vtl1(struct vp *vp, enum vtl1_state why, uint64_t reason)
+/* The caller made the state machine's step into VTL1. */
+static struct guest_regs *enter_vtl1(struct vp *vp, uint64_t reason)
 {
-    vp->vtl1 = why;
     vtl_switch(vp, VTL1);
     struct guest_regs *r = &vp->vtl[VTL1].regs;
     r->x[0] = reason;
@@ -247,26 +289,22 @@ static void resume_preempted(struct vp *vp, struct guest_regs *regs)
         refuse_vtl_call(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
-    vp->vtl1_preempted = false;
+    vp_step(vp, VPE_RESUME);
     vtl_switch(vp, VTL1);
 }
 
 void call_vtl_call(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
-    if (vp->vtl1 == VTL1_OFF) {
-        refuse_vtl_call(regs, HV_STATUS_INVALID_VTL_STATE);
+    if (!vp_step(vp, VPE_CALL)) {
+        if (vp->vtl1 == VTL1_PREEMPTED)
+            resume_preempted(vp, regs);
+        else
+            refuse_vtl_call(regs, vp->vtl1 == VTL1_OFF ? HV_STATUS_INVALID_VTL_STATE
+                                                       : HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
-    if (vp->vtl1_preempted) {
-        resume_preempted(vp, regs);
-        return;
-    }
-    if (vp->vtl1 != VTL1_IDLE) {
-        refuse_vtl_call(regs, HV_STATUS_INVALID_PARTITION_STATE);
-        return;
-    }
-    struct guest_regs *r = enter_vtl1(vp, VTL1_IN_CALL, VTL_ENTRY_CALL);
+    struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_CALL);
     for (unsigned i = 1; i <= 6; i++)
         r->x[i] = regs->x[i]; /* regs: VTL0's saved registers, still intact */
     r->x[7] = vp->index;
@@ -285,13 +323,15 @@ void call_vtl_return(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
     enum vtl1_state was = vp->vtl1;
-    if (was != VTL1_IN_CALL && was != VTL1_IN_INTERCEPT && was != VTL1_IN_INTERRUPT) {
-        hv_log("VtlReturn with nothing to return from (state %u) refused", was);
+    if (!vp_step(vp, VPE_RETURN)) {
+        if (hv_log_allowed(LOG_SRC_VTL))
+            hv_log("VtlReturn on VP %u with nothing to return from (%s) refused", vp->index,
+                   vtl1_state_name(was));
         set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
-    vp->vtl1 = VTL1_IDLE;
     vtl_switch(vp, VTL0);
+    vtl0_flush_waiting(vp);
     /* regs is VTL1's saved register set: it stays valid after the switch. */
     if (was == VTL1_IN_CALL) {
         struct guest_regs *v0 = &vp->vtl[VTL0].regs;
@@ -302,18 +342,27 @@ void call_vtl_return(struct guest_regs *regs)
     }
 }
 
+/* The step BOOTING -> IDLE, under the VP's lock (AFFINITY_INFO reads it). */
+static bool vp_ready(struct vp *vp)
+{
+    spin_lock(&vp->lock);
+    bool ok = vp_step(vp, VPE_READY);
+    spin_unlock(&vp->lock);
+    return ok;
+}
+
 void call_vtl1_boot_done(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
-    if (vp->vtl1 != VTL1_BOOTING) {
+    if (vp->index != 0 || !vp_ready(vp)) {
         set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
         return;
     }
     set_status(regs, HV_STATUS_SUCCESS);
     owner_end_boot(&hv_owners);
-    vp->vtl1 = VTL1_IDLE;
-    hv_log("secure kernel finished booting: boot-only calls closed, starting VTL0");
+    hv_log("VP 0: secure kernel finished booting: boot-only calls closed, starting VTL0");
     vtl_switch(vp, VTL0);
+    vtl0_flush_waiting(vp);
     if (hv_selftest_vserror) {
         hv_log("selftest: VTL0 starts with a virtual SError pending");
         vtl_raise_vserror(vp);
@@ -333,8 +382,9 @@ static unsigned access_of(uint32_t esr, bool instr)
 
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
 {
-    if (vp->vtl1 != VTL1_IDLE)
+    if (!vp_step(vp, VPE_INTERCEPT))
         return false; /* VTL1 is busy (perhaps a preempted call): default action */
+    vp->intercepts++;
     const struct guest_regs *v0 = &vp->vtl[VTL0].regs;
     struct ovbs_intercept_message *m = &vp->intercept;
     m->vp_index = vp->index;
@@ -347,11 +397,11 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->syndrome = esr;
     hv_event(OVBS_EV_INTERCEPT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_INTERCEPTS))
-        hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
-               m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
+        hv_log("VP %u: VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+               vp->index, m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
                owner_vtl0_access(&hv_owners, ipa));
-    struct guest_regs *r = enter_vtl1(vp, VTL1_IN_INTERCEPT, VTL_ENTRY_INTERCEPT);
+    struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_INTERCEPT);
     r->x[1] = m->vp_index | ((uint64_t)m->access << 32);
     r->x[2] = m->pc;
     r->x[3] = m->gva;
@@ -361,20 +411,46 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     return true;
 }
 
+/* The call VTL1 handles stops; VTL0 runs with its PC back on the VtlCall. */
+static void preempt_call(struct vp *vp)
+{
+    struct vtl_ctx *v0 = &vp->vtl[VTL0];
+    vp_step(vp, VPE_PREEMPT);
+    vp->preemptions++;
+    v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
+    vp->preempted_call_pc = v0->regs.elr;
+    vp->preempted_call_sp = vtl0_saved_sp(v0);
+    vtl_switch(vp, VTL0);
+    vtl0_flush_waiting(vp);
+}
+
 /* Only a secure call can run long (a trustlet, a spin): VTL0's interrupt
- * stops it at once. VTL1's decision about an intercept and its own
- * interrupt are short and bounded, and while VTL1 boots VTL0 has not
- * started: then VTL0's interrupt waits in its list registers. */
+ * stops it at once, unless VTL1 holds a lock other VPs may wait for (its
+ * assist's no_preempt): then the interrupt waits in VTL0's list registers
+ * until VTL1 leaves the critical section and yields (OVBS_VTL1_YIELD).
+ * VTL1's decision about an intercept and its own interrupt are short and
+ * bounded, and while VTL1 boots VTL0 has not started: then VTL0's
+ * interrupt waits too. */
 void vtl_preempt_for_vtl0(struct vp *vp)
 {
     if (vp->vtl1 != VTL1_IN_CALL)
         return;
-    struct vtl_ctx *v0 = &vp->vtl[VTL0];
-    v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
-    vp->preempted_call_pc = v0->regs.elr;
-    vp->preempted_call_sp = vtl0_saved_sp(v0);
-    vp->vtl1_preempted = true;
-    vtl_switch(vp, VTL0);
+    if (vp->assist && vp->assist->no_preempt) {
+        vp->assist->preempt_deferred = 1;
+        vp->deferrals++;
+        return;
+    }
+    preempt_call(vp);
+}
+
+/* OVBS_VTL1_YIELD: VTL1 left the critical section an interrupt for VTL0
+ * waited on. When VTL0 resumes the call, this hypercall returns 0. */
+void call_vtl1_yield(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    set_status(regs, HV_STATUS_SUCCESS);
+    if (vp->vtl1 == VTL1_IN_CALL)
+        preempt_call(vp);
 }
 
 void vtl_shadow_timer_fired(struct vp *vp)
@@ -385,8 +461,8 @@ void vtl_shadow_timer_fired(struct vp *vp)
     }
     /* VTL1's own timer expired while VTL0 ran: VTL1 is entered for it.
      * Busy or preempted, VTL1 takes it when it next runs instead. */
-    if (vp->vtl1 == VTL1_IDLE)
-        enter_vtl1(vp, VTL1_IN_INTERRUPT, VTL_ENTRY_INTERRUPT);
+    if (vp_step(vp, VPE_INTERRUPT))
+        enter_vtl1(vp, VTL_ENTRY_INTERRUPT);
 }
 
 /* ---- Protections --------------------------------------------------------- */
@@ -408,7 +484,7 @@ static _Noreturn void commit_failed(uint64_t gpa, uint64_t size)
  * nothing changes. Commit: then neither can fail. The SMMU's TLBs are
  * invalidated and synced inside smmu_set_vtl0_access, before the call
  * returns to VTL1. */
-static int apply_vtl0_access(uint64_t gpa, uint64_t size, uint8_t mask)
+static int apply_vtl0_access_locked(uint64_t gpa, uint64_t size, uint8_t mask)
 {
     int rc = owner_check(&hv_owners, gpa, size, OWNER_VTL0);
     if (rc)
@@ -425,14 +501,35 @@ static int apply_vtl0_access(uint64_t gpa, uint64_t size, uint8_t mask)
     return HV_STATUS_SUCCESS;
 }
 
+static int apply_vtl0_access(uint64_t gpa, uint64_t size, uint8_t mask)
+{
+    spin_lock(&prot_lock);
+    int st = protection_enabled ? apply_vtl0_access_locked(gpa, size, mask)
+                                : HV_STATUS_INVALID_PARTITION_STATE;
+    spin_unlock(&prot_lock);
+    return st;
+}
+
+/* A translation fault VTL0 took on its own RAM: a protection change on
+ * another CPU may have had the entry out for a moment (break-before-make
+ * when a block is split). Once no change is in progress, the access is
+ * retried if the page is mapped again. */
+bool vtl_translation_fault_is_transient(uint64_t ipa)
+{
+    uint64_t pa;
+    unsigned prot;
+    spin_lock(&prot_lock);
+    bool mapped = pt_lookup(&vtl0_stage2.pt, ipa & ~(PAGE_SIZE - 1), &pa, &prot, NULL);
+    spin_unlock(&prot_lock);
+    return mapped;
+}
+
 void call_modify_vtl_protection_mask(struct guest_regs *regs)
 {
     uint64_t target = regs->x[1], gpa = regs->x[2], pages = regs->x[3], mask = regs->x[4];
     int64_t st;
     if (target >= VTL1)
         st = target == VTL1 ? HV_STATUS_ACCESS_DENIED : HV_STATUS_INVALID_PARAMETER;
-    else if (!protection_enabled)
-        st = HV_STATUS_INVALID_PARTITION_STATE;
     else if (mask & ~(uint64_t)OVBS_ACC_RWX)
         st = HV_STATUS_INVALID_PARAMETER;
     else if (gpa & (PAGE_SIZE - 1))
@@ -445,7 +542,7 @@ void call_modify_vtl_protection_mask(struct guest_regs *regs)
 }
 
 /* Enabling VTL protection applies the default mask to all of VTL0's RAM. */
-static int64_t set_partition_config(uint64_t value)
+static int64_t set_partition_config_locked(uint64_t value)
 {
     uint64_t known = VSM_CONFIG_ENABLE_PROTECTION | ((uint64_t)OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
     if (value & ~known)
@@ -463,13 +560,21 @@ static int64_t set_partition_config(uint64_t value)
     for (owner_iter_init(&it); owner_iter_next(&hv_owners, &it, &r);) {
         if (r.owner != OWNER_VTL0)
             continue;
-        int rc = apply_vtl0_access(r.base, r.size, mask);
+        int rc = apply_vtl0_access_locked(r.base, r.size, mask);
         if (rc)
             return rc;
     }
     protection_enabled = true;
     hv_log("VTL protection enabled, default VTL0 mask %x", mask);
     return HV_STATUS_SUCCESS;
+}
+
+static int64_t set_partition_config(uint64_t value)
+{
+    spin_lock(&prot_lock);
+    int64_t st = set_partition_config_locked(value);
+    spin_unlock(&prot_lock);
+    return st;
 }
 
 /* ---- VP registers -------------------------------------------------------- */
@@ -521,7 +626,8 @@ void call_get_vp_register(struct guest_regs *regs)
         if (slot)
             value = *slot;
         else if (reg == VP_REG_VSM_PARTITION_CONFIG)
-            value = (protection_enabled ? VSM_CONFIG_ENABLE_PROTECTION : 0) |
+            value = (__atomic_load_n(&protection_enabled, __ATOMIC_ACQUIRE)
+                         ? VSM_CONFIG_ENABLE_PROTECTION : 0) |
                     ((uint64_t)default_mask << VSM_CONFIG_MASK_SHIFT);
         else if (reg == VP_REG_VSM_VP_STATUS)
             value = vp->active | (3u << 4);
@@ -602,7 +708,59 @@ void call_vtl1_fatal(struct guest_regs *regs)
     hv_halt_failure();
 }
 
-/* ---- Start ---------------------------------------------------------------- */
+/* ---- Virtual processors: enabling VTL1, starting, stopping ------------- */
+
+/* OVBS_VTL1_SET_VP_ASSIST: x1 = this VP's struct ovbs_vp_assist, 64-byte
+ * aligned (so it lies in one page) in VTL1 memory. */
+void call_set_vp_assist(struct guest_regs *regs)
+{
+    uint64_t a = regs->x[1];
+    int64_t st = HV_STATUS_SUCCESS;
+    if (a & 63)
+        st = HV_STATUS_INVALID_ALIGNMENT;
+    else if (owner_of(&hv_owners, a) != OWNER_VTL1)
+        st = HV_STATUS_INVALID_PARAMETER;
+    else
+        current_vp()->assist = (struct ovbs_vp_assist *)(uintptr_t)a;
+    set_status(regs, st);
+}
+
+/* OVBS_ENABLE_VP_VTL (TLFS HvCallEnableVpVtl): VTL1 enables itself on a VP
+ * VTL0 may then start, or records its own VP's restart entry while it
+ * boots. Entry and stack must lie in VTL1 memory. */
+void call_enable_vp_vtl(struct guest_regs *regs)
+{
+    uint64_t index = regs->x[1], pc = regs->x[2], sp = regs->x[3];
+    struct vp *me = current_vp();
+    int64_t st = HV_STATUS_SUCCESS;
+    if (index >= hv_platform.ncpus)
+        st = HV_STATUS_INVALID_VP_INDEX;
+    else if ((pc & 3) || (sp & 15))
+        st = HV_STATUS_INVALID_ALIGNMENT;
+    else if (owner_of(&hv_owners, pc) != OWNER_VTL1 || sp < 16 ||
+             owner_of(&hv_owners, sp - 16) != OWNER_VTL1)
+        st = HV_STATUS_INVALID_PARAMETER;
+    if (st != HV_STATUS_SUCCESS) {
+        set_status(regs, st);
+        return;
+    }
+    struct vp *t = &hv_vps[index];
+    spin_lock(&t->lock);
+    /* Another VP only while VTL1 is not enabled there; the caller's own
+     * only while it boots (its restart entry). */
+    bool allowed = t == me ? t->vtl1 == VTL1_BOOTING : t->vtl1 == VTL1_OFF;
+    if (allowed && vp_step(t, VPE_ENABLE)) {
+        t->vtl1_entry_pc = pc;
+        t->vtl1_entry_sp = sp;
+        t->vtl1_entry_arg = regs->x[4];
+    } else {
+        st = HV_STATUS_INVALID_VP_STATE;
+    }
+    spin_unlock(&t->lock);
+    if (st == HV_STATUS_SUCCESS && t != me)
+        hv_log("VP %lu: VTL1 enabled by VP %u (entry 0x%lx)", index, me->index, pc);
+    set_status(regs, st);
+}
 
 static void init_ctx(struct vtl_ctx *c, struct stage2 *s2, uint64_t entry, uint64_t x0,
                      uint64_t x1)
@@ -617,19 +775,22 @@ static void init_ctx(struct vtl_ctx *c, struct stage2 *s2, uint64_t entry, uint6
     c->regs.spsr = PSR_MODE_EL1h | PSR_DAIF;
 }
 
-_Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,
-                         uint64_t vtl0_entry, uint64_t vtl0_fdt)
+/* A VP's contexts as VTL1 finds them on every start: both VTLs fresh, VTL1
+ * runs first. Everything the VP's previous life left is gone. */
+static void reset_vp(struct vp *vp)
 {
-    struct hv_cpu *cpu = this_cpu();
-    struct vp *vp = &hv_vps[cpu->index];
-    vp->index = cpu->index;
-    init_ctx(&vp->vtl[VTL0], &vtl0_stage2, vtl0_entry, vtl0_fdt, 0);
-    init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
-    el2_controls_init(vp);
-    vgic_vtimer_init(&vp->vtimer0);
-    vp->vtl1 = VTL1_BOOTING;
     vp->active = VTL1;
     vp->fp_owner = VTL1;
+    vp->assist = NULL;
+    vp->vserror_used = false;
+    vp->wait0 = (struct vgic_waiting){ 0 };
+    el2_controls_init(vp);
+    vgic_vtimer_init(&vp->vtimer0);
+}
+
+/* The VP's first instructions on this CPU: load VTL1's context and go. */
+static _Noreturn void enter_vp(struct hv_cpu *cpu, struct vp *vp)
+{
     cpu->vp = vp;
     cpu->cur_regs = &vp->vtl[VTL1].regs;
     sysregs_restore(&vp->vtl[VTL1].sys);
@@ -639,6 +800,121 @@ _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_si
     fp_trap(false);
     WRITE_SYSREG(cnthp_ctl_el2, 0);
     stage2_activate(&vtl1_stage2);
-    hv_log("entering the secure kernel (VTL1, EL1) at 0x%lx", sk_entry);
     guest_first_entry(cpu->cur_regs, cpu->stack_top);
+}
+
+/* Boot: every VP exists with VTL1 off; the boot VP starts in the secure
+ * kernel (x0 = VTL1 base, x1 = size, x2 = number of VPs). */
+_Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,
+                         uint64_t vtl0_entry, uint64_t vtl0_fdt)
+{
+    struct hv_cpu *cpu = this_cpu();
+    vtl_init_state_machine();
+    for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+        hv_vps[i].index = i;
+        hv_vps[i].vtl1 = VTL1_OFF;
+    }
+    struct vp *vp = &hv_vps[cpu->index];
+    init_ctx(&vp->vtl[VTL0], &vtl0_stage2, vtl0_entry, vtl0_fdt, 0);
+    init_ctx(&vp->vtl[VTL1], &vtl1_stage2, sk_entry, vtl1_base, vtl1_size);
+    vp->vtl[VTL1].regs.x[2] = hv_platform.ncpus;
+    reset_vp(vp);
+    vp_step(vp, VPE_BOOT);
+    hv_log("VP %u: entering the secure kernel (VTL1, EL1) at 0x%lx", vp->index, sk_entry);
+    enter_vp(cpu, vp);
+}
+
+/* A CPU that PSCI CPU_ON started (main.c): its VP was put in BOOTING by
+ * psci_cpu_on, with VTL0's entry point; VTL1 runs first, at the entry it
+ * registered. */
+_Noreturn void vtl_start_vp(struct hv_cpu *cpu)
+{
+    struct vp *vp = &hv_vps[cpu->index];
+    spin_lock(&vp->lock);
+    uint64_t pc = vp->vtl1_entry_pc, sp = vp->vtl1_entry_sp, arg = vp->vtl1_entry_arg;
+    uint64_t start_pc = vp->start_pc, start_ctx = vp->start_ctx;
+    spin_unlock(&vp->lock);
+    init_ctx(&vp->vtl[VTL0], &vtl0_stage2, start_pc, start_ctx, 0);
+    init_ctx(&vp->vtl[VTL1], &vtl1_stage2, pc, VTL_ENTRY_VP_START, arg);
+    vp->vtl[VTL1].regs.x[2] = vp->index;
+    vp->vtl[VTL1].sys.sp_el1 = sp;
+    reset_vp(vp);
+    hv_log("VP %u: CPU up (MPIDR 0x%lx), entering VTL1 at 0x%lx", vp->index, cpu->mpidr, pc);
+    enter_vp(cpu, vp);
+}
+
+/* OVBS_VTL1_VP_READY: VTL1 set up a VP it was started on: VTL0 starts
+ * there, at its CPU_ON entry point with its context ID in x0. */
+void call_vtl1_vp_ready(struct guest_regs *regs)
+{
+    struct vp *vp = current_vp();
+    if (vp->index == 0 && !hv_owners.boot_done) {
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE); /* VP 0 boots with BOOT_DONE */
+        return;
+    }
+    if (!vp_ready(vp)) {
+        set_status(regs, HV_STATUS_INVALID_PARTITION_STATE);
+        return;
+    }
+    set_status(regs, HV_STATUS_SUCCESS);
+    hv_log("VP %u: VTL1 ready, starting VTL0 at 0x%lx", vp->index, vp->vtl[VTL0].regs.elr);
+    vtl_switch(vp, VTL0);
+    vtl0_flush_waiting(vp);
+}
+
+/* PSCI CPU_ON's side of the machine (psci.c): ENABLED -> BOOTING with
+ * VTL0's entry. Returns the VP's state before, for psci.c's answer. */
+enum vtl1_state vtl_vp_power_on(unsigned index, uint64_t entry, uint64_t ctx)
+{
+    struct vp *t = &hv_vps[index];
+    spin_lock(&t->lock);
+    enum vtl1_state was = t->vtl1;
+    if (vp_step(t, VPE_CPU_ON)) {
+        t->start_pc = entry;
+        t->start_ctx = ctx;
+    }
+    spin_unlock(&t->lock);
+    return was;
+}
+
+void vtl_vp_power_on_failed(unsigned index)
+{
+    struct vp *t = &hv_vps[index];
+    spin_lock(&t->lock);
+    vp_step(t, VPE_START_FAILED);
+    spin_unlock(&t->lock);
+}
+
+/* PSCI CPU_OFF from VTL0 of the running VP: only while VTL1 is idle there
+ * (nothing preempted, no call in progress). VTL1's per-VP context is
+ * dropped; it starts again at its registered entry on the next CPU_ON. */
+bool vtl_vp_power_off(struct vp *vp)
+{
+    spin_lock(&vp->lock);
+    bool ok = vp_step(vp, VPE_CPU_OFF);
+    spin_unlock(&vp->lock);
+    return ok;
+}
+
+/* OVBS_HV_VP_STATS: counters another CPU may be changing: each read is
+ * one aligned load, so a value is always one the counter had. */
+void call_vp_stats(struct guest_regs *regs)
+{
+    uint64_t index = regs->x[1];
+    if (index >= hv_platform.ncpus) {
+        set_status(regs, HV_STATUS_INVALID_VP_INDEX);
+        regs->x[1] = regs->x[2] = regs->x[3] = 0;
+        return;
+    }
+    const struct vp *vp = &hv_vps[index];
+    set_status(regs, HV_STATUS_SUCCESS);
+    regs->x[1] = (uint64_t)vtl_vp_state((unsigned)index) |
+                 (__atomic_load_n(&vp->intercepts, __ATOMIC_RELAXED) << 32);
+    regs->x[2] = __atomic_load_n(&vp->preemptions, __ATOMIC_RELAXED);
+    regs->x[3] = __atomic_load_n(&vp->deferrals, __ATOMIC_RELAXED);
+}
+
+enum vtl1_state vtl_vp_state(unsigned index)
+{
+    return __atomic_load_n(&hv_vps[index].vtl1, __ATOMIC_ACQUIRE);
 }

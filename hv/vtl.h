@@ -28,8 +28,25 @@ void call_vtl1_boot_done(struct guest_regs *regs);
 void call_vtl1_log(struct guest_regs *regs);
 void call_get_intercept(struct guest_regs *regs);
 void call_vtl1_fatal(struct guest_regs *regs);
+void call_enable_vp_vtl(struct guest_regs *regs);
+void call_vtl1_vp_ready(struct guest_regs *regs);
+void call_set_vp_assist(struct guest_regs *regs);
+void call_vtl1_yield(struct guest_regs *regs);
+void call_vp_stats(struct guest_regs *regs);
+
+/* A VTL0 translation fault on its own RAM that a protection change in
+ * progress on another CPU explains: retry the access. */
+bool vtl_translation_fault_is_transient(uint64_t ipa);
+
+/* The VP power side of the state machine (psci.c). */
+enum vtl1_state vtl_vp_power_on(unsigned index, uint64_t entry, uint64_t ctx);
+void vtl_vp_power_on_failed(unsigned index);
+bool vtl_vp_power_off(struct vp *vp);
+enum vtl1_state vtl_vp_state(unsigned index);
 
 /* Set up both VTLs of the boot VP and enter the secure kernel. */
 _Noreturn void vtl_start(uint64_t sk_entry, uint64_t vtl1_base, uint64_t vtl1_size,
                          uint64_t vtl0_entry, uint64_t vtl0_fdt);
+/* A CPU started by PSCI CPU_ON enters its VP: VTL1 first. */
+_Noreturn void vtl_start_vp(struct hv_cpu *cpu);
 #endif

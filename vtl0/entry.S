@@ -104,13 +104,15 @@ probe_mrs_scxtnum_insn:
     mrs     x0, s3_0_c13_c0_7         /* SCXTNUM_EL1 */
     ret
 
-/* ICC_SGI1R_EL1 with target list 0 (no CPU): under HCR_EL2.IMO a guest's
- * SGI write traps to EL2, which has no SGI service for guests yet. */
+/* uint64_t probe_sgi(uint64_t value): write ICC_SGI1R_EL1. Under
+ * HCR_EL2.IMO a guest's SGI write traps to EL2, which sends it (VTL0) or
+ * refuses it; 0 back, or PROBE_FAULT_VALUE if it faulted. */
     .global probe_sgi, probe_sgi_insn
 probe_sgi:
+    mov     x1, x0
     mov     x0, #0
 probe_sgi_insn:
-    msr     s3_0_c12_c11_5, xzr
+    msr     s3_0_c12_c11_5, x1
     ret
 
 /* SVE and SME state (Z/P/FFR, ZA, SVCR) exists once for both VTLs and is

@@ -49,7 +49,7 @@ uint64_t probe_mrs_actlr(void);
 uint64_t probe_mrs_scxtnum(void);
 uint64_t probe_sve(void);
 uint64_t probe_sme(void);
-uint64_t probe_sgi(void);
+uint64_t probe_sgi(uint64_t value);
 void expect_exec_fault(uint64_t target);
 long enter_el0(uint64_t pc, uint64_t sp);
 _Noreturn void el0_return(long result);

@@ -88,6 +88,13 @@
 #define OVBS_EV_RING_SIZE          64 /* records each ring holds */
 #define OVBS_HV_EVENT_READ         OVBS_FN(0x04)
 #define OVBS_HV_EVENT_COUNT        OVBS_FN(0x05)
+/* Per-VP statistics, any caller: x1 = VP index. x0 = status
+ * (HV_STATUS_INVALID_VP_INDEX if there is no such VP), x1 = bits 7:0 the
+ * VP's state (enum vtl1_state of hv/vpstate.h: 0 off, 1 enabled, 2 booting,
+ * 3 idle, 4 in call, 5 preempted, 6 in intercept, 7 in interrupt) | bits
+ * 63:32 intercepts delivered to VTL1 there, x2 = secure calls preempted
+ * there, x3 = preemptions VTL1 deferred there (critical sections). */
+#define OVBS_HV_VP_STATS           OVBS_FN(0x06)
 
 /* The header register: kind, the VTL that caused the event, the VP, and
  * the system counter (CNTPCT) divided by 2^16 (about 1 ms at 62.5 MHz). */
@@ -125,8 +132,9 @@ enum ovbs_event_kind {
                                    * OVBS_HV_EVENT_READ / OVBS_HV_EVENT_COUNT, so a
                                    * fault is counted by the next such call. The
                                    * header's VTL/VP are those running at the drain. */
-    OVBS_EV_SGI_REFUSED = 12,     /* a VTL's SGI refused: a = ICC_SGI1R_EL1 value, b = why
-                                   * (1: the hypervisor's reserved SGI, 2: from VTL1) */
+    OVBS_EV_SGI_REFUSED = 12,     /* VTL0 sent the hypervisor's reserved SGI
+                                   * (OVBS_HV_RESERVED_SGI): a = ICC_SGI1R_EL1 value,
+                                   * b = 1 */
     OVBS_EV_COUNT
 };
 

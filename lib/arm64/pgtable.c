@@ -306,13 +306,37 @@ static void free_subtree(struct pgtable *pt, uint64_t *table, unsigned level)
     pt->table_pages--;
 }
 
-/* Replace a valid entry: break (clear + invalidate), then make. */
+/* Access-permission bits of a leaf, in both formats: stage 1 AP[2:1]
+ * (7:6), PXN (53), UXN/XN (54); stage 2 S2AP (7:6), XN[1:0] (54:53). */
+#define DESC_PERM_MASK  ((3ull << 6) | (3ull << 53))
+
+/* Two valid leaves that differ only in their access permissions: the
+ * architecture lets such an entry be changed in place, with no
+ * break-before-make (Arm ARM D8.16.1: BBM is required for a change of
+ * output address, block size, memory type or shareability, not of
+ * permissions). Another CPU walking the table meanwhile then sees the old
+ * or the new permission, never a translation fault on mapped memory. */
+static bool permission_only(uint64_t old, uint64_t new_e, unsigned level)
+{
+    if (!is_valid(old) || !is_valid(new_e) || is_table(old, level) || is_table(new_e, level))
+        return false;
+    return (old & ~DESC_PERM_MASK) == (new_e & ~DESC_PERM_MASK);
+}
+
+/* Replace a valid entry: a permission-only change in place (one
+ * single-copy-atomic 64-bit store), then invalidate; anything else break
+ * (clear + invalidate), then make. */
 static void replace_entry(struct pgtable *pt, uint64_t *e, uint64_t new_e, uint64_t va,
                           unsigned level)
 {
     uint64_t old = *e;
     if (old == new_e)
         return;
+    if (permission_only(old, new_e, level)) {
+        __atomic_store_n(e, new_e, __ATOMIC_RELAXED);
+        pt->ops->invalidate(pt->ctx, va, level, false);
+        return;
+    }
     if (is_valid(old)) {
         *e = 0;
         pt->ops->invalidate(pt->ctx, va, level, is_table(old, level));
