@@ -54,25 +54,15 @@ void sk_unlock_irq(struct spinlock *l, uint64_t daif)
         sk_yield_deferred(cpu);
 }
 
-/* The hypervisor before SMP answers the new calls with SMCCC
- * NOT_SUPPORTED: until its "hv: SMP" support is merged that means "one VP". */
-static bool not_supported(uint64_t x0)
-{
-    return x0 == (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
-}
-
-/* Tell the hypervisor where this VP's assist struct is. Returns false only
- * for a hypervisor without the call. */
-static bool register_assist(struct sk_cpu *cpu)
+/* Tell the hypervisor where this VP's assist struct is. Without it a lock
+ * holder could be preempted and stall every other VP: fail closed. */
+static void register_assist(struct sk_cpu *cpu)
 {
     struct hv_result r = hvc(OVBS_VTL1_SET_VP_ASSIST, (uint64_t)(uintptr_t)&cpu->assist, 0, 0);
-    if (not_supported(r.x0))
-        return false;
     if (r.x0 != HV_STATUS_SUCCESS) {
         sk_log("the hypervisor refused this VP's assist struct: status 0x%lx", r.x0);
         panic("no VP assist struct: locks could be preempted");
     }
-    return true;
 }
 
 /* Everything a VP's EL1 needs besides what entry.S did (vectors, MMU,
@@ -114,12 +104,9 @@ void smp_boot(unsigned nvp)
 {
     struct sk_cpu *boot = &sk_cpus[0];
     if (nvp == 0 || nvp > 8)
-        nvp = 1; /* the hypervisor before SMP passes 0 */
+        panic("the hypervisor passed no sensible number of VPs");
     unsigned want = nvp < SK_MAX_VPS ? nvp : SK_MAX_VPS;
-    if (!register_assist(boot)) {
-        sk_log("the hypervisor has no SMP calls (NOT_SUPPORTED): one VP");
-        return;
-    }
+    register_assist(boot);
     for (unsigned vp = 1; vp < want; vp++) {
         uint64_t st = enable_vp(vp);
         if (st == HV_STATUS_SUCCESS)
@@ -142,8 +129,7 @@ _Noreturn void sk_secondary_main(struct sk_cpu *cpu, uint64_t vp)
     if (vp >= SK_MAX_VPS || cpu != &sk_cpus[vp])
         panic("a VP entered with an argument that is not its own");
     sk_cpu_setup(cpu, (unsigned)vp);
-    if (!register_assist(cpu))
-        panic("a VP started by a hypervisor without VP assist");
+    register_assist(cpu);
     sk_log("started: VTL1 set up on this VP");
     sk_dispatch_loop(cpu, OVBS_VTL1_VP_READY);
 }
