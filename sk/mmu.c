@@ -99,14 +99,19 @@ int sk_with_foreign_page(uint64_t pa, int (*probe)(uint64_t pa, uint64_t *out), 
 
 /* The registers that turn this MMU on, for the other VPs, which read them
  * with their MMU off: cleaned to the point of coherency, where such a read
- * goes (DC CVAC; the line holds nothing else). */
+ * goes (DC CVAC by the smallest data-cache line, CTR_EL0.DminLine, so the
+ * whole struct is cleaned whatever the line size). */
 static void save_mmu_regs(void)
 {
     sk_mmu_regs.mair = READ_SYSREG(mair_el1);
     sk_mmu_regs.tcr = READ_SYSREG(tcr_el1);
     sk_mmu_regs.ttbr0 = READ_SYSREG(ttbr0_el1);
     sk_mmu_regs.sctlr = READ_SYSREG(sctlr_el1);
-    __asm__ volatile("dc cvac, %0\n dsb ish" : : "r"(&sk_mmu_regs) : "memory");
+    uint64_t line = 4ull << ((READ_SYSREG(ctr_el0) >> 16) & 0xf);
+    uint64_t start = (uint64_t)(uintptr_t)&sk_mmu_regs, end = start + sizeof(sk_mmu_regs);
+    for (uint64_t a = start & ~(line - 1); a < end; a += line)
+        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+    dsb_ish();
 }
 
 void sk_mmu_init(uint64_t base, uint64_t size)

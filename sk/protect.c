@@ -12,6 +12,7 @@
  * order and the state in the other. The section is bounded by MAX_PAGES
  * (docs/sk-smp.md). Events and log lines come after it. */
 #include <stddef.h>
+#include <string.h>
 #include "sk.h"
 
 #define STATE_LOCKED 0x10
@@ -100,10 +101,8 @@ int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out)
     uint8_t buf[SC_MAX_BUFFER];
     sk_lock(&vtl0_lock);
     const uint8_t *state = pages <= sizeof(buf) ? vtl0_state_span(gpa, pages) : NULL;
-    if (state && !(gpa & (SK_PAGE - 1))) {
-        for (uint64_t i = 0; i < pages; i++)
-            buf[i] = state[i];
-    }
+    if (state && !(gpa & (SK_PAGE - 1)))
+        memcpy(buf, state, pages);
     sk_unlock(&vtl0_lock);
     if ((gpa & (SK_PAGE - 1)) || !state)
         return HV_STATUS_INVALID_PARAMETER;
