@@ -35,37 +35,58 @@ struct frame {
 };
 
 /* ---- Several VPs ----------------------------------------------------------
- * Who guards what. Every static or global of the secure kernel is one of:
+ * Who guards what. Every static or global of the secure kernel, and every
+ * field of its shared structures, is one of:
  *   per VP      only the VP it belongs to reads or writes it; found through
  *               TPIDR_EL1 (this_cpu()), which each VP sets on entry and
  *               trustlets at EL0 cannot read;
- *   read-only   written on the boot VP before OVBS_VTL1_BOOT_DONE, which no
- *               other VP passes before (the hypervisor starts none earlier);
- *   a lock      named below, taken with sk_lock/sk_unlock (or the _irq forms).
+ *   read-only   written on the boot VP before OVBS_VTL1_BOOT_DONE; no other
+ *               VP runs before it (VTL0 starts them, after BOOT_DONE);
+ *   a lock      named, taken with sk_lock/sk_unlock (or the _irq forms);
+ *   claimer     a trustlet instance's own fields: written only by the VP
+ *               that claimed it (under tl_lock); unclaimed, they do not
+ *               change and are read under tl_lock (SC_TL_INFO).
  *
- * Locks, in the order they may nest (a file taking two says so at its top):
- *   tl_lock        trustlet.c: instances' state/claimed, sessions, generation,
- *                  highest_loaded
- *   vtl0_lock      vtl0mem.c: VTL0's protection state bytes, with the
- *                  protection hypercall inside (protect.c)
- *   kpt_lock       mmu.c: the kernel's own page tables (kpt)
- *   alloc_lock     alloc.c: the page bitmap and its counts
- *   events_lock    events.c: the event ring and counters (IRQs masked)
+ * Locks. Only one pair ever nests: kpt_lock, then alloc_lock (a page-table
+ * page for the kernel's tables). Every other lock is taken alone; the two
+ * that VTL1's interrupt handler takes are taken with IRQs masked.
+ *   tl_lock        trustlet.c: the instance and session tables
+ *   vtl0_lock      vtl0mem.c: VTL0's protection state bytes, each checked
+ *                  copy from its check to its last byte, and (protect.c)
+ *                  the protection hypercall between check and update
+ *   kpt_lock       mmu.c: the entries of the kernel's own page tables
+ *   alloc_lock     alloc.c: the page bitmap, first_free, nfree
+ *   events_lock    events.c: the event ring and its counters (IRQs masked)
  *   log_lock       log.c: the per-source rate limits (IRQs masked)
- * None is held while trustlet code runs at EL0, during SC_SPIN, SC_WATCHDOG,
- * SC_CHECKSUM's spin, or a trustlet image's signature check. Each critical
- * section and its bound: docs/sk-smp.md.
+ * None is held while trustlet code runs at EL0, during SC_SPIN,
+ * SC_WATCHDOG, SC_CHECKSUM's spin, or a trustlet image's signature check.
+ * Each critical section and its bound: docs/sk-smp.md.
  *
- * The other globals:
- *   sk_cpus[]             per VP (each entry: its VP)
- *   sk_mmu_regs (mmu.c)   read-only: the boot VP's MMU registers
- *   vtl1_base/size (mmu.c), kpt root              read-only
- *   ranges[], nranges (vtl0mem.c; not the state bytes)  read-only
- *   runtime[], runtime_pages, seal_secret, known_trustlets (trustlet.c)  read-only
- *   dma_canary (main.c)   read-only (pointer and page contents)
- *   sk_nvp (main.c)       read-only: VPs this kernel enabled (1 + secondaries)
- *   __stack_chk_guard     read-only from sk_main on (each VP's frames check it)
- *   log sources' names    read-only; their ratelimit: log_lock
+ * Per structure and field:
+ *   struct sk_cpu (below)        every field per VP (its VP), the assist
+ *                                shared with the hypervisor on that VP only
+ *   sk_cpus[], sk_vp_stacks      per VP (entry i: VP i); sk_nvp read-only
+ *   image_bufs[] (trustlet.c)    per VP (entry i: VP i)
+ *   struct sk_mmu_regs (mmu.c)   read-only (the boot VP's MMU registers)
+ *   mmu.c: vtl1_base, vtl1_size, kpt.root and kpt's settings  read-only;
+ *          kpt's table entries and table_pages                kpt_lock
+ *   alloc.c: base, npages        read-only; used[], first_free, nfree  alloc_lock
+ *   vtl0mem.c struct range: base, size, state (pointer), nranges  read-only;
+ *          the state bytes it points to                       vtl0_lock
+ *   events.c: sk_events (next, counts[], rec[])               events_lock
+ *   log.c struct log_source: name  read-only; rl              log_lock
+ *   trustlet.c:
+ *     known_trustlets[], runtime[], runtime_pages, seal_secret  read-only
+ *     highest_loaded[], generation                            tl_lock
+ *     struct session: open, in_use, instance, generation      tl_lock
+ *     struct instance: state, claimed                         tl_lock
+ *       known, header, asid, pt.root  claimer while it loads (state EMPTY,
+ *                                     claimed), then fixed until the unload,
+ *                                     readable under tl_lock
+ *       frame, fp, tpidr_el0, pages[], npages, heap_used, pt's tables,
+ *       replied, reply_status, reply_len                      claimer
+ *   main.c: dma_canary (pointer and page contents)            read-only
+ *   __stack_chk_guard (lib/chk.c)  read-only from sk_main on
  */
 struct instance;
 #define SK_SEAL_BUFFER (1024 + 28) /* trustlet.c: SEAL_MAX + SEAL_OVERHEAD */
@@ -94,13 +115,12 @@ struct sk_cpu {
     uint64_t intercepts_seen, interrupt_entries, events_recorded;
     /* Scratch buffers, per VP: the copy SC_CHECKSUM works on (main.c), a
      * trustlet's reply, the invoke's request, seal/unseal in and out
-     * (trustlet.c), and a trustlet image being loaded, verified with no
-     * lock held (trustlet.c). */
+     * (trustlet.c). The image a VP loads is per VP too, but outside .bss
+     * (trustlet.c: image_bufs). */
     uint8_t checksum_copy[SC_MAX_BUFFER];
     uint8_t reply_buf[SC_MAX_BUFFER];
     uint8_t invoke_in[SC_MAX_BUFFER];
     uint8_t seal_in[SK_SEAL_BUFFER], seal_out[SK_SEAL_BUFFER];
-    uint8_t image_buf[TL_HEADER_SIZE + TL_MAX_IMAGE] __attribute__((aligned(16)));
 } __attribute__((aligned(64)));
 _Static_assert(__builtin_offsetof(struct sk_cpu, assist) == 0, "assist first");
 _Static_assert(__builtin_offsetof(struct sk_cpu, kctx) == SK_CPU_KCTX, "SK_CPU_KCTX");
@@ -138,9 +158,10 @@ static inline void sk_unlock(struct spinlock *l)
     struct sk_cpu *cpu = this_cpu();
     spin_unlock(l);
     __asm__ volatile("" ::: "memory");
-    cpu->assist.no_preempt--;
+    uint32_t depth = cpu->assist.no_preempt - 1;
+    cpu->assist.no_preempt = depth;
     __asm__ volatile("" ::: "memory");
-    if (cpu->assist.no_preempt == 0 && cpu->assist.preempt_deferred)
+    if (depth == 0 && cpu->assist.preempt_deferred)
         sk_yield_deferred(cpu);
 }
 /* For locks VTL1's own interrupt handler takes too: IRQs masked while held. */

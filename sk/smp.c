@@ -47,10 +47,11 @@ void sk_unlock_irq(struct spinlock *l, uint64_t daif)
     struct sk_cpu *cpu = this_cpu();
     spin_unlock(l);
     compiler_barrier();
-    cpu->assist.no_preempt--;
+    uint32_t depth = cpu->assist.no_preempt - 1;
+    cpu->assist.no_preempt = depth;
     WRITE_SYSREG(daif, daif);
     compiler_barrier();
-    if (cpu->assist.no_preempt == 0 && cpu->assist.preempt_deferred)
+    if (depth == 0 && cpu->assist.preempt_deferred)
         sk_yield_deferred(cpu);
 }
 

@@ -104,6 +104,11 @@ static struct instance instances[MAX_INSTANCES];
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
 static uint8_t seal_secret[32]; /* read-only after boot */
+/* The image each VP loads, copied and verified there with no lock held:
+ * per VP (entry i: VP i). Written before it is read, so it is not in .bss
+ * (sk.ld: .noinit), which the boot VP would otherwise zero (1 MiB). */
+static uint8_t image_bufs[SK_MAX_VPS][TL_HEADER_SIZE + TL_MAX_IMAGE]
+    __attribute__((aligned(16), section(".bss.noinit")));
 _Static_assert(MAX_REPLY <= sizeof(((struct sk_cpu *)0)->reply_buf), "reply buffer");
 
 /* ---- Memory of one trustlet --------------------------------------------- */
@@ -247,8 +252,8 @@ static bool rollback(const struct tl_verified *v)
  * TL_ST_* status. */
 static int check_image(uint64_t gpa, uint64_t size, struct tl_verified *v)
 {
-    uint8_t *image_buf = this_cpu()->image_buf;
-    const uint64_t max = sizeof(this_cpu()->image_buf);
+    uint8_t *image_buf = image_bufs[this_cpu()->index];
+    const uint64_t max = sizeof(image_bufs[0]);
     uint8_t sha[32];
     if (size < TL_HEADER_SIZE)
         return TL_ST_BAD_HEADER;
