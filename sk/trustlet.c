@@ -719,11 +719,15 @@ void trustlets_init(void)
     load_runtime();
 }
 
-/* On every entry of every VP: each VP has its own EL0 thread registers. */
+/* On every entry of every VP: each VP has its own EL0 registers. What a
+ * trustlet may not reach is set here explicitly rather than trusted to be
+ * each VP's reset value: CNTKCTL_EL1 = 0, no counter or timer at EL0. */
 void trustlets_cpu_init(void)
 {
     WRITE_SYSREG(tpidr_el0, 0);   /* what a trustlet finds in its thread */
     WRITE_SYSREG(tpidrro_el0, 0); /* registers, besides its own TPIDR_EL0 */
+    WRITE_SYSREG(cntkctl_el1, 0);
+    isb();
 }
 
 /* tl_lock held: the loaded instance `handle` names, or NULL (*rc says why:
