@@ -10,7 +10,8 @@
  * always the hypervisor's stage 2: two requests on two VPs cannot pass
  * their checks against the same old state, nor reach the hypervisor in one
  * order and the state in the other. The section is bounded by MAX_PAGES
- * (docs/sk-smp.md). Events and log lines come after it. */
+ * (docs/sk-smp.md). Events and log lines (events_lock, log_lock) come
+ * after it: no lock is taken while vtl0_lock is held. */
 #include <stddef.h>
 #include <string.h>
 #include "sk.h"

@@ -18,8 +18,10 @@
  * the others see only `claimed`: an invoke, unload, close or info that
  * finds it (or its session) in use answers HV_STATUS_BUSY at once, never
  * waits, so a call preempted on one VP blocks nothing on another. The
- * image being loaded is in the loading VP's own buffer (struct sk_cpu).
- * tl_lock is taken before any other lock, and no other is taken under it. */
+ * image being loaded is in the loading VP's own buffer (image_bufs).
+ * Lock order: this file takes tl_lock and vtl0_lock (request_in), and
+ * through the functions it calls alloc_lock, events_lock and log_lock,
+ * but never one while holding another: each is held alone. */
 #include <bearssl_aead.h>
 #include <bearssl_block.h>
 #include <bearssl_hash.h>
