@@ -115,8 +115,9 @@ sk_leave:
  * back. TPIDR_EL1 is planted after the vector registers (their first use
  * traps to fpu.c, which finds its VP through TPIDR_EL1), and IRQs stay
  * masked from before it is planted until it holds this VP's struct sk_cpu
- * again: VTL1's interrupt handler finds its VP through it too. An interrupt of VTL1's own that comes meanwhile is taken when
- * DAIF is put back. Save area below the callee-saved registers: 0
+ * again: VTL1's interrupt handler finds its VP through it too. An
+ * interrupt of VTL1's own that comes meanwhile is taken when DAIF is put
+ * back. Save area below the callee-saved registers: 0
  * TPIDR_EL1, 8 TPIDR_EL0, 16 TPIDRRO_EL0, 24 SP_EL0, 32 io, 40 FAR, 48 PAR,
  * 56 ELR, 64 SPSR, 72 ESR, 80 CONTEXTIDR, 88 AFSR0, 96 AFSR1, 104 CSSELR,
  * 112 CNTKCTL, 120 DAIF. */
