@@ -449,8 +449,10 @@ void call_vtl1_yield(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
     set_status(regs, HV_STATUS_SUCCESS);
-    if (vp->vtl1 == VTL1_IN_CALL)
+    if (vp->vtl1 == VTL1_IN_CALL) {
+        vp->yields++;
         preempt_call(vp);
+    }
 }
 
 void vtl_shadow_timer_fired(struct vp *vp)
@@ -910,7 +912,8 @@ void call_vp_stats(struct guest_regs *regs)
     set_status(regs, HV_STATUS_SUCCESS);
     regs->x[1] = (uint64_t)vtl_vp_state((unsigned)index) |
                  (__atomic_load_n(&vp->intercepts, __ATOMIC_RELAXED) << 32);
-    regs->x[2] = __atomic_load_n(&vp->preemptions, __ATOMIC_RELAXED);
+    regs->x[2] = __atomic_load_n(&vp->preemptions, __ATOMIC_RELAXED) |
+                 (__atomic_load_n(&vp->yields, __ATOMIC_RELAXED) << 32);
     regs->x[3] = __atomic_load_n(&vp->deferrals, __ATOMIC_RELAXED);
 }
 
