@@ -256,6 +256,19 @@ bench: $(DEPS_OK) $(B)/hv.elf
 count:
 	@$(PYTHON) scripts/count_tcb.py
 
+# ---- stress (docs/stress.md) ------------------------------------------------
+# The seeded multiprocessor mix of vtl0/stress.c on four CPUs, STRESS_OPS
+# operations in all (`make test` runs 20,000 of them in test_smp.py).
+STRESS_OPS     ?= 1000000
+STRESS_SEED    ?= 0x5eed
+STRESS_TIMEOUT ?= 7200
+STRESS_QEMU_ARGS = $(subst -smp 2 ,-smp 4 ,$(QEMU_ARGS))
+.PHONY: stress
+stress: $(DEPS_OK) $(B)/hv.elf
+	@printf 'stress $(STRESS_OPS) $(STRESS_SEED)\npoweroff\n' | $(PYTHON) scripts/ovbs_qemu.py run \
+		--timeout $(STRESS_TIMEOUT) -- $(STRESS_QEMU_ARGS)
+# ---- end of stress ------------------------------------------------------------
+
 # ---- mutation testing (tools/mutate.py, tests/mutations/) ---------------------
 # Every listed mutation of trusted code applied alone to a scratch copy, and
 # the tests it names run against it: too slow for `make test`, which only

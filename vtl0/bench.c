@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "openvbs/regspy.h"
 #include "openvbs/trustlet.h"
+#include "smp_tests.h"
 
 #define ROUNDS 1000
 
@@ -67,6 +68,29 @@ static uint64_t loop_vtl_nop(void)
         __asm__ volatile("nop" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
     }
     return cycles() - t0;
+}
+
+/* The same two loops counted with this CPU's instruction event. */
+static uint64_t loop_vtl_call_insns(void)
+{
+    uint64_t t0 = pmu_insn_read();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        register uint64_t x0 __asm__("x0") = OVBS_VTL_CALL;
+        register uint64_t x1 __asm__("x1") = SC_NULL;
+        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+    }
+    return pmu_insn_read() - t0;
+}
+
+static uint64_t loop_vtl_nop_insns(void)
+{
+    uint64_t t0 = pmu_insn_read();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        register uint64_t x0 __asm__("x0") = OVBS_VTL_CALL;
+        register uint64_t x1 __asm__("x1") = SC_NULL;
+        __asm__ volatile("nop" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+    }
+    return pmu_insn_read() - t0;
 }
 
 /* Whole secure calls that change protections, alternating read-only and
@@ -149,6 +173,91 @@ static void bench_trustlet_fp(void)
         kprintf("BENCH trustlet_call_fp_roundtrip %lu\n", total / 100);
 }
 
+/* ---- four CPUs --------------------------------------------------------------
+ * Under -icount shift=0,sleep=off QEMU runs the vCPUs in turn on one
+ * virtual clock, and PMCCNTR follows that clock: it counts every CPU's
+ * instructions, not this CPU's. So these use each CPU's own
+ * instructions-retired event (0x08) in event counter 0 (PMEVTYPER0_EL0
+ * with NSH, bit 27, so EL2 counts too under hv.bench), 64 bits wide
+ * (PMCR_EL0.LP, bit 7). */
+void pmu_insn_start(bool count_el2)
+{
+    WRITE_SYSREG(pmevtyper0_el0, 0x08 | (count_el2 ? 1ull << 27 : 0));
+    WRITE_SYSREG(pmcntenset_el0, 1);
+    WRITE_SYSREG(pmcr_el0, READ_SYSREG(pmcr_el0) | 0x81); /* E, LP */
+    WRITE_SYSREG(pmevcntr0_el0, 0);
+    isb();
+}
+
+uint64_t pmu_insn_read(void)
+{
+    isb();
+    return READ_SYSREG(pmevcntr0_el0);
+}
+
+static struct barrier bench_barrier;
+static volatile bool busy_stop;
+
+/* Null secure calls on every CPU at once: this CPU's instructions for
+ * ROUNDS of them, minus the same loop with a nop for the HVC. The barrier
+ * before the measured loop puts all four in it together. */
+static uint64_t vtl_calls_here(uint64_t unused)
+{
+    (void)unused;
+    pmu_insn_start(true);
+    (void)loop_vtl_call_insns();
+    barrier_wait(&bench_barrier, 4);
+    uint64_t with = loop_vtl_call_insns();
+    barrier_wait(&bench_barrier, 4);
+    uint64_t without = loop_vtl_nop_insns();
+    return with - without;
+}
+
+/* VTL0 work that never leaves VTL0: a counter in a register. */
+static uint64_t busy_loop(uint64_t unused)
+{
+    (void)unused;
+    uint64_t n = 0;
+    barrier_wait(&bench_barrier, 4);
+    while (!busy_stop) {
+        n++;
+        __asm__ volatile("" : "+r"(n));
+    }
+    return n;
+}
+
+static void bench_4cpu(void)
+{
+    if (cpus_online() < 4) {
+        kprintf("bench: fewer than 4 CPUs online, no 4-CPU numbers\n");
+        return;
+    }
+    uint64_t per_cpu[4] = { 0 };
+    if (!run_on_cpus(4, vtl_calls_here, 0, per_cpu, 600 * TICKS_PER_SECOND))
+        return;
+    uint64_t total = per_cpu[0] + per_cpu[1] + per_cpu[2] + per_cpu[3];
+    kprintf("BENCH vtl_call_null_4cpu %lu\n", total / (4 * ROUNDS) + 1);
+
+    static uint8_t page[4096] __attribute__((aligned(4096)));
+    busy_stop = false;
+    for (unsigned c = 1; c < 4; c++)
+        smp_post(c, busy_loop, 0);
+    barrier_wait(&bench_barrier, 4);
+    pmu_insn_start(true);
+    uint64_t t0 = pmu_insn_read();
+    bool ok = true;
+    for (unsigned i = 0; i < PROTECT_ROUNDS; i++) {
+        unsigned mask = (i & 1) ? OVBS_ACC_RWX : OVBS_ACC_R;
+        ok &= vcall(SC_PROTECT, pa(page), 1, mask).x0 == HV_STATUS_SUCCESS;
+    }
+    uint64_t insns = pmu_insn_read() - t0;
+    busy_stop = true;
+    for (unsigned c = 1; c < 4; c++)
+        ok &= smp_wait(c, 60 * TICKS_PER_SECOND, 0);
+    if (ok)
+        kprintf("BENCH protect_1_page_4cpu %lu\n", insns / PROTECT_ROUNDS);
+}
+
 void run_bench(void)
 {
     pmu_start();
@@ -168,4 +277,5 @@ void run_bench(void)
     kprintf("BENCH protect_512_pages %lu\n", time_protect(top, 512));
     bench_trustlets();
     bench_trustlet_fp();
+    bench_4cpu();
 }

@@ -7,6 +7,7 @@
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "pl011.h"
+#include "smp_tests.h"
 #include "vsm_tests.h"
 
 static unsigned failures;
@@ -77,6 +78,8 @@ static const char *const help_lines[] = {
     "                  others misbehave (trustlets/echo/echo.c); keyholder 0x0ec40002:",
     "                  0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)",
     "  events [N]      security-event counters and the newest N records (hv and VTL1)",
+    "  smp list|all|NAME    multiprocessor tests (four CPUs)",
+    "  stress [OPS] [SEED]  seeded mix of operations on four CPUs (default 20000)",
     "  bench           instruction counts (meaningful under make bench)",
     "  poweroff        PSCI SYSTEM_OFF through the hypervisor",
 };
@@ -138,6 +141,42 @@ static void prot_command(const char *arg)
         access_string(r.x1 & 0xf, acc);
         kprintf("  0x%lx: %s%s\n", gpa + i * 4096, acc, (r.x1 & SC_LOCKED) ? " locked" : "");
     }
+}
+
+/* `smp list|all|NAME`: the multiprocessor tests (smp_tests.c). `all`
+ * leaves out smp_cpu_on_unenabled, which needs a boot with more CPUs
+ * than the secure kernel enables. */
+static void run_smp_tests(const char *arg)
+{
+    unsigned pass = 0, fail = 0;
+    if (!strcmp(arg, "list")) {
+        for (unsigned i = 0; i < num_smp_tests; i++)
+            kprintf("  %-24s %s%s\n", smp_tests[i].name, smp_tests[i].attack ? "[attack] " : "",
+                    smp_tests[i].what);
+        return;
+    }
+    if (!strcmp(arg, "all") || !arg[0]) {
+        for (unsigned i = 0; i < num_smp_tests; i++) {
+            if (!strcmp(smp_tests[i].name, "smp_cpu_on_unenabled"))
+                continue;
+            if (run_test(&smp_tests[i]))
+                pass++;
+            else
+                fail++;
+        }
+        kprintf("SMP TESTS %u passed, %u failed\n", pass, fail);
+        failures += fail;
+        return;
+    }
+    for (unsigned i = 0; i < num_smp_tests; i++) {
+        if (!strcmp(smp_tests[i].name, arg)) {
+            if (!run_test(&smp_tests[i]))
+                failures++;
+            return;
+        }
+    }
+    kprintf("no such SMP test: %s (try 'smp list')\n", arg);
+    failures++;
 }
 
 static void run_tests(const char *arg, bool attacks_only)
@@ -215,6 +254,11 @@ static void execute(char *line)
             failures++;
     } else if (!strcmp(line, "events")) {
         if (!events_command(arg))
+            failures++;
+    } else if (!strcmp(line, "smp")) {
+        run_smp_tests(arg[0] ? arg : "list");
+    } else if (!strcmp(line, "stress")) {
+        if (!stress_command(arg))
             failures++;
     } else if (!strcmp(line, "bench")) {
         run_bench();

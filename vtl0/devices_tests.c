@@ -17,8 +17,8 @@
 
 static bool blocked(uint64_t value, unsigned before)
 {
-    return value == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
-           ESR_EC(last_fault.esr) == EC_DABT_CUR && ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+    return value == PROBE_FAULT_VALUE && this_cpu()->fault.count == before + 1 &&
+           ESR_EC(this_cpu()->fault.esr) == EC_DABT_CUR && ISS_FSC(this_cpu()->fault.esr) == FSC_SYNC_EXT_ABORT;
 }
 
 /* Read and write `pa` through a device mapping of our own; true if stage 2
@@ -27,10 +27,10 @@ static bool rw_blocked(uint64_t pa)
 {
     if (!mmu_map(pa & ~0xfffull, 4096, PT_R | PT_W | PT_DEVICE))
         return false;
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     if (!blocked(probe_load(pa), before))
         return false;
-    before = last_fault.count;
+    before = this_cpu()->fault.count;
     return blocked(probe_store(pa + VIRTIO_MMIO_STATUS, 0x0f), before);
 }
 
@@ -199,7 +199,7 @@ bool a_pci_hidden(void)
     if (!ok)
         return note(false, "a PCIe function that bypasses the SMMU is visible");
     /* A 64-bit config access is not a PCIe access: refused with an abort. */
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     if (!blocked(probe_load(ecam_base), before))
         return note(false, "a 64-bit ECAM access was not refused");
     if (seen == 0)
@@ -230,7 +230,7 @@ bool a_msi_absent(void)
     }
     if (!mmu_map(VIRT_ITS, 4096, PT_R | PT_W | PT_DEVICE))
         return note(false, "could not map the ITS in our stage 1");
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     if (!blocked(probe_load(VIRT_ITS), before))
         return note(false, "the ITS is reachable from VTL0");
     return note(true, "no ITS, no msi-map/msi-parent/iommu-map; ITS registers abort");

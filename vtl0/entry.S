@@ -24,6 +24,25 @@ _start:
 3:  wfe
     b       3b
 
+/* A CPU that PSCI CPU_ON started (smp.c): EL1h, MMU off, DAIF masked,
+ * x0 = its struct percpu (the context ID), whose first word is its stack
+ * top. It gets that stack, TPIDR_EL1 = the struct, the vectors and FP/SIMD,
+ * then C (secondary_main), which turns on the shared stage 1. */
+    .global secondary_start
+secondary_start:
+    ldr     x1, [x0]
+    mov     sp, x1
+    msr     tpidr_el1, x0
+    adrp    x1, vtl0_vectors
+    add     x1, x1, :lo12:vtl0_vectors
+    msr     vbar_el1, x1
+    mov     x1, #(3 << 20)          /* CPACR_EL1.FPEN */
+    msr     cpacr_el1, x1
+    isb
+    bl      secondary_main
+4:  wfe
+    b       4b
+
 /* Frame layout: struct frame in kernel.h. */
 #include "arm64/el1_vectors.inc"
 
@@ -206,24 +225,43 @@ user_vtl_call:                       /* VtlCall from EL0: HVC is UNDEFINED here 
     .text
     .global vtl0_timed_vcall, vtl0_timed_hvc, vtl0_timed_sp
 vtl0_timed_vcall:
-    stp     x19, x30, [sp, #-16]!
-    mov     x19, x0
+    mov     x16, x0                 /* io and the return address live in x16 */
+    mov     x17, x30                /* and x17, which the HVC keeps (SMCCC) */
     mov     x9, sp
     adrp    x10, vtl0_timed_sp
     str     x9, [x10, :lo12:vtl0_timed_sp]
-    ldp     x0, x1, [x19]
-    ldp     x2, x3, [x19, #16]
-    ldp     x4, x5, [x19, #32]
-    ldr     x6, [x19, #48]
+    ldp     x0, x1, [x16]
+    ldp     x2, x3, [x16, #16]
+    ldp     x4, x5, [x16, #32]
+    ldr     x6, [x16, #48]
     msr     daifclr, #2
     isb
     nop
 vtl0_timed_hvc:
     hvc     #0
+vtl0_timed_after:                   /* nothing from here on touches the stack */
     msr     daifset, #2
-    stp     x0, x1, [x19]
-    stp     x2, x3, [x19, #16]
-    ldp     x19, x30, [sp], #16
+    stp     x0, x1, [x16]
+    stp     x2, x3, [x16, #16]
+    ret     x17
+
+/* void vtl0_vcall_same_pc(uint64_t sp, uint64_t io[7]): the VtlCall of
+ * vtl0_timed_vcall, from its very HVC (vtl0_timed_hvc) with SP = `sp`, IRQs
+ * masked: another VP repeats a preempted call's PC and SP exactly
+ * (smp_resume_other_vp). The code after that HVC uses no stack, so `sp`
+ * may be another CPU's; ours waits in x15, which the HVC keeps. */
+    .global vtl0_vcall_same_pc
+vtl0_vcall_same_pc:
+    mov     x16, x1
+    adr     x17, 1f
+    mov     x15, sp
+    ldp     x2, x3, [x16, #16]
+    ldp     x4, x5, [x16, #32]
+    ldr     x6, [x16, #48]
+    mov     sp, x0
+    ldp     x0, x1, [x16]
+    b       vtl0_timed_hvc
+1:  mov     sp, x15
     ret
 
 /* uint64_t vtl0_vcall_at_sp(uint64_t sp, uint64_t service): a VtlCall from

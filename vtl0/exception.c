@@ -1,13 +1,12 @@
 /* exception.c: the VTL0 test kernel's exception handling (EL1 of VTL0).
  * Faults at the probe instructions of entry.S are expected (the attack tests
  * provoke them) and resumed; exceptions from EL0 end the user program; any
- * other exception is a bug in this kernel and stops it with a report. */
+ * other exception is a bug in this kernel and stops it with a report. Every
+ * CPU keeps its own record and its own armed target (struct percpu). */
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "panic.h"
 
-volatile struct fault_record last_fault;
-static volatile uint64_t exec_target; /* armed by expect_exec_fault */
 
 extern char probe_load_insn[], probe_store_insn[], probe_dc_zva_insn[];
 extern char probe_msr_vttbr_insn[], probe_msr_hcr_insn[], probe_eret_target[];
@@ -16,15 +15,16 @@ extern char probe_sgi_insn[];
 
 void expect_exec_fault(uint64_t target)
 {
-    exec_target = target;
+    this_cpu()->exec_target = target;
 }
 
 static void record(const struct frame *f)
 {
-    last_fault.esr = f->esr;
-    last_fault.far = f->far;
-    last_fault.elr = f->elr;
-    last_fault.count++;
+    volatile struct fault_record *r = &this_cpu()->fault;
+    r->esr = f->esr;
+    r->far = f->far;
+    r->elr = f->elr;
+    r->count++;
 }
 
 static bool is_probe(uint64_t pc)
@@ -50,9 +50,10 @@ static bool fixup_kernel_fault(struct frame *f)
         f->x[0] = PROBE_FAULT_VALUE;
         return true;
     }
-    if (exec_target && f->elr == exec_target && (ec == EC_IABT_CUR || ec == EC_UNKNOWN)) {
+    struct percpu *c = this_cpu();
+    if (c->exec_target && f->elr == c->exec_target && (ec == EC_IABT_CUR || ec == EC_UNKNOWN)) {
         record(f);
-        exec_target = 0;
+        c->exec_target = 0;
         f->elr = f->x[30]; /* back to probe_exec's caller */
         f->x[0] = PROBE_FAULT_VALUE;
         return true;
@@ -83,7 +84,8 @@ void vtl0_exception(struct frame *f, unsigned kind)
         vtl0_irq(f);
         return;
     }
-    kprintf("VTL0 unexpected exception kind %u: %s (EC 0x%x) ESR 0x%lx FAR 0x%lx ELR 0x%lx\n",
-            kind, esr_class_name(ec), ec, f->esr, f->far, f->elr);
+    kprintf("VTL0 unexpected exception on CPU %u kind %u: %s (EC 0x%x) ESR 0x%lx FAR 0x%lx "
+            "ELR 0x%lx\n", this_cpu()->index, kind, esr_class_name(ec), ec, f->esr, f->far,
+            f->elr);
     panic("unexpected exception");
 }

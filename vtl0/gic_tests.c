@@ -120,10 +120,10 @@ bool a_gic_forge_timer(void)
     }
     /* Accesses the syndrome does not describe as one plain register access
      * (64-bit here) are refused with an abort, not guessed at. */
-    unsigned faults = last_fault.count;
+    unsigned faults = this_cpu()->fault.count;
     bool refused = probe_load(gicr_base + SGI_PAGE + GICR_ISENABLER0) == PROBE_FAULT_VALUE &&
                    probe_load(gicd_base + GICD_CTLR) == PROBE_FAULT_VALUE &&
-                   last_fault.count == faults + 2;
+                   this_cpu()->fault.count == faults + 2;
     /* Two of the rounds pended VTL0's virtual copy of 27: it reaches VTL0,
      * once (a list register holds it until VTL0 takes it). */
     bool own_pending = *sgi_reg(GICR_ISPENDR0) & (1u << PPI_VIRT);

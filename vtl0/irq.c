@@ -3,6 +3,7 @@
  * hypervisor) and the EL1 virtual timer of VTL0's own context. */
 #include "arm64/sysreg.h"
 #include "kernel.h"
+#include "pgtable.h"
 
 volatile unsigned irq_count;
 volatile bool irq_hit_in_call;   /* the last timer interrupt preempted a timed call */
@@ -12,7 +13,39 @@ uint64_t gicd_base, gicr_base;
 volatile uint32_t irq_expected;
 volatile unsigned irq_expected_count;
 
-void irq_init(void)
+/* Redistributor frames: RD page, then the SGI/PPI page; 128 KiB each
+ * (GICv3 without virtual LPIs, as QEMU's virt machine has). */
+#define GICR_FRAME      0x20000
+#define GICR_TYPER      0x08
+#define GICR_SGI_PAGE   0x10000
+#define GICR_ISENABLER0 0x100
+#define SGIS_FOR_VTL0   0x7fffu /* 0-14; 15 is the hypervisor's */
+
+/* Map every CPU's redistributor frame before the other CPUs start (the
+ * stage-1 tables are not changed concurrently). */
+void irq_map_redistributors(void)
+{
+    if (gicr_base)
+        mmu_map(gicr_base, (uint64_t)num_cpus * GICR_FRAME, PT_R | PT_W | PT_DEVICE);
+}
+
+/* This CPU's redistributor: the frame whose GICR_TYPER affinity is ours. */
+static uint64_t my_redistributor(void)
+{
+    uint64_t aff = READ_SYSREG(mpidr_el1) & 0xffffff;
+    aff |= ((READ_SYSREG(mpidr_el1) >> 32) & 0xff) << 24;
+    for (unsigned i = 0; gicr_base && i < num_cpus; i++) {
+        uint64_t frame = gicr_base + (uint64_t)i * GICR_FRAME;
+        uint64_t typer = *(volatile uint64_t *)(uintptr_t)(frame + GICR_TYPER);
+        if ((typer >> 32) == aff)
+            return frame;
+    }
+    return 0;
+}
+
+/* The CPU interface is per CPU, and so is the enable of its SGIs (the
+ * redistributor's SGI/PPI page), as Linux sets them up. */
+void irq_init_cpu(void)
 {
     WRITE_SYSREG(S3_0_C12_C12_5, 0x7);  /* ICC_SRE_EL1: SRE, DFB, DIB */
     isb();
@@ -21,6 +54,15 @@ void irq_init(void)
     WRITE_SYSREG(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
     WRITE_SYSREG(cntv_ctl_el0, 0);
     isb();
+    uint64_t rd = my_redistributor();
+    if (rd)
+        *(volatile uint32_t *)(uintptr_t)(rd + GICR_SGI_PAGE + GICR_ISENABLER0) = SGIS_FOR_VTL0;
+}
+
+void irq_init(void)
+{
+    irq_map_redistributors();
+    irq_init_cpu();
 }
 
 void timer_arm(uint64_t ticks)
@@ -69,6 +111,12 @@ void vtl0_irq(const struct frame *f)
         irq_hook = 0;
         if (hook)
             hook();
+    } else if (intid < 16) {
+        struct percpu *c = this_cpu();
+        c->sgi_count[intid]++;
+        void (*sgi_hook)(unsigned) = c->sgi_hook;
+        if (sgi_hook)
+            sgi_hook((unsigned)intid);
     } else if (irq_expected && intid == irq_expected) {
         irq_expected_count++;
     } else {
@@ -85,6 +133,13 @@ struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
                                   uint64_t d)
 {
     uint64_t io[7] = { OVBS_VTL_CALL, service, a, b, c, d, 0 };
+    return vcall_with_timer_io(ticks, hook, hit, io);
+}
+
+/* The same with all of x0..x6 given (io[0..6]). */
+struct hv_result vcall_with_timer_io(uint64_t ticks, void (*hook)(void), bool *hit,
+                                     uint64_t io[7])
+{
     unsigned before = irq_count;
     irq_hook = hook;
     irq_hit_in_call = false;

@@ -31,13 +31,14 @@ extern uint64_t vtl0_ram_base, vtl0_ram_size;
 extern uintptr_t uart_base;
 
 /* Fault probes (entry.S): on a fault they return PROBE_FAULT_VALUE and the
- * fault is described in last_fault. */
+ * fault is described in this_cpu()->fault. */
 #define PROBE_FAULT_VALUE 0xfa17fa17fa17fa17ull
 struct fault_record {
     unsigned count;
     uint64_t esr, far, elr;
 };
-extern volatile struct fault_record last_fault;
+/* Each CPU's fault record is its own (struct percpu, fault): a probe on
+ * one CPU never sees another CPU's fault counted. */
 uint64_t probe_load(uint64_t addr);
 uint64_t probe_store(uint64_t addr, uint64_t value);
 uint64_t probe_dc_zva(uint64_t addr);
@@ -62,6 +63,8 @@ extern uint64_t user_stack_top;
 void vtl0_timed_vcall(uint64_t io[7]);
 extern char vtl0_timed_hvc[];
 extern uint64_t vtl0_timed_sp;
+/* The same HVC as vtl0_timed_vcall's, with SP = `sp`, IRQs masked. */
+void vtl0_vcall_same_pc(uint64_t sp, uint64_t io[7]);
 /* A VtlCall from another HVC, with SP set to `sp` for it; returns x0. */
 uint64_t vtl0_vcall_at_sp(uint64_t sp, uint64_t service);
 
@@ -100,6 +103,56 @@ static inline struct hv_result vcall(uint64_t service, uint64_t a, uint64_t b, u
 struct hv_result vcall_with_timer(uint64_t ticks, void (*hook)(void), bool *hit,
                                   uint64_t service, uint64_t a, uint64_t b, uint64_t c,
                                   uint64_t d);
+struct hv_result vcall_with_timer_io(uint64_t ticks, void (*hook)(void), bool *hit,
+                                     uint64_t io[7]);
+
+/* Multiprocessor support (smp.c). CPU indices follow the device tree's
+ * /cpus nodes, which is the order the hypervisor numbers its VPs in, so a
+ * CPU's index is its VP index. TPIDR_EL1 holds the running CPU's struct. */
+#define MAX_CPUS 8
+#define SMP_STACK_SIZE 16384
+struct percpu {
+    uint64_t stack_top;                 /* offset 0: read by entry.S */
+    unsigned index;
+    uint64_t mpidr;
+    volatile bool online;               /* set by the CPU itself once it runs C */
+    volatile struct fault_record fault; /* the fault probes' record (exception.c) */
+    volatile uint64_t exec_target;      /* armed by expect_exec_fault */
+    /* The mailbox (smp_post/smp_wait): the poster writes fn and arg, then
+     * bumps posted; the CPU runs fn(arg), stores result, then sets done. */
+    uint64_t (*volatile fn)(uint64_t arg);
+    volatile uint64_t arg, result;
+    volatile unsigned posted, done;
+    volatile uint64_t progress;         /* bumped by long-running work (watchdogs) */
+    volatile unsigned sgi_count[16];    /* SGIs acknowledged here, by INTID */
+    void (*volatile sgi_hook)(unsigned intid); /* run on each SGI (IRQ context) */
+    volatile uint64_t skipped_stores;   /* smp_write_loop's stores that faulted */
+};
+extern struct percpu cpus[MAX_CPUS];
+extern unsigned num_cpus;               /* CPUs in the device tree */
+static inline struct percpu *this_cpu(void)
+{
+    uint64_t p;
+    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(p));
+    return (struct percpu *)(uintptr_t)p;
+}
+void smp_dt_init(const void *fdt);      /* before mmu_init: the tree is unmapped after */
+void smp_boot_init(void);               /* the boot CPU's struct, before any fault */
+void smp_start_all(void);               /* CPU_ON for every other CPU, one line each */
+unsigned cpus_online(void);
+int64_t smp_cpu_on(unsigned cpu);       /* PSCI CPU_ON of a CPU of the tree: the status */
+void smp_post(unsigned cpu, uint64_t (*fn)(uint64_t), uint64_t arg);
+bool smp_wait(unsigned cpu, uint64_t timeout_ticks, uint64_t *result);
+/* Post and wait (with a generous timeout); false if it did not finish. */
+bool smp_run(unsigned cpu, uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t *result);
+uint64_t ticks_now(void);
+#define TICKS_PER_SECOND 62500000ull    /* QEMU virt's CNTFRQ */
+/* ICC_SGI1R_EL1 write: SGI `intid` to the CPUs of `mask` (bit = CPU index);
+ * `others` sets IRM (all but self) and ignores mask. */
+void sgi_send(unsigned intid, uint32_t mask, bool others);
+#define SMP_WAKE_SGI 14 /* wakes an idle CPU for its mailbox (smp_post) */
+void irq_init_cpu(void);                /* this CPU's interface and redistributor */
+_Noreturn void secondary_main(struct percpu *c);
 
 /* Tests. */
 struct test {

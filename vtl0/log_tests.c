@@ -100,9 +100,9 @@ static bool violation_recorded(void)
     lock_page[0] = 0x17;
     if (vcall(SC_LOCK, pa(lock_page), 1, OVBS_ACC_R).x0 != HV_STATUS_SUCCESS)
         return note(false, "SC_LOCK of a fresh page refused");
-    unsigned faults = last_fault.count;
+    unsigned faults = this_cpu()->fault.count;
     bool blocked = probe_store(pa(lock_page), 0x99) == PROBE_FAULT_VALUE &&
-                   last_fault.count == faults + 1 && lock_page[0] == 0x17;
+                   this_cpu()->fault.count == faults + 1 && lock_page[0] == 0x17;
     struct hv_result hv_ev = hvc(OVBS_HV_EVENT_READ, hv_next() - 1, 0, 0);
     struct hv_result sk_ev = vcall(SC_EVENT_READ, sk_next() - 1, 0, 0);
     bool counted = hv_count(OVBS_EV_INTERCEPT) == hv_before + 1 &&

@@ -10,10 +10,18 @@
 #include "panic.h"
 #include "pci.h"
 #include "pl011.h"
+#include "spinlock.h"
 
 uint64_t vtl0_ram_base, vtl0_ram_size;
 uintptr_t uart_base;
 uint64_t boot_insns;
+
+/* One line at a time on the console once other CPUs run. Not before: with
+ * the MMU still off, memory is Device memory, where the lock's atomics
+ * need not work. A CPU must not print from an interrupt that may have
+ * arrived inside its own kprintf (only "unexpected interrupt" does). */
+static struct spinlock console_lock = SPINLOCK_INIT;
+volatile bool console_shared;
 
 void kprintf(const char *fmt, ...)
 {
@@ -22,7 +30,12 @@ void kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    bool lock = console_shared;
+    if (lock)
+        spin_lock(&console_lock);
     pl011_write(buf, n < (int)sizeof(buf) ? (unsigned long)n : sizeof(buf) - 1);
+    if (lock)
+        spin_unlock(&console_lock);
 }
 
 void poweroff(void)
@@ -137,7 +150,10 @@ void kmain(const void *fdt, uint64_t first_insn_count)
     find_timer(fdt);
     find_gicr(fdt);
     pci_dt_init(fdt); /* the tree is outside the stage 1 we build next */
+    smp_dt_init(fdt);
+    smp_boot_init();
     mmu_init();
     irq_init();
+    smp_start_all();
     console_run();
 }

@@ -82,3 +82,9 @@ bool mmu_map_alias(uint64_t va, uint64_t pa)
 {
     return pt_map(&kpt, va, pa, 4096, PT_R | PT_W) == PT_OK;
 }
+
+/* The root of the one stage 1 every CPU runs on (smp.c). */
+uint64_t mmu_root(void)
+{
+    return pt_root_pa(&kpt);
+}

@@ -227,7 +227,7 @@ bool a_vtl1_shared_registers(void)
     if (tpidr2)
         WRITE_SYSREG(s3_3_c13_c0_5, 0);
     uint64_t flags = nzcv_across_call(0xa0000000ull);
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     /* The hypervisor's reserved SGI, to every CPU (IRM): refused without a
      * fault, and counted. */
     uint64_t sgis_refused = hvc(OVBS_HV_EVENT_COUNT, OVBS_EV_SGI_REFUSED, 0, 0).x1;
@@ -235,7 +235,7 @@ bool a_vtl1_shared_registers(void)
                         probe_mrs_scxtnum() == PROBE_FAULT_VALUE &&
                         probe_sve() == PROBE_FAULT_VALUE && probe_sme() == PROBE_FAULT_VALUE &&
                         probe_sgi(((uint64_t)OVBS_HV_RESERVED_SGI << 24) | (1ull << 40)) == 0 &&
-                        last_fault.count == before + 4 &&
+                        this_cpu()->fault.count == before + 4 &&
                         hvc(OVBS_HV_EVENT_COUNT, OVBS_EV_SGI_REFUSED, 0, 0).x1 == sgis_refused + 1;
     kprintf("    VTL1 read mask 0x%lx of %u, PAuth key %s, TPIDR2 %s (%s VTL0's), VTL0 values "
             "kept %d, NZCV 0x%lx, ACTLR/SCXTNUM/SVE/SME/SGI trap in VTL0 %d\n", r.x1 & 0xffffffffu,

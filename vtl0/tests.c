@@ -71,8 +71,8 @@ static bool find_owned(unsigned owner, unsigned nth, struct run *out)
 
 static bool blocked_by_stage2(uint64_t value, unsigned before, unsigned ec)
 {
-    return value == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
-           ESR_EC(last_fault.esr) == ec && ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+    return value == PROBE_FAULT_VALUE && this_cpu()->fault.count == before + 1 &&
+           ESR_EC(this_cpu()->fault.esr) == ec && ISS_FSC(this_cpu()->fault.esr) == FSC_SYNC_EXT_ABORT;
 }
 
 /* Aborts the hypervisor has injected since boot: it records each in its
@@ -98,7 +98,7 @@ bool read_blocked(uint64_t pa)
 {
     if (!map_target(pa, false))
         return false;
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     uint64_t injected = aborts_injected();
     return blocked_by_stage2(probe_load(pa), before, EC_DABT_CUR) &&
            aborts_injected() == injected + 1;
@@ -117,7 +117,7 @@ static bool attack_range(unsigned owner, enum access_kind kind, bool device)
             uint64_t a = targets[t];
             if (!map_target(a, device))
                 return note(false, "could not map the target in our stage 1");
-            unsigned before = last_fault.count;
+            unsigned before = this_cpu()->fault.count;
             uint64_t v;
             unsigned ec = EC_DABT_CUR;
             switch (kind) {
@@ -132,7 +132,7 @@ static bool attack_range(unsigned owner, enum access_kind kind, bool device)
             }
             if (!blocked_by_stage2(v, before, ec)) {
                 kprintf("    access to 0x%lx not blocked as expected (value 0x%lx ESR 0x%lx)\n",
-                        a, v, last_fault.esr);
+                        a, v, this_cpu()->fault.esr);
                 return note(false, "access was not blocked by stage 2");
             }
             tried++;
@@ -211,7 +211,7 @@ static bool a_gic_lpi_tables(void)
     volatile uint32_t *r32 = (volatile uint32_t *)(uintptr_t)gicr_base;
     volatile uint64_t *r64 = (volatile uint64_t *)(uintptr_t)gicr_base;
     uint64_t vtl1 = owned_base(OWNER_VTL1, false, NULL);
-    unsigned faults = last_fault.count;
+    unsigned faults = this_cpu()->fault.count;
     uint64_t typer = r64[GICR_TYPER / 8];
     r64[GICR_PROPBASER / 8] = vtl1 | 0xf;   /* IDbits: 16 interrupt-ID bits */
     r64[GICR_PENDBASER / 8] = vtl1;
@@ -224,13 +224,13 @@ static bool a_gic_lpi_tables(void)
     uint32_t ctlr = r32[GICR_CTLR / 4], waker = r32[GICR_WAKER / 4];
     kprintf("    TYPER 0x%lx PROPBASER 0x%lx PENDBASER 0x%lx CTLR 0x%x WAKER 0x%x\n", typer,
             prop, pend, ctlr, waker);
-    bool ok = last_fault.count == faults && (typer & 1) == 0 && prop == 0 && pend == 0 &&
+    bool ok = this_cpu()->fault.count == faults && (typer & 1) == 0 && prop == 0 && pend == 0 &&
               (ctlr & 1) == 0 && (typer >> 32) == (READ_SYSREG(mpidr_el1) & 0xffffff) &&
               (waker & 2) == 0;
     /* A 64-bit access to a 32-bit register (WAKER and the next one) is not
      * emulated: it is refused as an abort. */
     ok &= probe_load(gicr_base + GICR_WAKER - 4) == PROBE_FAULT_VALUE &&
-          last_fault.count == faults + 1;
+          this_cpu()->fault.count == faults + 1;
     return note(ok, "VTL0 sees a GIC without LPIs; the tables stay unset");
 }
 
@@ -245,7 +245,7 @@ static void debug_target(void)
 static bool a_debug_regs(void)
 {
     uint64_t va = (uint64_t)(uintptr_t)&debug_target;
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     WRITE_SYSREG(dbgbvr0_el1, va);
     WRITE_SYSREG(dbgbcr0_el1, (0xfull << 5) | (3u << 1) | 1); /* BAS all, EL1+EL0, enabled */
     WRITE_SYSREG(mdscr_el1, (1ull << 15) | (1ull << 13));     /* MDE, KDE */
@@ -256,8 +256,8 @@ static bool a_debug_regs(void)
     uint64_t bvr = READ_SYSREG(dbgbvr0_el1), bcr = READ_SYSREG(dbgbcr0_el1);
     uint64_t mdscr = READ_SYSREG(mdscr_el1);
     kprintf("    DBGBVR0 0x%lx DBGBCR0 0x%lx MDSCR 0x%lx, debug exceptions taken: %u\n", bvr, bcr,
-            mdscr, last_fault.count - before);
-    return note(bvr == 0 && bcr == 0 && mdscr == 0 && last_fault.count == before,
+            mdscr, this_cpu()->fault.count - before);
+    return note(bvr == 0 && bcr == 0 && mdscr == 0 && this_cpu()->fault.count == before,
                 "debug registers read as zero; no breakpoint fired");
 }
 
@@ -325,13 +325,16 @@ static bool t_psci_features(void)
     return note(ok, "CPU_ON implemented, unknown function not");
 }
 
+/* With SMP the other CPUs are on once they came up at boot (smp.c); a
+ * hypervisor that refused their CPU_ON reports them off. */
 static bool t_psci_affinity(void)
 {
     uint64_t me = READ_SYSREG(mpidr_el1) & 0xff00ffffffull;
     bool ok = smc(PSCI_AFFINITY_INFO_64, me, 0, 0).x0 == 0 &&
-              smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1 &&
               (int64_t)smc(PSCI_AFFINITY_INFO_64, 0xff, 0, 0).x0 == PSCI_RET_INVALID_PARAMS;
-    return note(ok, "this CPU on, the other off, unknown MPIDR invalid");
+    for (unsigned i = 0; i < num_cpus; i++)
+        ok &= smc(PSCI_AFFINITY_INFO_64, cpus[i].mpidr, 0, 0).x0 == (cpus[i].online ? 0u : 1u);
+    return note(ok, "the CPUs that came up on, the others off, unknown MPIDR invalid");
 }
 
 static bool t_own_ram_rw(void)
@@ -369,7 +372,7 @@ static bool attack_known_devices(enum access_kind kind)
         uint64_t a = dma_capable_devices[i];
         if (!map_target(a, true))
             return note(false, "could not map the device in our stage 1");
-        unsigned before = last_fault.count;
+        unsigned before = this_cpu()->fault.count;
         uint64_t v = kind == ACC_READ ? probe_load(a) : probe_store(a, 0x4141414141414141ull);
         if (!blocked_by_stage2(v, before, EC_DABT_CUR)) {
             kprintf("    device at 0x%lx reachable from VTL0\n", a);
@@ -399,7 +402,7 @@ static bool a_alias_hv(void)
     uint64_t alias = 0x7000000000ull;
     if (!mmu_map_alias(alias, r.base))
         return note(false, "could not create the alias");
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     uint64_t injected = aborts_injected();
     uint64_t v = probe_load(alias);
     return note(blocked_by_stage2(v, before, EC_DABT_CUR) && aborts_injected() == injected + 1,
@@ -427,7 +430,7 @@ static bool a_mmio_hole(void)
     kprintf("    hole [0x%lx, 0x%lx)\n", hole, hole_end);
     uint64_t injected = aborts_injected();
     for (unsigned t = 0; t < 2; t++) {
-        unsigned before = last_fault.count;
+        unsigned before = this_cpu()->fault.count;
         if (!blocked_by_stage2(probe_load(targets[t]), before, EC_DABT_CUR))
             return note(false, "unassigned address: no abort");
     }
@@ -455,6 +458,12 @@ static bool a_psci_cpu_on(void)
     bool still_off = smc(PSCI_AFFINITY_INFO_64, me | 1, 0, 0).x0 == 1;
     kprintf("    CPU_ON via SMC %ld, via HVC %ld, self %ld, secondary ran %lu\n", via_smc, via_hvc,
             self, secondary_ran);
+    /* With SMP the other CPU already runs this kernel: ALREADY_ON, and it
+     * never jumps to secondary_entry (entry checks: smp_cpu_off_on). */
+    if (num_cpus > 1 && cpus[1].online)
+        return note(via_smc == PSCI_RET_ALREADY_ON && via_hvc == PSCI_RET_ALREADY_ON &&
+                        self == PSCI_RET_ALREADY_ON && !still_off && !secondary_ran,
+                    "CPU_ON of running CPUs: ALREADY_ON; no CPU restarted at our code");
     return note(via_smc == PSCI_RET_DENIED && via_hvc == PSCI_RET_DENIED &&
                     self == PSCI_RET_ALREADY_ON && still_off && !secondary_ran,
                 "CPU_ON at our own code denied; no CPU started");
@@ -488,19 +497,19 @@ static bool a_hvc_from_el0(void)
 
 static bool a_msr_el2(void)
 {
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     uint64_t a = probe_msr_vttbr(0), b = probe_msr_hcr(0);
     return note(a == PROBE_FAULT_VALUE && b == PROBE_FAULT_VALUE &&
-                    last_fault.count == before + 2 && ESR_EC(last_fault.esr) == EC_UNKNOWN,
+                    this_cpu()->fault.count == before + 2 && ESR_EC(this_cpu()->fault.esr) == EC_UNKNOWN,
                 "writing VTTBR_EL2/HCR_EL2 from EL1 is undefined");
 }
 
 static bool a_eret_el2(void)
 {
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     uint64_t v = probe_eret_el2();
-    return note(v == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
-                    ESR_EC(last_fault.esr) == EC_ILLEGAL_STATE,
+    return note(v == PROBE_FAULT_VALUE && this_cpu()->fault.count == before + 1 &&
+                    ESR_EC(this_cpu()->fault.esr) == EC_ILLEGAL_STATE,
                 "ERET to EL2 from EL1 is an illegal return");
 }
 

@@ -30,19 +30,19 @@ static bool restore(const void *page)
 
 static bool injected(uint64_t value, unsigned before, unsigned ec)
 {
-    return value == PROBE_FAULT_VALUE && last_fault.count == before + 1 &&
-           ESR_EC(last_fault.esr) == ec && ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+    return value == PROBE_FAULT_VALUE && this_cpu()->fault.count == before + 1 &&
+           ESR_EC(this_cpu()->fault.esr) == ec && ISS_FSC(this_cpu()->fault.esr) == FSC_SYNC_EXT_ABORT;
 }
 
 static bool write_faults(void *page)
 {
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     return injected(probe_store(pa(page), 0x5a5a), before, EC_DABT_CUR);
 }
 
 static bool read_faults(void *page)
 {
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     return injected(probe_load(pa(page)), before, EC_DABT_CUR);
 }
 
@@ -199,7 +199,7 @@ bool a_exec_nx_el1(void)
     bool runs = run_kernel_code() == 7;
     if (!protect(victim[1], 1, OVBS_ACC_R | OVBS_ACC_W | OVBS_ACC_XU))
         return note(false, "SC_PROTECT refused");
-    unsigned before = last_fault.count;
+    unsigned before = this_cpu()->fault.count;
     bool blocked = injected(run_kernel_code(), before, EC_IABT_CUR);
     bool back = restore(victim[1]) && run_kernel_code() == 7;
     return note(runs && blocked && back,
@@ -218,7 +218,7 @@ bool a_exec_nx_el0(void)
         return note(false, "SC_PROTECT refused");
     long rc = run_user_code();
     bool blocked = rc == -(0x1000 + EC_IABT_LOWER) &&
-                   ISS_FSC(last_fault.esr) == FSC_SYNC_EXT_ABORT;
+                   ISS_FSC(this_cpu()->fault.esr) == FSC_SYNC_EXT_ABORT;
     bool back = restore(victim[2]) && run_user_code() == 42;
     return note(runs && split && blocked && back,
                 "EL0 execution of a user-non-executable page: aborted; XK/XU independent");
