@@ -2,7 +2,10 @@
  * memory on a guest's behalf (EL2). Every byte is checked against the
  * ownership map first: the range must belong to the VTL named, and for VTL0
  * the access VTL1 allows must include the read or write. Guest pointers are
- * never dereferenced before that check, and only through these functions. */
+ * never dereferenced before that check, and only through these functions.
+ * For VTL0 the check and the copy are one step under prot_lock: VTL1 on
+ * another CPU revoking VTL0's right to the buffer finishes before the
+ * check or starts after the copy, never in between. */
 #include <string.h>
 #include "guestmem.h"
 #include "hv.h"
@@ -23,16 +26,24 @@ static int check_range(enum vtl vtl, uint64_t ipa, uint64_t len, uint8_t need)
 
 int guest_read(enum vtl vtl, uint64_t ipa, void *dst, uint64_t len)
 {
+    if (vtl == VTL0)
+        spin_lock(&prot_lock);
     int rc = check_range(vtl, ipa, len, OVBS_ACC_R);
     if (rc == HV_STATUS_SUCCESS)
         memcpy(dst, (const void *)(uintptr_t)ipa, len);
+    if (vtl == VTL0)
+        spin_unlock(&prot_lock);
     return rc;
 }
 
 int guest_write(enum vtl vtl, uint64_t ipa, const void *src, uint64_t len)
 {
+    if (vtl == VTL0)
+        spin_lock(&prot_lock);
     int rc = check_range(vtl, ipa, len, OVBS_ACC_W);
     if (rc == HV_STATUS_SUCCESS)
         memcpy((void *)(uintptr_t)ipa, src, len);
+    if (vtl == VTL0)
+        spin_unlock(&prot_lock);
     return rc;
 }

@@ -57,6 +57,9 @@ void mmu_el2_init(void);
  * that boot code takes earlier (log, events, pool) go through hv_lock,
  * which skips them while the boot CPU still runs alone with the MMU off. */
 extern bool hv_mmu_on;
+/* vtl.c: guards VTL0's stage 2, the SMMU's tables and the ownership map's
+ * VTL0 access bytes (docs/smp.md has the lock order). */
+extern struct spinlock prot_lock;
 static inline void hv_lock(struct spinlock *l)
 {
     if (hv_mmu_on)

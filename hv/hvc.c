@@ -101,7 +101,7 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_HV_MEASUREMENT, CALL_ANY, call_measurement },
     { OVBS_HV_EVENT_READ, CALL_ANY, call_event_read },
     { OVBS_HV_EVENT_COUNT, CALL_ANY, call_event_count },
-    { OVBS_FN(0x06), 0, NULL }, { OVBS_FN(0x07), 0, NULL },
+    { OVBS_HV_VP_STATS, CALL_ANY, call_vp_stats }, { OVBS_FN(0x07), 0, NULL },
     { OVBS_FN(0x08), 0, NULL }, { OVBS_FN(0x09), 0, NULL },
     { OVBS_FN(0x0a), 0, NULL }, { OVBS_FN(0x0b), 0, NULL },
     { OVBS_FN(0x0c), 0, NULL }, { OVBS_FN(0x0d), 0, NULL },

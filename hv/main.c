@@ -110,7 +110,9 @@ void hv_cpu_prepare(unsigned cpu)
  * the boot CPU set, its GIC CPU interface and redistributor, then its VP. */
 _Noreturn void hv_secondary_main(struct hv_cpu *cpu)
 {
-    if (READ_SYSREG(mpidr_el1) != cpu->mpidr && hv_log_allowed(LOG_SRC_PSCI))
+    /* MPIDR_EL1 bit 31 is RES1, bit 30 U, 24 MT: only the affinity fields count. */
+    if ((READ_SYSREG(mpidr_el1) & 0xff00ffffffull) != (cpu->mpidr & 0xff00ffffffull) &&
+        hv_log_allowed(LOG_SRC_PSCI))
         hv_log("CPU %u: MPIDR 0x%lx, expected 0x%lx", cpu->index, READ_SYSREG(mpidr_el1),
                cpu->mpidr);
     stage2_cpu_init();

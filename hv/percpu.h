@@ -131,7 +131,7 @@ struct vp {
     uint64_t start_pc;              /* lock: VTL0's CPU_ON entry point */
     uint64_t start_ctx;             /* lock: and context ID */
     struct ovbs_vp_assist *assist;  /* own: VTL1's critical-section flag, or NULL */
-    uint64_t calls, intercepts, preemptions, deferrals; /* own: statistics */
+    uint64_t intercepts, preemptions, deferrals, yields; /* own: statistics */
     struct ovbs_intercept_message intercept; /* own: last one delivered to VTL1 */
     struct vtimer_ppi vtimer0;      /* gic lock (gicr.c): VTL0's view of the PPI */
     struct vgic_waiting wait0;      /* VTL0's interrupts waiting for a list register */

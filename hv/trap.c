@@ -123,8 +123,8 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
         return; /* another CPU's change had the entry out for a moment: retry */
     hv_event(OVBS_EV_STAGE2_ABORT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_ABORTS))
-        hv_log("VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
-               vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
+        hv_log("VP %u: VTL%u %s %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx): %s, page owner %s -> abort injected",
+               vp->index, vp->active, from_el0(regs->spsr) ? "EL0" : "EL1", access_name(esr, instr), ipa,
                far, regs->elr, fsc_name(ISS_FSC(esr)), owner_name(owner));
     inject_abort(regs, esr, far, instr);
 }
@@ -166,8 +166,8 @@ static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr)
 {
     hv_event(OVBS_EV_TRAP_REFUSED, esr, regs->elr);
     if (hv_log_allowed(LOG_SRC_TRAPS))
-        hv_log("VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
-               vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
+        hv_log("VP %u: VTL%u trap not handled: %s (ESR 0x%x, PC 0x%lx) -> undefined instruction injected",
+               vp->index, vp->active, esr_class_name(ESR_EC(esr)), esr, regs->elr);
     inject_undef(regs);
 }
 

@@ -64,7 +64,7 @@ static bool vp_step(struct vp *vp, enum vp_event event)
  * protection change at a time, across all CPUs (docs/smp.md argues why a
  * change is global when the call returns). Lock order: prot_lock, then
  * the pool's lock (pool.c), then the SMMU's command-queue lock (smmu.c). */
-static struct spinlock prot_lock = SPINLOCK_INIT;
+struct spinlock prot_lock = SPINLOCK_INIT;
 static bool protection_enabled;   /* prot_lock: VSM partition config, write-once */
 static uint8_t default_mask = OVBS_ACC_RWX; /* prot_lock */
 
@@ -397,8 +397,8 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->syndrome = esr;
     hv_event(OVBS_EV_INTERCEPT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_INTERCEPTS))
-        hv_log("VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
-               m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
+        hv_log("VP %u: VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+               vp->index, m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
                owner_vtl0_access(&hv_owners, ipa));
     struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_INTERCEPT);
@@ -449,8 +449,10 @@ void call_vtl1_yield(struct guest_regs *regs)
 {
     struct vp *vp = current_vp();
     set_status(regs, HV_STATUS_SUCCESS);
-    if (vp->vtl1 == VTL1_IN_CALL)
+    if (vp->vtl1 == VTL1_IN_CALL) {
+        vp->yields++;
         preempt_call(vp);
+    }
 }
 
 void vtl_shadow_timer_fired(struct vp *vp)
@@ -894,6 +896,25 @@ bool vtl_vp_power_off(struct vp *vp)
     bool ok = vp_step(vp, VPE_CPU_OFF);
     spin_unlock(&vp->lock);
     return ok;
+}
+
+/* OVBS_HV_VP_STATS: counters another CPU may be changing: each read is
+ * one aligned load, so a value is always one the counter had. */
+void call_vp_stats(struct guest_regs *regs)
+{
+    uint64_t index = regs->x[1];
+    if (index >= hv_platform.ncpus) {
+        set_status(regs, HV_STATUS_INVALID_VP_INDEX);
+        regs->x[1] = regs->x[2] = regs->x[3] = 0;
+        return;
+    }
+    const struct vp *vp = &hv_vps[index];
+    set_status(regs, HV_STATUS_SUCCESS);
+    regs->x[1] = (uint64_t)vtl_vp_state((unsigned)index) |
+                 (__atomic_load_n(&vp->intercepts, __ATOMIC_RELAXED) << 32);
+    regs->x[2] = __atomic_load_n(&vp->preemptions, __ATOMIC_RELAXED) |
+                 (__atomic_load_n(&vp->yields, __ATOMIC_RELAXED) << 32);
+    regs->x[3] = __atomic_load_n(&vp->deferrals, __ATOMIC_RELAXED);
 }
 
 enum vtl1_state vtl_vp_state(unsigned index)

@@ -32,6 +32,7 @@ void call_enable_vp_vtl(struct guest_regs *regs);
 void call_vtl1_vp_ready(struct guest_regs *regs);
 void call_set_vp_assist(struct guest_regs *regs);
 void call_vtl1_yield(struct guest_regs *regs);
+void call_vp_stats(struct guest_regs *regs);
 
 /* A VTL0 translation fault on its own RAM that a protection change in
  * progress on another CPU explains: retry the access. */

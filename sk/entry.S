@@ -4,16 +4,24 @@
  * entered, with the entry reason in x0 and its details in x1..x7. */
 
 #include "arm64/entry_macros.inc"
+#include "cpu_offsets.h"
 
+/* The boot VP: x0 = VTL1 memory base, x1 = its size, x2 = VPs in the
+ * partition. Only here is .bss zeroed: every other VP's entry runs on a
+ * stack in it. TPIDR_EL1 = &sk_cpus[0] before any C code (this_cpu()). */
     .section .text.entry, "ax"
     .global _start
 _start:
     mov     x19, x0                 /* VTL1 memory base (from the hypervisor) */
     mov     x20, x1                 /* and size */
+    mov     x21, x2                 /* and the number of VPs */
     ZERO_BSS
     adrp    x1, sk_stack_top
     add     x1, x1, :lo12:sk_stack_top
     mov     sp, x1
+    adrp    x1, sk_cpus
+    add     x1, x1, :lo12:sk_cpus
+    msr     tpidr_el1, x1
     adrp    x1, sk_vectors
     add     x1, x1, :lo12:sk_vectors
     msr     vbar_el1, x1
@@ -22,8 +30,52 @@ _start:
     isb
     mov     x0, x19
     mov     x1, x20
+    mov     x2, x21
     bl      sk_main
     mov     x1, #1
+    b       sk_fatal_stub
+
+/* Every other start of a VP (OVBS_ENABLE_VP_VTL), and the boot VP's
+ * restart after CPU_OFF: MMU off, EL1h, DAIF masked, SP_EL1 = this VP's
+ * own stack, x0 = VTL_ENTRY_VP_START, x1 = &sk_cpus[vp], x2 = vp. Every
+ * EL1 register has its reset value. With the MMU off data accesses are
+ * Device memory, so nothing is written before the MMU is on, and the only
+ * loads are the aligned words of sk_mmu_regs, which the boot VP cleaned to
+ * the point of coherency (mmu.c). The TLBs and the instruction cache of
+ * this PE may hold anything from before: both are invalidated (locally: no
+ * other PE used this one's) before SCTLR_EL1.M is set (Arm ARM D8.11,
+ * "TLB maintenance"; D7.5.9 for the instruction cache). */
+    .global sk_secondary_entry
+sk_secondary_entry:
+    cmp     x0, #4                  /* VTL_ENTRY_VP_START */
+    b.ne    1f
+    mov     x19, x1
+    mov     x20, x2
+    msr     tpidr_el1, x1
+    adrp    x3, sk_vectors
+    add     x3, x3, :lo12:sk_vectors
+    msr     vbar_el1, x3
+    mov     x3, #(3 << 20)          /* CPACR_EL1.FPEN: fp_init sets its own */
+    msr     cpacr_el1, x3
+    adrp    x9, sk_mmu_regs
+    add     x9, x9, :lo12:sk_mmu_regs
+    ldp     x10, x11, [x9, #0]      /* MAIR, TCR */
+    ldp     x12, x13, [x9, #16]     /* TTBR0, SCTLR */
+    cbz     x13, 1f                 /* the boot VP never saved them */
+    msr     mair_el1, x10
+    msr     tcr_el1, x11
+    msr     ttbr0_el1, x12
+    isb
+    tlbi    vmalle1
+    ic      iallu
+    dsb     nsh
+    isb
+    msr     sctlr_el1, x13
+    isb
+    mov     x0, x19
+    mov     x1, x20
+    bl      sk_secondary_main
+1:  mov     x1, #2
     b       sk_fatal_stub
 
 #include "arm64/el1_vectors.inc"
@@ -60,9 +112,15 @@ sk_leave:
  * EL2 for everyone. An interrupt taken before the HVC would overwrite ELR,
  * SPSR, ESR and FAR with its own values: that weakens one run of the test,
  * it cannot fail it. After re-entry every register gets this kernel's value
- * back. Save area below the callee-saved registers: 0 TPIDR_EL1, 8
- * TPIDR_EL0, 16 TPIDRRO_EL0, 24 SP_EL0, 32 io, 40 FAR, 48 PAR, 56 ELR, 64
- * SPSR, 72 ESR, 80 CONTEXTIDR, 88 AFSR0, 96 AFSR1, 104 CSSELR, 112 CNTKCTL. */
+ * back. TPIDR_EL1 is planted after the vector registers (their first use
+ * traps to fpu.c, which finds its VP through TPIDR_EL1), and IRQs stay
+ * masked from before it is planted until it holds this VP's struct sk_cpu
+ * again: VTL1's interrupt handler finds its VP through it too. An
+ * interrupt of VTL1's own that comes meanwhile is taken when DAIF is put
+ * back. Save area below the callee-saved registers: 0
+ * TPIDR_EL1, 8 TPIDR_EL0, 16 TPIDRRO_EL0, 24 SP_EL0, 32 io, 40 FAR, 48 PAR,
+ * 56 ELR, 64 SPSR, 72 ESR, 80 CONTEXTIDR, 88 AFSR0, 96 AFSR1, 104 CSSELR,
+ * 112 CNTKCTL, 120 DAIF. */
 /* The EL1 registers the scrub plants, in pairs, with their save slots; each
  * pair goes through x10/x11. */
 .macro save_el1_pair a, b, off
@@ -91,6 +149,8 @@ sk_scrub_and_return:
     stp     x23, x24, [sp, #48]
     stp     x25, x26, [sp, #64]
     stp     x27, x28, [sp, #80]
+    mrs     x14, daif
+    msr     daifset, #2
     mrs     x10, tpidr_el1
     mrs     x11, tpidr_el0
     mrs     x12, tpidrro_el0
@@ -98,13 +158,13 @@ sk_scrub_and_return:
     stp     x10, x11, [sp, #-128]!
     stp     x12, x13, [sp, #16]
     str     x0, [sp, #32]
+    str     x14, [sp, #120]
     SCRUBBED_EL1 save_el1_pair
     /* x5 = 0x5ec7e75ec7e75ec7 = SC_SCRUB_MARKER */
     movz    x5, #0x5ec7
     movk    x5, #0xc7e7, lsl #16
     movk    x5, #0xe75e, lsl #32
     movk    x5, #0x5ec7, lsl #48
-    msr     tpidr_el1, x5
     msr     tpidr_el0, x5
     msr     tpidrro_el0, x5
     msr     sp_el0, x5
@@ -152,6 +212,9 @@ sk_scrub_and_return:
     mov     v29.16b, v0.16b
     mov     v30.16b, v0.16b
     mov     v31.16b, v0.16b
+    /* Only now: the first FP/SIMD instruction above may trap to fpu.c,
+     * which finds this VP's state through TPIDR_EL1. */
+    msr     tpidr_el1, x5
     mov     x6, x5
     mov     x7, x5
     mov     x8, x5
@@ -193,11 +256,14 @@ sk_scrub_and_return:
     SCRUBBED_EL1 load_el1_pair
     ldp     x10, x11, [sp, #0]
     ldp     x12, x13, [sp, #16]
+    ldr     x14, [sp, #120]
     add     sp, sp, #128
     msr     tpidr_el1, x10
     msr     tpidr_el0, x11
     msr     tpidrro_el0, x12
     msr     sp_el0, x13
+    isb
+    msr     daif, x14
     isb
     ldp     x19, x20, [sp, #16]
     ldp     x21, x22, [sp, #32]
@@ -228,9 +294,45 @@ sk_fatal_stub:                      /* x1 = code */
     .bss
     .balign 16
 sk_stack:
-    .space  32768
+    .space  SK_STACK_SIZE
     .global sk_stack_top
-sk_stack_top:
+sk_stack_top:                       /* the boot VP's, also after a restart */
+
+/* VPs 1 .. SK_MAX_VPS - 1: one stack each, VP i's top at
+ * sk_vp_stacks + i * SK_STACK_SIZE (smp.c). */
+    .balign 16
+    .global sk_vp_stacks
+sk_vp_stacks:
+    .space  SK_STACK_SIZE * (SK_MAX_VPS - 1)
+
+/* The kernel context of entry_macros.inc's KCTX_SAVE/KCTX_RESTORE, kept in
+ * this VP's struct sk_cpu (TPIDR_EL1 + SK_CPU_KCTX) instead of one global:
+ * each VP runs its own trustlet. Clobber x9 and x10. */
+.macro KCTX_SAVE_THIS_VP
+    mrs     x9, tpidr_el1
+    add     x9, x9, #SK_CPU_KCTX
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    stp     x29, x30, [x9, #80]
+    mov     x10, sp
+    str     x10, [x9, #96]
+.endm
+
+.macro KCTX_RESTORE_THIS_VP
+    mrs     x9, tpidr_el1
+    add     x9, x9, #SK_CPU_KCTX
+    ldp     x19, x20, [x9, #0]
+    ldp     x21, x22, [x9, #16]
+    ldp     x23, x24, [x9, #32]
+    ldp     x25, x26, [x9, #48]
+    ldp     x27, x28, [x9, #64]
+    ldp     x29, x30, [x9, #80]
+    ldr     x10, [x9, #96]
+    mov     sp, x10
+.endm
 
 /* long sk_enter_el0(const struct frame *user): save the kernel's callee-saved
  * registers and stack, load the trustlet's whole register frame and ERET to
@@ -239,7 +341,7 @@ sk_stack_top:
     .text
     .global sk_enter_el0
 sk_enter_el0:
-    KCTX_SAVE sk_kctx
+    KCTX_SAVE_THIS_VP
     mov     x30, x0
     ldr     x1, [x30, #280]
     msr     sp_el0, x1
@@ -266,10 +368,5 @@ sk_enter_el0:
 
     .global sk_el0_return
 sk_el0_return:
-    KCTX_RESTORE sk_kctx
+    KCTX_RESTORE_THIS_VP
     ret
-
-    .bss
-    .balign 16
-sk_kctx:
-    .space  KCTX_SIZE

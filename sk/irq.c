@@ -2,13 +2,14 @@
  * EL1 virtual timer of its own VTL context to bound how long its work runs;
  * the hypervisor delivers that timer to VTL1 only, through VTL1's virtual
  * GIC CPU interface (ICC_* system registers, which at EL1 under
- * HCR_EL2.IMO are the virtual ICV_* ones). */
+ * HCR_EL2.IMO are the virtual ICV_* ones). Each VP has its own timer and
+ * its own virtual CPU interface: irq_init runs on every VP's every entry,
+ * and the watchdog's state and the interrupt count are the VP's (struct
+ * sk_cpu), so no lock is taken here but the event ring's (events.c). */
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "sk.h"
 
-volatile uint64_t timer_interrupts;
-static volatile bool runaway_active;
 
 /* CNTV_CTL_EL0: ENABLE (bit 0), IMASK (bit 1, the hypervisor sets it when
  * it injects the interrupt), ISTATUS (bit 2, read-only: the timer condition
@@ -60,11 +61,12 @@ void irq_handle(struct frame *f)
     /* The only interrupt VTL1 receives is its timer: stop it. */
     WRITE_SYSREG(cntv_ctl_el0, 0);
     isb();
-    timer_interrupts++;
-    if (runaway_active && (f->elr == (uint64_t)(uintptr_t)sk_runaway_loop ||
-                           f->elr == (uint64_t)(uintptr_t)sk_runaway_loop - 4)) {
+    struct sk_cpu *cpu = this_cpu();
+    cpu->timer_interrupts++;
+    if (cpu->runaway_active && (f->elr == (uint64_t)(uintptr_t)sk_runaway_loop ||
+                                f->elr == (uint64_t)(uintptr_t)sk_runaway_loop - 4)) {
         f->elr = (uint64_t)(uintptr_t)sk_runaway_escape;
-        runaway_active = false;
+        cpu->runaway_active = false;
     }
     WRITE_SYSREG(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
 }
@@ -80,7 +82,7 @@ int watchdog_run(uint64_t ticks, uint64_t *elapsed)
     uint64_t daif = READ_SYSREG(daif);
     __asm__ volatile("msr daifset, #2" ::: "memory");
     uint64_t start = READ_SYSREG(cntvct_el0);
-    runaway_active = true;
+    this_cpu()->runaway_active = true;
     timer_arm(ticks);
     sk_runaway();
     WRITE_SYSREG(daif, daif);

@@ -9,15 +9,16 @@
  * run masked and their ERET puts the interrupted state back. The two paths
  * that come back to C code from an exception handler put the caller's DAIF
  * back explicitly: run() after a trustlet (sk_el0_return), and
- * watchdog_run() after its runaway loop. SError and FIQ stay masked. */
+ * watchdog_run() after its runaway loop. SError and FIQ stay masked.
+ *
+ * Every VP runs the same loop (sk_dispatch_loop), entered on the boot VP by
+ * sk_main and on the others by smp.c; what each touches is in sk.h. */
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "openvbs/trustlet.h"
 #include "sk.h"
 
 extern char __sk_end[];
-
-static uint64_t intercepts_seen, interrupt_entries;
 
 static const char *const access_names[] = { "read", "write", "execute" };
 
@@ -33,10 +34,11 @@ static uint64_t checksum(const volatile uint8_t *p, uint64_t len)
     return h;
 }
 
+/* The copy is this VP's: the spin runs with no lock held. */
 static int sc_checksum(uint64_t gpa, uint64_t len, uint64_t spin, uint64_t progress,
                        uint64_t *out)
 {
-    static uint8_t copy[SC_MAX_BUFFER];
+    uint8_t *copy = this_cpu()->checksum_copy;
     if (spin > SC_MAX_SPIN)
         return HV_STATUS_INVALID_PARAMETER;
     int rc = vtl0_copy_in(gpa, copy, len);
@@ -57,7 +59,7 @@ static int sc_query(uint64_t gpa, uint64_t *out)
 {
     if (!vtl0_is_ram(gpa & ~(SK_PAGE - 1), SK_PAGE))
         return HV_STATUS_INVALID_PARAMETER;
-    uint8_t st = vtl0_page_state(gpa);
+    uint8_t st = vtl0_page_state(gpa); /* under vtl0_lock */
     *out = (st & OVBS_ACC_RWX) | ((st & 0x10) ? SC_LOCKED : 0);
     return HV_STATUS_SUCCESS;
 }
@@ -112,28 +114,31 @@ __attribute__((noinline)) static uint64_t selftest(uint64_t vtl0_x6, uint64_t *c
     uint64_t cfg = VSM_CONFIG_ENABLE_PROTECTION | (OVBS_ACC_RWX << VSM_CONFIG_MASK_SHIFT);
     const uint32_t get = OVBS_GET_VP_REGISTER, set = OVBS_SET_VP_REGISTER;
     const uint32_t mod = OVBS_MODIFY_VTL_PROTECTION_MASK;
-    struct hv_result x6 = hvc6(get, 0, 0, VP_REG_X0 + 6, 0, 0, 0);
-    struct hv_result pc = hvc6(get, 0, 0, VP_REG_PC, 0, 0, 0);
-    struct hv_result st = hvc6(get, 0, 0, VP_REG_VSM_VP_STATUS, 0, 0, 0);
-    struct hv_result pcfg = hvc6(get, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0);
+    /* This VP's VTL0: the hypervisor lets VTL1 name no other (and there is
+     * never a VP 8: the partition has at most 8). */
+    const uint64_t vp = this_cpu()->index, no_vp = 8;
+    struct hv_result x6 = hvc6(get, vp, 0, VP_REG_X0 + 6, 0, 0, 0);
+    struct hv_result pc = hvc6(get, vp, 0, VP_REG_PC, 0, 0, 0);
+    struct hv_result st = hvc6(get, vp, 0, VP_REG_VSM_VP_STATUS, 0, 0, 0);
+    struct hv_result pcfg = hvc6(get, vp, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0);
     bool checks[] = {
         x6.x0 == HV_STATUS_SUCCESS && x6.x1 == vtl0_x6,
         pc.x0 == HV_STATUS_SUCCESS && pc.x1 && !(pc.x1 & 3),
         st.x0 == HV_STATUS_SUCCESS && (st.x1 & 3) == 1,
         pcfg.x0 == HV_STATUS_SUCCESS && pcfg.x1 == cfg,
-        hvc6(set, 0, 0, VP_REG_X0 + 4, SC_SELFTEST_X4, 0, 0).x0 == HV_STATUS_SUCCESS,
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c9 /* EL2h */, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_X0 + 4, SC_SELFTEST_X4, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c9 /* EL2h */, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         /* A legal mode, but the illegal-execution bit, or bits 63:32 set. */
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c5 | PSR_IL, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_PSTATE, 0x3c5 | (1ull << 32), 0, 0).x0 ==
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c5 | PSR_IL, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_PSTATE, 0x3c5 | (1ull << 32), 0, 0).x0 ==
             HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_PC, 0x1002, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
-        hvc6(set, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(get, 0, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(get, 7, 0, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_INVALID_VP_INDEX,
-        hvc6(get, 0, 0, 999, 0, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
-        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
-        hvc6(set, 0, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 == HV_STATUS_SUCCESS,
+        hvc6(set, vp, 0, VP_REG_PC, 0x1002, 0, 0).x0 == HV_STATUS_INVALID_ALIGNMENT,
+        hvc6(set, vp, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, vp, 1, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(get, no_vp, 0, VP_REG_X0, 0, 0, 0).x0 == HV_STATUS_INVALID_VP_INDEX,
+        hvc6(get, vp, 0, 999, 0, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
+        hvc6(set, vp, 0, VP_REG_VSM_PARTITION_CONFIG, 0, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
+        hvc6(set, vp, 0, VP_REG_VSM_PARTITION_CONFIG, cfg, 0, 0).x0 == HV_STATUS_SUCCESS,
         hvc6(mod, 0, vtl1, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         hvc6(mod, 0, mmio, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_INVALID_PARAMETER,
         hvc6(mod, 1, vtl0, 1, OVBS_ACC_R, 0, 0).x0 == HV_STATUS_ACCESS_DENIED,
@@ -188,11 +193,8 @@ static int sc_state_probe(uint64_t apia0, uint64_t tpidr2_0, uint64_t *readable,
     /* The last probe: hypervisor memory, which VTL1's stage 2 must not map
      * (behind the secure kernel's own stage 1, which never maps it). */
     uint64_t hv_page = owned_run(OWNER_HV, false);
-    if (hv_page && sk_map_foreign_page(hv_page)) {
-        if (sk_probe_load(hv_page, &value))
-            *readable |= 1ull << n;
-        sk_unmap_foreign_page(hv_page);
-    }
+    if (hv_page && sk_with_foreign_page(hv_page, sk_probe_load, &value) > 0)
+        *readable |= 1ull << n;
     *readable |= READ_SYSREG(isr_el1) << 32; /* a virtual SError pending here? */
     *same = 0;
     if (((READ_SYSREG(id_aa64isar1_el1) >> 4) & 0xff) != 0 && /* APA or API: FEAT_PAuth */
@@ -212,20 +214,23 @@ static int sc_state_probe(uint64_t apia0, uint64_t tpidr2_0, uint64_t *readable,
  * protections and trustlet images do) is counted as a refused call. Reading
  * the event record is not: a reader probing the ring must not change it,
  * and SC_WATCHDOG's time-out is its success. */
-static void note_refused(uint64_t service, int st, uint64_t events_before)
+static void note_refused(const struct sk_cpu *cpu, uint64_t service, int st,
+                         uint64_t events_before)
 {
     if (service == SC_EVENT_READ || service == SC_EVENT_COUNT || st == HV_STATUS_TIME_OUT)
         return;
-    if (sk_events_next() == events_before)
+    if (cpu->events_recorded == events_before)
         sk_event(SK_EV_CALL_REFUSED, service, (uint64_t)st);
 }
 
 /* io->x[1] = service, x[2..6] = arguments; results go back in x[1..4]
- * (status first). */
-static void handle_call(struct sk_io *io)
+ * (status first). The events this VP recorded, not the ring's sequence:
+ * another VP's event must not hide this call's refusal. */
+static void handle_call(struct sk_cpu *cpu)
 {
+    struct sk_io *io = &cpu->io;
     uint64_t service = io->x[1], a = io->x[2], b = io->x[3], c = io->x[4];
-    uint64_t r1 = 0, r2 = 0, r3 = 0, events = sk_events_next();
+    uint64_t r1 = 0, r2 = 0, r3 = 0, events = cpu->events_recorded;
     int st;
     switch (service) {
     case SC_NULL: st = HV_STATUS_SUCCESS; break;
@@ -239,11 +244,11 @@ static void handle_call(struct sk_io *io)
             r1 = sc_spin_result(a);
         break;
     case SC_WATCHDOG: st = watchdog_run(a, &r1); break;
-    case SC_STATS:
+    case SC_STATS: /* this VP's */
         st = HV_STATUS_SUCCESS;
-        r1 = intercepts_seen;
-        r2 = timer_interrupts;
-        r3 = interrupt_entries;
+        r1 = cpu->intercepts_seen;
+        r2 = cpu->timer_interrupts;
+        r3 = cpu->interrupt_entries;
         break;
     case SC_QUERY_RANGE: st = sc_query_range(a, b, c); break;
     case SC_TIMER_ARM:
@@ -268,7 +273,7 @@ static void handle_call(struct sk_io *io)
     default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
     }
     if (st != HV_STATUS_SUCCESS)
-        note_refused(service, st, events);
+        note_refused(cpu, service, st, events);
     io->x[1] = (uint64_t)st;
     io->x[2] = r1;
     io->x[3] = r2;
@@ -277,13 +282,16 @@ static void handle_call(struct sk_io *io)
 
 /* VTL0 broke a protection this kernel set. The policy: log it, and let
  * VTL0 take an abort (the hypervisor injects it). */
-static void handle_intercept(struct sk_io *io)
+static void handle_intercept(struct sk_cpu *cpu)
 {
+    struct sk_io *io = &cpu->io;
     struct ovbs_intercept_message m;
     struct hv_result r = hvc(OVBS_GET_INTERCEPT, (uint64_t)(uintptr_t)&m, sizeof(m), 0);
     if (r.x0 != HV_STATUS_SUCCESS || m.gpa != io->x[4] || m.pc != io->x[2])
         panic("intercept message does not match the entry registers");
-    intercepts_seen++;
+    if (m.vp_index != cpu->index || (io->x[1] & 0xffffffffu) != cpu->index)
+        panic("intercept message of another VP");
+    cpu->intercepts_seen++;
     uint8_t st = vtl0_page_state(m.gpa);
     sk_event(SK_EV_INTERCEPT, m.gpa, m.pc);
     if (sk_log_allowed(SK_LOG_INTERCEPT))
@@ -344,7 +352,10 @@ static void enable_vtl_protection(void)
 
 extern uintptr_t __stack_chk_guard;
 
-void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
+/* The boot VP, entered at _start with x0..x2: set up what every VP shares,
+ * then this VP, enable the others, and serve like them. */
+void sk_main(uint64_t vtl1_base, uint64_t vtl1_size, uint64_t nvp);
+void sk_main(uint64_t vtl1_base, uint64_t vtl1_size, uint64_t nvp)
 {
     /* Our own stack-protector canary, set where no protected frame that
      * saw the old value will return (sk_main itself never returns). */
@@ -360,39 +371,46 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size)
     vtl0mem_init();
     sk_mmu_init(vtl1_base, vtl1_size);
     enable_vtl_protection();
-    irq_init();
     trustlets_init();
+    sk_cpu_setup(&sk_cpus[0], 0);
+    smp_boot((unsigned)(nvp < 64 ? nvp : 64));
     sk_log("ready: secure calls 0..%u and %u..%u (trustlets), VTL protection enabled",
            SC_COUNT - 1, SC_TL_LOAD, SC_TL_INFO);
+    sk_dispatch_loop(&sk_cpus[0], OVBS_VTL1_BOOT_DONE);
+}
 
-    struct sk_io io = { 0 };
-    fp_init();
-    sk_leave(&io, OVBS_VTL1_BOOT_DONE);
+/* Leave VTL1 with `first_fid` (BOOT_DONE on the boot VP, VP_READY on the
+ * others), then serve every entry of this VP. */
+_Noreturn void sk_dispatch_loop(struct sk_cpu *cpu, uint32_t first_fid)
+{
+    struct sk_io *io = &cpu->io;
+    fp_leave_vtl1(cpu);
+    sk_leave(io, first_fid);
     for (;;) {
         bool scrub = false;
-        switch (io.x[0]) {
+        switch (io->x[0]) {
         case VTL_ENTRY_CALL:
-            scrub = io.x[1] == SC_SCRUB_TEST;
+            scrub = io->x[1] == SC_SCRUB_TEST;
             if (!scrub)
-                handle_call(&io);
+                handle_call(cpu);
             break;
         case VTL_ENTRY_INTERCEPT:
-            handle_intercept(&io);
+            handle_intercept(cpu);
             break;
         case VTL_ENTRY_INTERRUPT:
             /* The timer is pending on our virtual interface: IRQs are
              * unmasked, so it has been taken by now. */
-            interrupt_entries++;
+            cpu->interrupt_entries++;
             __asm__ volatile("isb");
             break;
         default:
-            sk_log("entered with unknown reason 0x%lx", io.x[0]);
+            sk_log("entered with unknown reason 0x%lx", io->x[0]);
             panic("bad VTL1 entry");
         }
-        fp_leave_vtl1();
+        fp_leave_vtl1(cpu);
         if (scrub)
-            sk_scrub_and_return(&io);
+            sk_scrub_and_return(io);
         else
-            sk_leave(&io, OVBS_VTL_RETURN);
+            sk_leave(io, OVBS_VTL_RETURN);
     }
 }

@@ -3,7 +3,13 @@
  * RAM RW and never executable (the secure kernel reads requests there but
  * never runs anything from it). Tables come from the page allocator. Every
  * trustlet address space (TTBR0_EL1 with its own ASID) repeats these kernel
- * mappings, which are global and EL1-only, and adds its own EL0 pages. */
+ * mappings, which are global and EL1-only, and adds its own EL0 pages.
+ *
+ * Every VP runs on the same kernel tables: the boot VP builds them and keeps
+ * the registers that turn them on (sk_mmu_regs, read-only after boot), which
+ * each other VP loads in entry.S. The tables themselves change only for
+ * SC_STATE_PROBE's foreign page, under kpt_lock. Lock order: kpt_lock, then
+ * alloc_lock (a new table page). */
 #include "arm64/sysreg.h"
 #include "panic.h"
 #include "pgtable.h"
@@ -11,7 +17,10 @@
 #include "sk.h"
 
 extern char __sk_start[], __sk_text_end[], __sk_rodata_end[];
-static struct pgtable kpt;
+static struct pgtable kpt; /* root: read-only after boot; entries: kpt_lock */
+static struct spinlock kpt_lock = SPINLOCK_INIT;
+/* 16-byte aligned for entry.S's LDP, which runs with the MMU off. */
+struct sk_mmu_regs sk_mmu_regs __attribute__((aligned(64)));
 
 static void *pt_alloc(void *ctx)
 {
@@ -35,7 +44,7 @@ static const struct pt_ops ops = {
     pt_el1_sync,
 };
 
-static uint64_t vtl1_base, vtl1_size;
+static uint64_t vtl1_base, vtl1_size; /* read-only after boot */
 
 static bool map(struct pgtable *pt, uint64_t base, uint64_t size, unsigned prot)
 {
@@ -72,15 +81,37 @@ void sk_address_space_switch(const struct pgtable *pt, unsigned asid)
 
 /* SC_STATE_PROBE: one physical page that is not VTL1's, mapped read-only
  * at its own address in the kernel's tables so that a read can show that
- * VTL1's stage 2 stops it; unmapped (with its TLB entry) right after. */
-bool sk_map_foreign_page(uint64_t pa)
+ * VTL1's stage 2 stops it; unmapped (with its TLB entry, on every VP: the
+ * inner-shareable TLBI of pt_el1_invalidate) right after. kpt_lock covers
+ * the three steps: the tables are every VP's, and two probes at once must
+ * not map or unmap each other's page. */
+int sk_with_foreign_page(uint64_t pa, int (*probe)(uint64_t pa, uint64_t *out), uint64_t *out)
 {
-    return map(&kpt, pa, SK_PAGE, PT_R);
+    int rc = -1;
+    sk_lock(&kpt_lock);
+    if (map(&kpt, pa, SK_PAGE, PT_R)) {
+        rc = probe(pa, out);
+        pt_unmap(&kpt, pa, SK_PAGE);
+    }
+    sk_unlock(&kpt_lock);
+    return rc;
 }
 
-void sk_unmap_foreign_page(uint64_t pa)
+/* The registers that turn this MMU on, for the other VPs, which read them
+ * with their MMU off: cleaned to the point of coherency, where such a read
+ * goes (DC CVAC by the smallest data-cache line, CTR_EL0.DminLine, so the
+ * whole struct is cleaned whatever the line size). */
+static void save_mmu_regs(void)
 {
-    pt_unmap(&kpt, pa, SK_PAGE);
+    sk_mmu_regs.mair = READ_SYSREG(mair_el1);
+    sk_mmu_regs.tcr = READ_SYSREG(tcr_el1);
+    sk_mmu_regs.ttbr0 = READ_SYSREG(ttbr0_el1);
+    sk_mmu_regs.sctlr = READ_SYSREG(sctlr_el1);
+    uint64_t line = 4ull << ((READ_SYSREG(ctr_el0) >> 16) & 0xf);
+    uint64_t start = (uint64_t)(uintptr_t)&sk_mmu_regs, end = start + sizeof(sk_mmu_regs);
+    for (uint64_t a = start & ~(line - 1); a < end; a += line)
+        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+    dsb_ish();
 }
 
 void sk_mmu_init(uint64_t base, uint64_t size)
@@ -90,6 +121,7 @@ void sk_mmu_init(uint64_t base, uint64_t size)
     if (sk_address_space_init(&kpt))
         panic("cannot build the secure kernel's page tables");
     el1_mmu_enable(pt_root_pa(&kpt), SCTLR_EL1_WXN);
+    save_mmu_regs();
     sk_log("MMU on: %zu table pages, %lu pages of VTL1 memory free", kpt.table_pages,
            pages_free());
 }

@@ -3,8 +3,17 @@
  * any sensible combination of read, write, kernel-execute and user-execute;
  * a locked range (the Kernel Data Protection idea) can never be made
  * writable again, whatever VTL0 asks later. The hypervisor enforces what is
- * decided here (ModifyVtlProtectionMask); it holds no policy itself. */
+ * decided here (ModifyVtlProtectionMask); it holds no policy itself.
+ *
+ * Several VPs: the policy check, the hypercall and the state update are one
+ * critical section under vtl0_lock (vtl0mem.c), so this kernel's state is
+ * always the hypervisor's stage 2: two requests on two VPs cannot pass
+ * their checks against the same old state, nor reach the hypervisor in one
+ * order and the state in the other. The section is bounded by MAX_PAGES
+ * (docs/sk-smp.md). Events and log lines (events_lock, log_lock) come
+ * after it: no lock is taken while vtl0_lock is held. */
 #include <stddef.h>
+#include <string.h>
 #include "sk.h"
 
 #define STATE_LOCKED 0x10
@@ -52,20 +61,31 @@ static int refuse(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock, int rc
     return rc;
 }
 
-int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
+/* Check, ask the hypervisor, record: vtl0_lock held. */
+static int apply(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
 {
     int rc = check_request(gpa, pages, mask, lock);
     if (rc != HV_STATUS_SUCCESS)
-        return refuse(gpa, pages, mask, lock, rc);
+        return rc;
     struct hv_result r = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, gpa, pages, mask, 0, 0);
     if (r.x0 != HV_STATUS_SUCCESS)
-        return refuse(gpa, pages, mask, lock, (int)r.x0);
+        return (int)r.x0;
     /* A locked page stays locked: protect on it keeps the lock. */
     uint8_t *state = vtl0_state_span(gpa, pages);
     for (uint64_t i = 0; i < pages; i++) {
         uint8_t locked = (lock || (state[i] & STATE_LOCKED)) ? STATE_LOCKED : 0;
         state[i] = (uint8_t)mask | locked;
     }
+    return HV_STATUS_SUCCESS;
+}
+
+int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
+{
+    sk_lock(&vtl0_lock);
+    int rc = apply(gpa, pages, mask, lock);
+    sk_unlock(&vtl0_lock);
+    if (rc != HV_STATUS_SUCCESS)
+        return refuse(gpa, pages, mask, lock, rc);
     /* Kernel Data Protection events are worth a line, but VTL0 can repeat them. */
     if (lock && sk_log_allowed(SK_LOG_PROTECT)) {
         char m[5];
@@ -75,13 +95,17 @@ int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
     return HV_STATUS_SUCCESS;
 }
 
+/* The state bytes are copied under vtl0_lock, then out without it (the
+ * copy out takes it again). */
 int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out)
 {
     uint8_t buf[SC_MAX_BUFFER];
+    sk_lock(&vtl0_lock);
     const uint8_t *state = pages <= sizeof(buf) ? vtl0_state_span(gpa, pages) : NULL;
+    if (state && !(gpa & (SK_PAGE - 1)))
+        memcpy(buf, state, pages);
+    sk_unlock(&vtl0_lock);
     if ((gpa & (SK_PAGE - 1)) || !state)
         return HV_STATUS_INVALID_PARAMETER;
-    for (uint64_t i = 0; i < pages; i++)
-        buf[i] = state[i];
     return vtl0_copy_out(out, buf, pages);
 }

@@ -7,7 +7,21 @@
  * Instance states:  EMPTY -> (load) -> RUNNING -> PARKED (in TL_SYS_RECEIVE)
  *                   PARKED -> (invoke) -> RUNNING -> PARKED ...
  *                   RUNNING -> DEAD (exit, fault, forbidden call, timeout)
- *                   DEAD/PARKED -> (unload) -> EMPTY */
+ *                   DEAD/PARKED -> (unload) -> EMPTY
+ *
+ * Several VPs. tl_lock guards the tables: each instance's `state` and
+ * `claimed`, the sessions, `generation`, highest_loaded. An instance runs
+ * on one VP at a time: a VP that loads, invokes or unloads it first claims
+ * it under tl_lock, works with no lock held (the trustlet's own code, the
+ * copies, the signature check, freeing its pages), then releases it under
+ * tl_lock. While it is claimed only that VP touches its other fields, and
+ * the others see only `claimed`: an invoke, unload, close or info that
+ * finds it (or its session) in use answers HV_STATUS_BUSY at once, never
+ * waits, so a call preempted on one VP blocks nothing on another. The
+ * image being loaded is in the loading VP's own buffer (image_bufs).
+ * Lock order: this file takes tl_lock and vtl0_lock (request_in), and
+ * through the functions it calls alloc_lock, events_lock and log_lock,
+ * but never one while holding another: each is held alone. */
 #include <bearssl_aead.h>
 #include <bearssl_block.h>
 #include <bearssl_hash.h>
@@ -38,7 +52,7 @@ static const struct tl_known known_trustlets[] = {
  * already ran, so an older signed image cannot come back. Kept in VTL1
  * memory only: a reboot starts again from the minimum (persisting it needs
  * sealed storage). */
-static uint32_t highest_loaded[NUM_KNOWN];
+static uint32_t highest_loaded[NUM_KNOWN]; /* tl_lock */
 
 #define MAX_INSTANCES   4
 #define MAX_SESSIONS    8
@@ -48,8 +62,12 @@ static uint32_t highest_loaded[NUM_KNOWN];
 
 enum tl_state { TL_EMPTY, TL_RUNNING, TL_PARKED, TL_DEAD };
 
+/* state and claimed: tl_lock. The rest: the VP that claimed it while it is
+ * claimed; otherwise under tl_lock (header, pt.root: fixed from the load
+ * to the unload). */
 struct instance {
     enum tl_state state;
+    bool claimed;              /* in use on a VP (loading, invoked, unloading) */
     const struct tl_known *known;
     struct tl_header header;
     struct pgtable pt;
@@ -64,8 +82,9 @@ struct instance {
     uint64_t reply_status, reply_len;
 };
 
-struct session {
+struct session { /* tl_lock */
     bool open;
+    bool in_use;               /* an invoke through it runs (or is preempted) */
     unsigned instance;
     unsigned generation;
 };
@@ -82,13 +101,17 @@ static struct runtime_page runtime[MAX_RUNTIME_PAGES];
 static unsigned runtime_pages;
 extern const uint8_t tl_runtime_start[], tl_runtime_end[];
 
+static struct spinlock tl_lock = SPINLOCK_INIT;
 static struct instance instances[MAX_INSTANCES];
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
-static struct instance *running;
-static uint8_t reply_buf[MAX_REPLY];
-static uint8_t seal_secret[32];
-static uint8_t image_buf[TL_HEADER_SIZE + TL_MAX_IMAGE] __attribute__((aligned(16)));
+static uint8_t seal_secret[32]; /* read-only after boot */
+/* The image each VP loads, copied and verified there with no lock held:
+ * per VP (entry i: VP i). Written before it is read, so it is not in .bss
+ * (sk.ld: .noinit), which the boot VP would otherwise zero (1 MiB). */
+static uint8_t image_bufs[SK_MAX_VPS][TL_HEADER_SIZE + TL_MAX_IMAGE]
+    __attribute__((aligned(16), section(".bss.noinit")));
+_Static_assert(MAX_REPLY <= sizeof(((struct sk_cpu *)0)->reply_buf), "reply buffer");
 
 /* ---- Memory of one trustlet --------------------------------------------- */
 
@@ -192,7 +215,8 @@ static int map_segments(struct instance *t, const struct tl_verified *v)
             return TL_ST_NO_MEMORY;
     }
     dsb_ish();
-    __asm__ volatile("ic iallu\n dsb ish\n isb" ::: "memory");
+    /* Its code may run on any VP: every PE's instruction cache. */
+    __asm__ volatile("ic ialluis\n dsb ish\n isb" ::: "memory");
     return 0;
 }
 
@@ -200,7 +224,7 @@ static long run(struct instance *t);
 
 /* Copy the image out of VTL0 page by page, hashing the ELF part of what
  * was copied (never VTL0's memory itself), then verify the copy. */
-static int copy_and_hash(uint64_t gpa, uint64_t size, uint8_t sha[32])
+static int copy_and_hash(uint8_t *image_buf, uint64_t gpa, uint64_t size, uint8_t sha[32])
 {
     br_sha256_context ctx;
     br_sha256_init(&ctx);
@@ -219,20 +243,78 @@ static int copy_and_hash(uint64_t gpa, uint64_t size, uint8_t sha[32])
     return 0;
 }
 
-/* Copy the image in and check everything about it: 0 or a TL_ST_* status. */
+/* Older than a version that already ran? tl_lock held. */
+static bool rollback(const struct tl_verified *v)
+{
+    return v->header.version < highest_loaded[v->known - known_trustlets];
+}
+
+/* Copy the image into this VP's buffer and check everything about it, with
+ * no lock held (the signature check is millions of instructions): 0 or a
+ * TL_ST_* status. */
 static int check_image(uint64_t gpa, uint64_t size, struct tl_verified *v)
 {
+    uint8_t *image_buf = image_bufs[this_cpu()->index];
+    const uint64_t max = sizeof(image_bufs[0]);
     uint8_t sha[32];
     if (size < TL_HEADER_SIZE)
         return TL_ST_BAD_HEADER;
-    if (size > sizeof(image_buf))
+    if (size > max)
         return TL_ST_TOO_LARGE;
-    int rc = copy_and_hash(gpa, size, sha);
+    int rc = copy_and_hash(image_buf, gpa, size, sha);
     if (!rc)
         rc = tl_verify(image_buf, size, sha, known_trustlets, NUM_KNOWN, tl_signing_key, v);
-    if (!rc && v->header.version < highest_loaded[v->known - known_trustlets])
-        rc = TL_ST_ROLLBACK; /* older than a version that already ran */
+    if (!rc) {
+        sk_lock(&tl_lock);
+        if (rollback(v))
+            rc = TL_ST_ROLLBACK;
+        sk_unlock(&tl_lock);
+    }
     return rc;
+}
+
+/* An empty slot, claimed for a load and cleared (only `claimed` is set),
+ * or NULL if all are in use. */
+static struct instance *claim_empty_slot(void)
+{
+    struct instance *t = NULL;
+    sk_lock(&tl_lock);
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (!instances[i].claimed && instances[i].state == TL_EMPTY) {
+            t = &instances[i];
+            t->claimed = true;
+            break;
+        }
+    }
+    sk_unlock(&tl_lock);
+    return t;
+}
+
+/* A claimed instance is released in `state`. */
+static void release(struct instance *t, enum tl_state state)
+{
+    sk_lock(&tl_lock);
+    t->state = state;
+    t->claimed = false;
+    sk_unlock(&tl_lock);
+}
+
+/* A load's last step, under tl_lock: its rollback check again (another VP
+ * may have installed a newer version meanwhile), then it is in. */
+static bool install(struct instance *t)
+{
+    sk_lock(&tl_lock);
+    struct tl_verified v = { .header = t->header, .known = t->known };
+    bool ok = !rollback(&v);
+    if (ok) {
+        uint32_t *highest = &highest_loaded[t->known - known_trustlets];
+        if (t->header.version > *highest)
+            *highest = t->header.version;
+        t->state = TL_PARKED;
+        t->claimed = false;
+    }
+    sk_unlock(&tl_lock);
+    return ok;
 }
 
 int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
@@ -245,68 +327,71 @@ int sc_tl_load(uint64_t gpa, uint64_t size, uint64_t *handle)
             sk_log("trustlet image refused: %s", tl_status_name(rc));
         return rc;
     }
-    unsigned slot = MAX_INSTANCES;
-    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
-        if (instances[i].state == TL_EMPTY) {
-            slot = i;
-            break;
-        }
-    }
-    if (slot == MAX_INSTANCES)
+    struct instance *t = claim_empty_slot();
+    if (!t)
         return TL_ST_BUSY;
-    struct instance *t = &instances[slot];
-    memset(t, 0, sizeof(*t));
+    unsigned slot = (unsigned)(t - instances);
+    /* Claimed: this VP alone touches it until release() or install(). */
+    memset(&t->known, 0, sizeof(*t) - __builtin_offsetof(struct instance, known));
     t->asid = slot + 1;
     t->known = v.known;
     t->header = v.header;
     if (sk_address_space_init(&t->pt)) {
         t->pt.root = NULL;
+        release(t, TL_EMPTY);
         return TL_ST_NO_MEMORY;
     }
     rc = map_segments(t, &v);
     if (rc) {
         destroy(t);
-        t->state = TL_EMPTY;
+        release(t, TL_EMPTY);
         return rc;
     }
     /* x0 at entry: this trustlet's own stack-protector canary (crt0.S). */
     if (!sk_random_bytes(&t->frame.x[0], sizeof(t->frame.x[0]))) {
         destroy(t);
-        t->state = TL_EMPTY;
+        release(t, TL_EMPTY);
         return TL_ST_NO_MEMORY;
     }
     t->frame.elr = v.elf.entry;
     t->frame.spsr = 0; /* EL0t, interrupts unmasked */
     t->frame.sp_el0 = TL_VA_STACK_TOP;
     t->state = TL_RUNNING;
-    unsigned live = 0;
+    unsigned live = 1; /* this one, and the others that are loaded and alive */
+    sk_lock(&tl_lock);
     for (unsigned i = 0; i < MAX_INSTANCES; i++)
-        live += instances[i].state != TL_EMPTY && instances[i].state != TL_DEAD;
+        live += &instances[i] != t && instances[i].state != TL_EMPTY &&
+                instances[i].state != TL_DEAD;
+    sk_unlock(&tl_lock);
     if (sk_log_allowed(SK_LOG_TL_LOAD))
         sk_log("trustlet %s v%u loaded: ASID %u, %u pages of its own, %u runtime pages shared "
                "(%u pages saved across %u trustlets)", t->known->name, t->header.version,
                t->asid, t->npages, runtime_pages, runtime_pages * (live - 1), live);
     /* Let it initialise until it first waits for a request. */
     if (run(t) != TL_PARKED) {
-        t->state = TL_EMPTY;
+        release(t, TL_EMPTY);
         return TL_ST_DEAD;
     }
-    uint32_t *highest = &highest_loaded[t->known - known_trustlets];
-    if (t->header.version > *highest)
-        *highest = t->header.version;
+    if (!install(t)) {
+        destroy(t);
+        release(t, TL_EMPTY);
+        sk_event(SK_EV_TL_REFUSED, TL_ST_ROLLBACK, size);
+        return TL_ST_ROLLBACK;
+    }
     *handle = slot + 1;
     return HV_STATUS_SUCCESS;
 }
 
 /* ---- Running --------------------------------------------------------------- */
 
+/* On the VP that claimed it: its memory goes now, the caller releases it
+ * as DEAD. */
 static void kill(struct instance *t, const char *why)
 {
     sk_event(SK_EV_TL_KILLED, t->known->id, t->frame.elr);
     if (sk_log_allowed(SK_LOG_TL_KILL))
         sk_log("trustlet %s killed: %s (PC 0x%lx)", t->known->name, why, t->frame.elr);
     destroy(t);
-    t->state = TL_DEAD;
 }
 
 /* Run the trustlet until it parks in TL_SYS_RECEIVE or dies. VTL1's timer
@@ -317,11 +402,14 @@ static void kill(struct instance *t, const char *why)
  * Per-instance EL0 state besides the register frame: TPIDR_EL0 (which EL0
  * can write: a channel between trustlets if it stayed) is loaded here and
  * saved after the run (each run loads its own, so none needs clearing); TPIDRRO_EL0, which EL0 cannot write,
- * is 0 in VTL1 from boot (trustlets_init); FP/SIMD follow lazily (fpu.c). */
+ * is 0 on every VP of VTL1 (trustlets_cpu_init); FP/SIMD follow lazily
+ * (fpu.c) within the run and are back in the instance after it, as its next
+ * run may be on another VP. The caller claimed t, and holds no lock. */
 static long run(struct instance *t)
 {
+    struct sk_cpu *cpu = this_cpu();
     uint64_t daif = READ_SYSREG(daif);
-    running = t;
+    cpu->running = t;
     sk_address_space_switch(&t->pt, t->asid);
     WRITE_SYSREG(tpidr_el0, t->tpidr_el0);
     fp_return_to_trustlet(&t->fp);
@@ -329,8 +417,9 @@ static long run(struct instance *t)
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
     t->tpidr_el0 = READ_SYSREG(tpidr_el0);
+    fp_release(&t->fp);
     sk_address_space_switch(NULL, 0);
-    running = NULL;
+    cpu->running = NULL;
     WRITE_SYSREG(daif, daif);
     return r;
 }
@@ -339,7 +428,6 @@ static _Noreturn void park(struct instance *t, const struct frame *f)
 {
     t->frame = *f;
     t->frame.sp_el0 = READ_SYSREG(sp_el0);
-    t->state = TL_PARKED;
     sk_el0_return(TL_PARKED);
 }
 
@@ -369,7 +457,7 @@ static int64_t sys_log(struct instance *t, uint64_t va, uint64_t len)
 
 static int64_t sys_reply(struct instance *t, uint64_t va, uint64_t len, uint64_t status)
 {
-    if (len > MAX_REPLY || !user_copy(t, va, reply_buf, len, false))
+    if (len > MAX_REPLY || !user_copy(t, va, this_cpu()->reply_buf, len, false))
         return -TL_EINVAL;
     t->replied = true;
     t->reply_len = len;
@@ -420,11 +508,14 @@ static void seal_key(const struct instance *t, uint8_t key[32])
     br_hmac_out(&hc, key);
 }
 
+_Static_assert(SEAL_MAX + SEAL_OVERHEAD == SK_SEAL_BUFFER, "SK_SEAL_BUFFER");
+
+/* in and out are this VP's (struct sk_cpu). */
 static int64_t sys_seal(struct instance *t, const uint64_t *a, bool seal)
 {
-    static uint8_t in[SEAL_MAX + SEAL_OVERHEAD], out[SEAL_MAX + SEAL_OVERHEAD];
+    uint8_t *in = this_cpu()->seal_in, *out = this_cpu()->seal_out;
     uint64_t len = a[1], max = a[3];
-    if (len > sizeof(in) || !user_copy(t, a[0], in, len, false))
+    if (len > SK_SEAL_BUFFER || !user_copy(t, a[0], in, len, false))
         return -TL_EINVAL;
     uint8_t key[32];
     seal_key(t, key);
@@ -575,7 +666,7 @@ static _Noreturn void fault(struct instance *t, struct frame *f, unsigned ec)
  * trustlet survives return to it through the vector's ERET. */
 void tl_exception(struct frame *f, unsigned kind)
 {
-    struct instance *t = running;
+    struct instance *t = this_cpu()->running;
     if (!t)
         panic("exception from EL0 with no trustlet running");
     fp_enter_kernel();
@@ -627,60 +718,98 @@ void trustlets_init(void)
 {
     if (!sk_random_bytes(seal_secret, sizeof(seal_secret)))
         panic("no entropy for the sealing secret");
-    WRITE_SYSREG(tpidr_el0, 0);   /* what a trustlet finds in its thread */
-    WRITE_SYSREG(tpidrro_el0, 0); /* registers, besides its own TPIDR_EL0 */
     load_runtime();
 }
 
-static struct instance *instance_of(uint64_t handle)
+/* On every entry of every VP: each VP has its own EL0 registers. What a
+ * trustlet may not reach is set here explicitly rather than trusted to be
+ * each VP's reset value: CNTKCTL_EL1 = 0, no counter or timer at EL0. */
+void trustlets_cpu_init(void)
 {
+    WRITE_SYSREG(tpidr_el0, 0);   /* what a trustlet finds in its thread */
+    WRITE_SYSREG(tpidrro_el0, 0); /* registers, besides its own TPIDR_EL0 */
+    WRITE_SYSREG(cntkctl_el1, 0);
+    isb();
+}
+
+/* tl_lock held: the loaded instance `handle` names, or NULL (*rc says why:
+ * no such instance, or in use on a VP). */
+static struct instance *instance_of(uint64_t handle, int *rc)
+{
+    *rc = TL_ST_NO_SUCH;
     if (handle == 0 || handle > MAX_INSTANCES)
         return NULL;
     struct instance *t = &instances[handle - 1];
+    if (t->claimed) {
+        *rc = HV_STATUS_BUSY;
+        return NULL;
+    }
     return t->state == TL_EMPTY ? NULL : t;
 }
 
+/* Claimed for the unload, EMPTY already (no new session can name it) and
+ * with its sessions closed, under tl_lock; its memory is freed with no
+ * lock held, and only then may a load take the slot. */
 int sc_tl_unload(uint64_t handle)
 {
-    struct instance *t = instance_of(handle);
-    if (!t)
-        return TL_ST_NO_SUCH;
-    if (t->state != TL_DEAD)
-        destroy(t);
-    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
-        if (sessions[i].open && sessions[i].instance == handle - 1)
-            sessions[i].open = false;
+    int rc;
+    bool dead = false;
+    sk_lock(&tl_lock);
+    struct instance *t = instance_of(handle, &rc);
+    if (t) {
+        dead = t->state == TL_DEAD;
+        t->state = TL_EMPTY;
+        t->claimed = true;
+        for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+            if (sessions[i].open && sessions[i].instance == handle - 1)
+                sessions[i].open = false;
+        }
     }
+    sk_unlock(&tl_lock);
+    if (!t)
+        return rc;
+    if (!dead)
+        destroy(t);
     if (sk_log_allowed(SK_LOG_TL_LOAD))
         sk_log("trustlet %s unloaded, %lu pages of VTL1 memory free", t->known->name, pages_free());
-    t->state = TL_EMPTY;
+    release(t, TL_EMPTY);
     return HV_STATUS_SUCCESS;
 }
 
+/* An instance in use on another VP can get sessions: it is loaded and
+ * alive (its state says so while it is claimed by an invoke). */
 int sc_tl_open(uint64_t id, uint64_t *session)
 {
     unsigned inst = MAX_INSTANCES;
     bool dead = false;
+    int rc = TL_ST_BUSY;
+    sk_lock(&tl_lock);
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
-        if (instances[i].header.trustlet_id != id)
+        const struct instance *t = &instances[i];
+        /* EMPTY: free, or being loaded or unloaded (its header is not
+         * fixed); otherwise the header is, while the state is tl_lock's. */
+        if (t->state == TL_EMPTY || t->header.trustlet_id != id)
             continue;
-        if (instances[i].state == TL_PARKED)
+        if (t->state == TL_PARKED || t->state == TL_RUNNING)
             inst = i;
-        dead |= instances[i].state == TL_DEAD;
+        dead |= t->state == TL_DEAD;
     }
     if (inst == MAX_INSTANCES)
-        return dead ? TL_ST_DEAD : TL_ST_NO_SUCH;
-    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+        rc = dead ? TL_ST_DEAD : TL_ST_NO_SUCH;
+    for (unsigned i = 0; inst < MAX_INSTANCES && i < MAX_SESSIONS; i++) {
         if (sessions[i].open)
             continue;
         generation = (generation + 1) & 0xffff;
-        sessions[i] = (struct session){ true, inst, generation };
+        sessions[i] = (struct session){ true, false, inst, generation };
         *session = (i + 1) | ((uint64_t)generation << 16);
-        return HV_STATUS_SUCCESS;
+        rc = HV_STATUS_SUCCESS;
+        break;
     }
-    return TL_ST_BUSY;
+    sk_unlock(&tl_lock);
+    return rc;
 }
 
+/* tl_lock held. */
 static struct session *session_of(uint64_t handle)
 {
     uint64_t i = (handle & 0xffff) - 1;
@@ -691,36 +820,98 @@ static struct session *session_of(uint64_t handle)
 
 int sc_tl_close(uint64_t handle)
 {
+    int rc = HV_STATUS_SUCCESS;
+    sk_lock(&tl_lock);
     struct session *s = session_of(handle);
     if (!s)
-        return TL_ST_NO_SUCH;
-    s->open = false;
-    return HV_STATUS_SUCCESS;
+        rc = TL_ST_NO_SUCH;
+    else if (s->in_use)
+        rc = HV_STATUS_BUSY; /* an invoke through it runs on a VP */
+    else
+        s->open = false;
+    sk_unlock(&tl_lock);
+    return rc;
 }
+
+/* Claim the session's instance for an invoke, under tl_lock: NULL and *rc
+ * if it cannot be (HV_STATUS_BUSY if in use on any VP, this one included:
+ * a call preempted here and another one issued meanwhile). */
+static struct instance *claim_for_invoke(uint64_t handle, struct session **sp, int *rc)
+{
+    struct instance *t = NULL;
+    sk_lock(&tl_lock);
+    struct session *s = session_of(handle);
+    *rc = TL_ST_NO_SUCH;
+    if (s) {
+        struct instance *i = &instances[s->instance];
+        if (i->claimed || s->in_use)
+            *rc = HV_STATUS_BUSY;
+        else if (i->state == TL_DEAD)
+            *rc = TL_ST_DEAD;
+        else if (i->state != TL_PARKED)
+            *rc = TL_ST_BUSY;
+        else
+            t = i;
+    }
+    if (t) {
+        t->claimed = true;
+        t->state = TL_RUNNING;
+        s->in_use = true;
+        *sp = s;
+    }
+    sk_unlock(&tl_lock);
+    return t;
+}
+
+static int invoke(struct instance *t, const uint64_t *a, uint64_t *status, uint64_t *written);
 
 int sc_tl_invoke(const uint64_t *a, uint64_t *status, uint64_t *written)
 {
-    static uint8_t in[SC_MAX_BUFFER];
-    struct tl_out out;
-    struct session *s = session_of(a[0]);
-    if (!s)
-        return TL_ST_NO_SUCH;
-    struct instance *t = &instances[s->instance];
-    if (t->state == TL_DEAD)
-        return TL_ST_DEAD;
-    if (t->state != TL_PARKED)
-        return TL_ST_BUSY;
-    uint64_t cmd = a[1], in_gpa = a[2], in_len = a[3];
+    struct session *s;
+    int rc;
+    struct instance *t = claim_for_invoke(a[0], &s, &rc);
+    if (!t)
+        return rc;
+    rc = invoke(t, a, status, written);
+    sk_lock(&tl_lock);
+    s->in_use = false;
+    t->state = rc == TL_ST_DEAD ? TL_DEAD : TL_PARKED;
+    t->claimed = false;
+    sk_unlock(&tl_lock);
+    return rc;
+}
+
+/* The request, the reply's descriptor, and whether the reply's buffer is
+ * writable, in one vtl0_lock section (at most SC_MAX_BUFFER + 16 bytes
+ * copied): 0 or a TL_ST_* status. */
+static int request_in(const uint64_t *a, uint8_t *in, struct tl_out *out)
+{
+    uint64_t in_gpa = a[2], in_len = a[3];
     if (in_len > SC_MAX_BUFFER)
         return TL_ST_TOO_LARGE;
-    if ((in_len && vtl0_copy_in(in_gpa, in, in_len) != HV_STATUS_SUCCESS) ||
-        vtl0_copy_in(a[4], &out, sizeof(out)) != HV_STATUS_SUCCESS)
+    if ((in_len && vtl0_copy_in_held(in_gpa, in, in_len) != HV_STATUS_SUCCESS) ||
+        vtl0_copy_in_held(a[4], out, sizeof(*out)) != HV_STATUS_SUCCESS)
         return TL_ST_BUFFER;
-    if (out.max > SC_MAX_BUFFER)
+    if (out->max > SC_MAX_BUFFER)
         return TL_ST_TOO_LARGE;
     /* Check where the reply goes before the trustlet acts on the request. */
-    if (out.max && vtl0_check_writable(out.buf, out.max) != HV_STATUS_SUCCESS)
+    if (out->max && vtl0_check_writable_held(out->buf, out->max) != HV_STATUS_SUCCESS)
         return TL_ST_BUFFER;
+    return 0;
+}
+
+/* The invoke proper, on the VP that claimed t, with no lock held: every
+ * status but TL_ST_DEAD leaves it parked. */
+static int invoke(struct instance *t, const uint64_t *a, uint64_t *status, uint64_t *written)
+{
+    uint8_t *in = this_cpu()->invoke_in;
+    struct tl_out out;
+    uint64_t cmd = a[1], in_len = a[3];
+    sk_lock(&vtl0_lock);
+    int rc = request_in(a, in, &out);
+    sk_unlock(&vtl0_lock);
+    if (rc)
+        return rc;
     if (in_len > t->frame.x[1])
         return TL_ST_TOO_LARGE; /* more than the trustlet is ready to take */
     if (!user_copy(t, t->frame.x[0], in, in_len, true)) {
@@ -736,7 +927,7 @@ int sc_tl_invoke(const uint64_t *a, uint64_t *status, uint64_t *written)
     uint64_t n = t->replied ? t->reply_len : 0;
     if (n > out.max)
         return TL_ST_TOO_LARGE;
-    if (n && vtl0_copy_out(out.buf, reply_buf, n) != HV_STATUS_SUCCESS)
+    if (n && vtl0_copy_out(out.buf, this_cpu()->reply_buf, n) != HV_STATUS_SUCCESS)
         return TL_ST_BUFFER;
     *status = t->replied ? t->reply_status : 0;
     *written = n;
@@ -751,11 +942,14 @@ int sc_tl_info(uint64_t handle, uint64_t *state, uint64_t *pages, uint64_t *shar
         *pages = pages_free();
         return HV_STATUS_SUCCESS;
     }
-    struct instance *t = instance_of(handle);
-    if (!t)
-        return TL_ST_NO_SUCH;
-    *state = t->state;
-    *pages = t->npages + t->pt.table_pages;
-    *shared = runtime_pages;
-    return HV_STATUS_SUCCESS;
+    int rc;
+    sk_lock(&tl_lock);
+    struct instance *t = instance_of(handle, &rc); /* not while claimed: BUSY */
+    if (t) {
+        *state = t->state;
+        *pages = t->npages + t->pt.table_pages;
+        rc = HV_STATUS_SUCCESS;
+    }
+    sk_unlock(&tl_lock);
+    return rc;
 }

@@ -5,7 +5,14 @@
  * protection VTL1 itself set must allow VTL0 that access (VTL0 cannot read
  * or write through VTL1 what it may not touch itself). Data is copied once
  * into VTL1 memory and only the copy is used, so VTL0 changing the buffer
- * afterwards changes nothing (time of check = time of use). */
+ * afterwards changes nothing (time of check = time of use).
+ *
+ * Several VPs: the state bytes are under vtl0_lock, and so is each copy
+ * from its check to its last byte. Otherwise a copy out that passed its
+ * check could write a page another VP has just locked read-only, after
+ * VTL0 was told it is (the lock is the point of Kernel Data Protection).
+ * A copy is at most SC_MAX_BUFFER bytes: that bounds the section. The
+ * ranges themselves are read-only after boot. */
 #include <string.h>
 #include "panic.h"
 #include "sk.h"
@@ -17,7 +24,8 @@ struct range {
     uint8_t *state; /* one byte per page: OVBS_ACC_* | STATE_LOCKED */
 };
 
-static struct range ranges[VTL0_MAX_RANGES];
+struct spinlock vtl0_lock = SPINLOCK_INIT; /* the state bytes of ranges[] */
+static struct range ranges[VTL0_MAX_RANGES]; /* read-only after boot */
 static unsigned nranges;
 
 static void add_range(uint64_t base, uint64_t size)
@@ -98,9 +106,15 @@ uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages)
 uint8_t vtl0_page_state(uint64_t gpa)
 {
     struct range *r = range_of(gpa, 1);
-    return r ? r->state[(gpa - r->base) / SK_PAGE] : 0;
+    if (!r)
+        return 0;
+    sk_lock(&vtl0_lock);
+    uint8_t st = r->state[(gpa - r->base) / SK_PAGE];
+    sk_unlock(&vtl0_lock);
+    return st;
 }
 
+/* With vtl0_lock held. */
 static int check(uint64_t gpa, uint64_t len, uint8_t need)
 {
     if (len > SC_MAX_BUFFER)
@@ -115,7 +129,7 @@ static int check(uint64_t gpa, uint64_t len, uint8_t need)
     return HV_STATUS_SUCCESS;
 }
 
-int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len)
+int vtl0_copy_in_held(uint64_t gpa, void *dst, uint64_t len)
 {
     int rc = check(gpa, len, OVBS_ACC_R);
     if (rc == HV_STATUS_SUCCESS)
@@ -123,15 +137,25 @@ int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len)
     return rc;
 }
 
-int vtl0_check_writable(uint64_t gpa, uint64_t len)
+int vtl0_copy_in(uint64_t gpa, void *dst, uint64_t len)
+{
+    sk_lock(&vtl0_lock);
+    int rc = vtl0_copy_in_held(gpa, dst, len);
+    sk_unlock(&vtl0_lock);
+    return rc;
+}
+
+int vtl0_check_writable_held(uint64_t gpa, uint64_t len)
 {
     return check(gpa, len, OVBS_ACC_W);
 }
 
 int vtl0_copy_out(uint64_t gpa, const void *src, uint64_t len)
 {
+    sk_lock(&vtl0_lock);
     int rc = check(gpa, len, OVBS_ACC_W);
     if (rc == HV_STATUS_SUCCESS)
         memcpy((void *)(uintptr_t)gpa, src, len);
+    sk_unlock(&vtl0_lock);
     return rc;
 }

@@ -88,6 +88,15 @@
 #define OVBS_EV_RING_SIZE          64 /* records each ring holds */
 #define OVBS_HV_EVENT_READ         OVBS_FN(0x04)
 #define OVBS_HV_EVENT_COUNT        OVBS_FN(0x05)
+/* Per-VP statistics, any caller: x1 = VP index. x0 = status
+ * (HV_STATUS_INVALID_VP_INDEX if there is no such VP), x1 = bits 7:0 the
+ * VP's state (enum vtl1_state of hv/vpstate.h: 0 off, 1 enabled, 2 booting,
+ * 3 idle, 4 in call, 5 preempted, 6 in intercept, 7 in interrupt) | bits
+ * 63:32 intercepts delivered to VTL1 there, x2 = bits 31:0 secure calls
+ * preempted there (yields included) | bits 63:32 of those, the ones VTL1
+ * asked for with OVBS_VTL1_YIELD after a deferral, x3 = preemptions VTL1
+ * deferred there (an interrupt for VTL0 during a critical section). */
+#define OVBS_HV_VP_STATS           OVBS_FN(0x06)
 
 /* The header register: kind, the VTL that caused the event, the VP, and
  * the system counter (CNTPCT) divided by 2^16 (about 1 ms at 62.5 MHz). */

@@ -210,6 +210,11 @@ enum sk_event_kind {
 #define SC_LOCKED        (1u << 8)
 #define SC_SCRUB_MARKER  0x5ec7e75ec7e75ec7ull
 #define HV_STATUS_TIME_OUT 0x0078 /* VTL1 work stopped by its own timer */
+/* Several VPs: the trustlet instance (or session) a call names is in use on
+ * a VP, running or preempted (SC_TL_INVOKE, SC_TL_UNLOAD, SC_TL_CLOSE,
+ * SC_TL_INFO); nothing changed, try again later. Never waited for: a call
+ * preempted on one VP must not hold up another (docs/sk-smp.md). */
+#define HV_STATUS_BUSY 0x0101
 
 /* Byte i of the SC_DMA_CANARY page as the secure kernel wrote it: VTL0
  * computes the checksum the untouched page must have. */

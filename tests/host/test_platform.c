@@ -90,7 +90,7 @@ static void test_virt_gic_psci_cpus(void **state)
     assert_int_equal(plat.gicr.size, 0xf60000);
     assert_true(plat.psci);
     assert_true(plat.psci_smc);
-    assert_int_equal(plat.ncpus, 2);
+    assert_int_equal(plat.ncpus, 4);
     assert_int_equal(plat.cpu_mpidr[0], 0);
     assert_int_equal(plat.cpu_mpidr[1], 1);
 }
