@@ -1,0 +1,225 @@
+/* vp.pml: Promela model of the per-VP VTL state machine (spin): what VTL1 is
+ * doing on each virtual processor, driven by VTL0 and VTL1 on every VP at
+ * once. The ROW lines are hv/vpstate.c's vp_transitions[] (model/check_tables.py
+ * compares them); docs/smp-model.md says what is and is not modelled.
+ *
+ * Bounds: NVP=2 and NVP=3 (-D), both exhaustive. Events are unbounded: the
+ * state space is finite without a bound (a few states per VP and ghosts).
+ *
+ * Who may do what, on VP v (the hypervisor applies VtlCall, VtlReturn,
+ * CPU_OFF and the VP-ready call to the calling VP only; CPU_ON and
+ * OVBS_ENABLE_VP_VTL name a target VP):
+ *   VTL0 running on v: VtlCall (a new call, or the resumption of v's own
+ *     preempted call), CPU_OFF of v, CPU_ON of another VP, a protection
+ *     violation (intercept), VTL1's own timer firing, and an attempt to
+ *     resume the call preempted on another VP.
+ *   VTL1 running on v: VtlReturn, the VP-ready call (when booting), being
+ *     preempted for VTL0 (in a call), enabling VTL1 on any VP.
+ *
+ * Mutants (one -D; each must make spin report an assertion violation):
+ *   CROSS_VP       the hypervisor honours a target VP for every event, so
+ *                  VTL0 on one VP can resume another VP's preempted call
+ *   PREEMPTED_OFF  a row that lets CPU_OFF through while a call is preempted
+ *   ON_WHEN_OFF    a row that lets CPU_ON start a VP VTL1 never enabled
+ */
+
+#ifndef NVP
+#define NVP 2
+#endif
+
+/* enum vtl1_state and enum vp_event (hv/vpstate.h), same names and order */
+#define VTL1_OFF          0
+#define VTL1_ENABLED      1
+#define VTL1_BOOTING      2
+#define VTL1_IDLE         3
+#define VTL1_IN_CALL      4
+#define VTL1_PREEMPTED    5
+#define VTL1_IN_INTERCEPT 6
+#define VTL1_IN_INTERRUPT 7
+
+#define VPE_BOOT          0
+#define VPE_ENABLE        1
+#define VPE_CPU_ON        2
+#define VPE_START_FAILED  3
+#define VPE_READY         4
+#define VPE_CALL          5
+#define VPE_PREEMPT       6
+#define VPE_RESUME        7
+#define VPE_INTERCEPT     8
+#define VPE_INTERRUPT     9
+#define VPE_RETURN        10
+#define VPE_CPU_OFF       11
+
+/* vtl1_state_running_vtl (hv/vpstate.c): 0, 1, or -1 (not running) */
+#define RUNS_VTL0(s) ((s) == VTL1_IDLE || (s) == VTL1_PREEMPTED)
+#define RUNS_VTL1(s) ((s) == VTL1_BOOTING || (s) == VTL1_IN_CALL || \
+                      (s) == VTL1_IN_INTERCEPT || (s) == VTL1_IN_INTERRUPT)
+
+byte state[NVP];   /* struct vp's vtl1 field, one per VP */
+bool starting[NVP]; /* psci_cpu_on has set BOOTING and waits for firmware */
+
+/* Scratch for one atomic step (the state before it, whether the table
+ * had a row): hidden, so not part of the state spin stores. */
+hidden byte prev;
+hidden byte ok;   /* a bool: spin cannot hide bit variables */
+
+/* Ghost state for the invariants. */
+bool ready[NVP];   /* VTL1 reached READY since the VP last started */
+byte call[NVP];    /* the VtlCall in progress or preempted on the VP:
+                    * 0 none, else 1 + the VP that made it */
+
+/* The transition table: the only code that changes state[] (check_tables.py
+ * checks that too), as vp_next_state(state[w], e): done is false and nothing
+ * changes when the table has no row. */
+inline step(w, e, done) {
+    prev = state[w];
+    done = true;
+    if
+    :: prev == VTL1_OFF && e == VPE_BOOT -> state[w] = VTL1_BOOTING                      /* ROW: VTL1_OFF VPE_BOOT VTL1_BOOTING vtl_start */
+    :: prev == VTL1_OFF && e == VPE_ENABLE -> state[w] = VTL1_ENABLED                    /* ROW: VTL1_OFF VPE_ENABLE VTL1_ENABLED call_enable_vp_vtl */
+    :: prev == VTL1_BOOTING && e == VPE_ENABLE -> state[w] = VTL1_BOOTING                /* ROW: VTL1_BOOTING VPE_ENABLE VTL1_BOOTING call_enable_vp_vtl */
+    :: prev == VTL1_ENABLED && e == VPE_CPU_ON -> state[w] = VTL1_BOOTING                /* ROW: VTL1_ENABLED VPE_CPU_ON VTL1_BOOTING psci_cpu_on */
+    :: prev == VTL1_BOOTING && e == VPE_START_FAILED -> state[w] = VTL1_ENABLED          /* ROW: VTL1_BOOTING VPE_START_FAILED VTL1_ENABLED psci_cpu_on */
+    :: prev == VTL1_BOOTING && e == VPE_READY -> state[w] = VTL1_IDLE                    /* ROW: VTL1_BOOTING VPE_READY VTL1_IDLE call_vtl1_vp_ready */
+    :: prev == VTL1_IDLE && e == VPE_CALL -> state[w] = VTL1_IN_CALL                     /* ROW: VTL1_IDLE VPE_CALL VTL1_IN_CALL call_vtl_call */
+    :: prev == VTL1_IN_CALL && e == VPE_PREEMPT -> state[w] = VTL1_PREEMPTED             /* ROW: VTL1_IN_CALL VPE_PREEMPT VTL1_PREEMPTED vtl_preempt_for_vtl0 */
+    :: prev == VTL1_PREEMPTED && e == VPE_RESUME -> state[w] = VTL1_IN_CALL              /* ROW: VTL1_PREEMPTED VPE_RESUME VTL1_IN_CALL resume_preempted */
+    :: prev == VTL1_IDLE && e == VPE_INTERCEPT -> state[w] = VTL1_IN_INTERCEPT           /* ROW: VTL1_IDLE VPE_INTERCEPT VTL1_IN_INTERCEPT vtl_intercept */
+    :: prev == VTL1_IDLE && e == VPE_INTERRUPT -> state[w] = VTL1_IN_INTERRUPT           /* ROW: VTL1_IDLE VPE_INTERRUPT VTL1_IN_INTERRUPT vtl_shadow_timer_fired */
+    :: prev == VTL1_IN_CALL && e == VPE_RETURN -> state[w] = VTL1_IDLE                   /* ROW: VTL1_IN_CALL VPE_RETURN VTL1_IDLE call_vtl_return */
+    :: prev == VTL1_IN_INTERCEPT && e == VPE_RETURN -> state[w] = VTL1_IDLE              /* ROW: VTL1_IN_INTERCEPT VPE_RETURN VTL1_IDLE call_vtl_return */
+    :: prev == VTL1_IN_INTERRUPT && e == VPE_RETURN -> state[w] = VTL1_IDLE              /* ROW: VTL1_IN_INTERRUPT VPE_RETURN VTL1_IDLE call_vtl_return */
+    :: prev == VTL1_IDLE && e == VPE_CPU_OFF -> state[w] = VTL1_ENABLED                  /* ROW: VTL1_IDLE VPE_CPU_OFF VTL1_ENABLED psci_cpu_off */
+#ifdef PREEMPTED_OFF
+    :: prev == VTL1_PREEMPTED && e == VPE_CPU_OFF -> state[w] = VTL1_ENABLED             /* MUTANT: off while a call waits */
+#endif
+#ifdef ON_WHEN_OFF
+    :: prev == VTL1_OFF && e == VPE_CPU_ON -> state[w] = VTL1_BOOTING                    /* MUTANT: start without VTL1 */
+#endif
+    :: else -> done = false
+    fi;
+    /* ghosts: VTL0 may run only after READY since the VP's last start */
+    if
+    :: done && e == VPE_READY -> ready[w] = true
+    :: done && (state[w] == VTL1_OFF || state[w] == VTL1_ENABLED || state[w] == VTL1_BOOTING) ->
+        ready[w] = false
+    :: else -> skip
+    fi;
+    /* exactly one VTL on a VP that runs, none on one that does not */
+    assert(RUNS_VTL0(state[w]) + RUNS_VTL1(state[w]) ==
+           (state[w] != VTL1_OFF && state[w] != VTL1_ENABLED));
+    assert(!RUNS_VTL0(state[w]) || ready[w])
+}
+
+/* The hypervisor's dispatch of a request from VP v about VP t: CPU_ON and
+ * OVBS_ENABLE_VP_VTL name their target; every other event belongs to the
+ * VP it happens on (struct vp of the calling CPU), so a request about
+ * another VP is refused. (CROSS_VP: a mutant that honours any target.) */
+inline hv_event(from, to, what, done) {
+#ifndef CROSS_VP
+    if
+    :: to != from && what != VPE_CPU_ON && what != VPE_ENABLE -> done = false; prev = state[to]
+    :: else -> step(to, what, done)
+    fi
+#else
+    step(to, what, done)
+#endif
+}
+
+proctype vp(byte v) {
+    byte t;
+end:
+    do
+    /* ---- VTL0 runs on v ---- */
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* VtlCall: call_vtl_call for a new call, resume_preempted for
+         * v's own preempted call (the same hypercall, the VP's state says
+         * which) */
+        if
+        :: state[v] == VTL1_PREEMPTED ->
+            hv_event(v, v, VPE_RESUME, ok); assert(ok && call[v] == v + 1)
+        :: else ->
+            hv_event(v, v, VPE_CALL, ok); assert(ok); call[v] = v + 1
+        fi }
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* psci_cpu_off of v itself: only when VTL1 is idle there */
+        hv_event(v, v, VPE_CPU_OFF, ok);
+        assert(ok == (prev == VTL1_IDLE)) }
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* psci_cpu_on of another VP t: refused unless VTL1 was enabled
+         * there and the VP is off; then the firmware starts it, or not */
+        select(t : 0 .. NVP - 1);
+        if
+        :: t != v ->
+            hv_event(v, t, VPE_CPU_ON, ok);
+            assert(ok == (prev == VTL1_ENABLED));
+            assert(prev != VTL1_OFF || !ok);
+            starting[t] = ok
+        :: else -> skip
+        fi };
+        if
+        :: t != v && starting[t] ->
+            atomic {
+                if
+                :: skip /* the firmware started it: VTL1 runs first */
+                :: hv_event(t, t, VPE_START_FAILED, ok); assert(ok) /* psci_cpu_on */
+                fi;
+                starting[t] = false
+            }
+        :: else -> skip
+        fi;
+        t = 0
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* vtl_intercept: VTL0 broke a protection (only from idle; in a
+         * preempted call the abort waits) */
+        hv_event(v, v, VPE_INTERCEPT, ok) }
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* vtl_shadow_timer_fired: VTL1's own timer while VTL0 runs */
+        hv_event(v, v, VPE_INTERRUPT, ok) }
+    :: atomic { RUNS_VTL0(state[v]) ->
+        /* VtlCall meant to resume the call preempted on another VP t:
+         * the hypervisor applies VtlCall to the calling VP, so t's call
+         * can only ever be resumed by t (refused here, t unchanged) */
+        select(t : 0 .. NVP - 1);
+        if
+        :: t != v && state[t] == VTL1_PREEMPTED ->
+            hv_event(v, t, VPE_RESUME, ok); assert(!ok && state[t] == VTL1_PREEMPTED)
+        :: else -> skip
+        fi;
+        t = 0 }
+
+    /* ---- VTL1 runs on v (and the VP has started) ---- */
+    :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
+        /* call_vtl_return: VtlReturn ends a call, intercept or interrupt */
+        hv_event(v, v, VPE_RETURN, ok);
+        assert(ok == (prev != VTL1_BOOTING));
+        if :: ok && prev == VTL1_IN_CALL -> call[v] = 0 :: else -> skip fi }
+    :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
+        /* call_vtl1_vp_ready: VTL1 has set the VP up, VTL0 starts */
+        hv_event(v, v, VPE_READY, ok);
+        assert(ok == (prev == VTL1_BOOTING)) }
+    :: atomic { state[v] == VTL1_IN_CALL ->
+        /* vtl_preempt_for_vtl0: an interrupt for VTL0 stops the call */
+        hv_event(v, v, VPE_PREEMPT, ok); assert(ok) }
+    :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
+        /* call_enable_vp_vtl: VTL1 enables itself on VP t (any VP) */
+        select(t : 0 .. NVP - 1);
+        hv_event(v, t, VPE_ENABLE, ok);
+        assert(ok == (prev == VTL1_OFF || prev == VTL1_BOOTING));
+        t = 0 }
+    od
+}
+
+init {
+    byte i;
+    atomic {
+        /* vtl_start: the boot CPU enters the secure kernel first */
+        step(0, VPE_BOOT, ok);
+        assert(ok);
+        i = 0;
+        do
+        :: i < NVP -> run vp(i); i++
+        :: else -> break
+        od
+    }
+}
