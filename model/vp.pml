@@ -59,9 +59,11 @@ byte state[NVP];   /* struct vp's vtl1 field, one per VP */
 bool starting[NVP]; /* psci_cpu_on has set BOOTING and waits for firmware */
 
 /* Scratch for one atomic step (the state before it, whether the table
- * had a row): hidden, so not part of the state spin stores. */
+ * had a row, ...): hidden, so not part of the state spin stores. */
 hidden byte prev;
-hidden byte ok;   /* a bool: spin cannot hide bit variables */
+hidden byte ok;  /* a bool: spin cannot hide bit variables */
+hidden byte at;  /* the VP a VtlCall is handled on */
+hidden byte before;
 
 /* Ghost state for the invariants. */
 bool ready[NVP];   /* VTL1 reached READY since the VP last started */
@@ -111,101 +113,101 @@ inline step(w, e, done) {
     assert(!RUNS_VTL0(state[w]) || ready[w])
 }
 
-/* The hypervisor's dispatch of a request from VP v about VP t: CPU_ON and
- * OVBS_ENABLE_VP_VTL name their target; every other event belongs to the
- * VP it happens on (struct vp of the calling CPU), so a request about
- * another VP is refused. (CROSS_VP: a mutant that honours any target.) */
-inline hv_event(from, to, what, done) {
-#ifndef CROSS_VP
-    if
-    :: to != from && what != VPE_CPU_ON && what != VPE_ENABLE -> done = false; prev = state[to]
-    :: else -> step(to, what, done)
-    fi
-#else
-    step(to, what, done)
+/* call_vtl_call (hv/vtl.c), for a VtlCall that VTL0 on VP v makes with the
+ * PC and SP of the call VP t made (t == v: v's own; t != v: VTL0 re-issues,
+ * from v, a call that is preempted on t). The hypervisor handles it on the
+ * VP it arrived on (current_vp()); CROSS_VP, a mutant, finds the preempted
+ * call by its PC and SP on whichever VP holds it. */
+inline vtl_call(v, t) {
+    at = v;
+#ifdef CROSS_VP
+    if :: state[t] == VTL1_PREEMPTED -> at = t :: else -> skip fi;
 #endif
+    step(at, VPE_CALL, ok);
+    if
+    :: ok -> call[at] = t + 1 /* a new call on at (enter_vtl1) */
+    :: !ok && state[at] == VTL1_PREEMPTED && call[at] == t + 1 ->
+        /* resume_preempted: the same PC and SP */
+        step(at, VPE_RESUME, ok); assert(ok);
+        assert(at == v) /* a preempted call is resumed only on its own VP */
+    :: else -> skip /* refuse_vtl_call: busy, or VTL1 not there */
+    fi;
+    at = 0
 }
 
 proctype vp(byte v) {
     byte t;
+    bool mine; /* this VP's CPU_ON of t waits for the firmware */
 end:
     do
     /* ---- VTL0 runs on v ---- */
     :: atomic { RUNS_VTL0(state[v]) ->
-        /* VtlCall: call_vtl_call for a new call, resume_preempted for
-         * v's own preempted call (the same hypercall, the VP's state says
-         * which) */
-        if
-        :: state[v] == VTL1_PREEMPTED ->
-            hv_event(v, v, VPE_RESUME, ok); assert(ok && call[v] == v + 1)
-        :: else ->
-            hv_event(v, v, VPE_CALL, ok); assert(ok); call[v] = v + 1
-        fi }
+        /* VtlCall: v's own call (new, or resuming its preempted one), or
+         * one that repeats the call preempted on another VP t */
+        select(t : 0 .. NVP - 1);
+        before = state[t];
+        vtl_call(v, t);
+        /* another VP's preempted call is still preempted there */
+        assert(t == v || before != VTL1_PREEMPTED || state[t] == VTL1_PREEMPTED);
+        before = 0;
+        t = 0 }
     :: atomic { RUNS_VTL0(state[v]) ->
-        /* psci_cpu_off of v itself: only when VTL1 is idle there */
-        hv_event(v, v, VPE_CPU_OFF, ok);
+        /* psci_cpu_off (vtl_vp_power_off) of v itself: only when VTL1 is
+         * idle there */
+        step(v, VPE_CPU_OFF, ok);
         assert(ok == (prev == VTL1_IDLE)) }
     :: atomic { RUNS_VTL0(state[v]) ->
-        /* psci_cpu_on of another VP t: refused unless VTL1 was enabled
-         * there and the VP is off; then the firmware starts it, or not */
+        /* psci_cpu_on (vtl_vp_power_on) of another VP t: refused unless
+         * VTL1 was enabled there and the VP is off */
         select(t : 0 .. NVP - 1);
         if
         :: t != v ->
-            hv_event(v, t, VPE_CPU_ON, ok);
+            step(t, VPE_CPU_ON, ok);
             assert(ok == (prev == VTL1_ENABLED));
-            assert(prev != VTL1_OFF || !ok);
-            starting[t] = ok
-        :: else -> skip
+            if :: ok -> starting[t] = true; mine = true :: else -> skip fi
+        :: else -> skip /* itself: PSCI ALREADY_ON */
         fi };
         if
-        :: t != v && starting[t] ->
+        :: mine ->
             atomic {
                 if
-                :: skip /* the firmware started it: VTL1 runs first */
-                :: hv_event(t, t, VPE_START_FAILED, ok); assert(ok) /* psci_cpu_on */
+                :: skip /* the firmware started the CPU: VTL1 runs first */
+                :: step(t, VPE_START_FAILED, ok); assert(ok) /* vtl_vp_power_on_failed */
                 fi;
-                starting[t] = false
+                starting[t] = false; mine = false
             }
         :: else -> skip
         fi;
         t = 0
     :: atomic { RUNS_VTL0(state[v]) ->
-        /* vtl_intercept: VTL0 broke a protection (only from idle; in a
-         * preempted call the abort waits) */
-        hv_event(v, v, VPE_INTERCEPT, ok) }
+        /* vtl_intercept: VTL0 broke a protection (entered only from idle) */
+        step(v, VPE_INTERCEPT, ok) }
     :: atomic { RUNS_VTL0(state[v]) ->
         /* vtl_shadow_timer_fired: VTL1's own timer while VTL0 runs */
-        hv_event(v, v, VPE_INTERRUPT, ok) }
-    :: atomic { RUNS_VTL0(state[v]) ->
-        /* VtlCall meant to resume the call preempted on another VP t:
-         * the hypervisor applies VtlCall to the calling VP, so t's call
-         * can only ever be resumed by t (refused here, t unchanged) */
-        select(t : 0 .. NVP - 1);
-        if
-        :: t != v && state[t] == VTL1_PREEMPTED ->
-            hv_event(v, t, VPE_RESUME, ok); assert(!ok && state[t] == VTL1_PREEMPTED)
-        :: else -> skip
-        fi;
-        t = 0 }
+        step(v, VPE_INTERRUPT, ok) }
 
     /* ---- VTL1 runs on v (and the VP has started) ---- */
     :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
         /* call_vtl_return: VtlReturn ends a call, intercept or interrupt */
-        hv_event(v, v, VPE_RETURN, ok);
+        step(v, VPE_RETURN, ok);
         assert(ok == (prev != VTL1_BOOTING));
         if :: ok && prev == VTL1_IN_CALL -> call[v] = 0 :: else -> skip fi }
     :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
-        /* call_vtl1_vp_ready: VTL1 has set the VP up, VTL0 starts */
-        hv_event(v, v, VPE_READY, ok);
+        /* call_vtl1_vp_ready (vp_ready): VTL1 has set the VP up */
+        step(v, VPE_READY, ok);
         assert(ok == (prev == VTL1_BOOTING)) }
     :: atomic { state[v] == VTL1_IN_CALL ->
-        /* vtl_preempt_for_vtl0: an interrupt for VTL0 stops the call */
-        hv_event(v, v, VPE_PREEMPT, ok); assert(ok) }
+        /* vtl_preempt_for_vtl0: an interrupt for VTL0 (or VTL1 yields) */
+        step(v, VPE_PREEMPT, ok); assert(ok) }
     :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
-        /* call_enable_vp_vtl: VTL1 enables itself on VP t (any VP) */
+        /* call_enable_vp_vtl: another VP only while VTL1 is off there,
+         * its own only while it boots (the restart entry); then the table */
         select(t : 0 .. NVP - 1);
-        hv_event(v, t, VPE_ENABLE, ok);
-        assert(ok == (prev == VTL1_OFF || prev == VTL1_BOOTING));
+        if
+        :: (t == v && state[t] == VTL1_BOOTING) || (t != v && state[t] == VTL1_OFF) ->
+            step(t, VPE_ENABLE, ok); assert(ok)
+        :: else -> skip /* HV_STATUS_INVALID_VP_STATE */
+        fi;
         t = 0 }
     od
 }
