@@ -2,11 +2,14 @@
  * changes VTL0's stage-2 access to a page while other CPUs and a DMA device
  * keep accessing it. A model of the protocol, not of the C; docs/smp-model.md.
  *
- * Bounds (set with -D; `make verify` runs these):
- *   NCPU=2 PAGES=1 CHANGES=2: exhaustive (each CPU makes up to 2 changes)
- *   NCPU=3 PAGES=1 CHANGES=1: bounded (each CPU makes at most 1 change)
- *   Accesses are unbounded: every CPU not changing a protection and the
- *   device access the page(s) as often as they like. Rights are R and W.
+ * Bounds (set with -D; `make verify` runs these three, each an exhaustive
+ * search of the model so bounded):
+ *   NCPU=2 PAGES=1 CHANGES=2  2 CPUs, each makes up to 2 changes
+ *   NCPU=2 PAGES=2 CHANGES=1  2 CPUs, 2 pages, up to 1 change each
+ *   NCPU=3 PAGES=1 CHANGES=1  3 CPUs, up to 1 change each
+ * Accesses are not bounded: every CPU not changing a protection and the
+ * device access the page(s) as often as they like. Rights are R and W; a
+ * change sets any of the four masks.
  *
  * What the model assumes of the hardware (Arm ARM, SMMUv3 spec):
  *   - A TLB entry, once filled, is used until an invalidation has completed
@@ -23,12 +26,21 @@
  *     entries have completed.
  *
  * Mutants (exactly one -D, each must make spin report an assertion
- * violation; `make verify` requires that):
- *   NO_TLBI       both TLBIs dropped (the table changes, no TLB is told)
- *   LOCAL_TLBI    TLBI IPAS2E1 / VMALLE1 without IS: only this CPU's TLB
- *   NO_VMALLE1    TLBI VMALLE1IS dropped: combined entries stay stale
- *   NO_DSB_ISHST  the descriptor store may drain after the TLBI completed
- *   NO_SYNC_WAIT  CMD_SYNC is issued but the hypervisor does not wait
+ * violation; `make verify` requires that), with the counterexample spin
+ * finds (CPU 0 revokes W while CPU 1 or the device uses it):
+ *   NO_TLBI       both TLBIs dropped: CPU 1's TLB keeps W after the call
+ *                 returned, and its next write lands with it
+ *   LOCAL_TLBI    TLBI IPAS2E1 / VMALLE1 without IS, only CPU 0's TLB: a
+ *                 write CPU 1 checked before the change lands after it
+ *                 (the DSB does not wait for CPU 1), or CPU 1's stale entry
+ *   NO_VMALLE1    TLBI VMALLE1IS dropped: CPU 1's combined stage 1+2 entry
+ *                 still says W
+ *   NO_DSB_ISHST  the descriptor store drains after the TLBI completed: CPU
+ *                 1 walks the old descriptor into its stage-2 entry in
+ *                 between, refills its combined entry from it after the
+ *                 VMALLE1IS, and keeps W
+ *   NO_SYNC_WAIT  CMD_SYNC is issued but not waited for: a DMA write
+ *                 translated before the change lands after the call returned
  * and two that weaken the hardware instead, to show the model's in-flight
  * accesses matter (the protocol relies on both guarantees):
  *   WEAK_DSB      DSB ISH does not wait for accesses that used old entries

@@ -5,20 +5,24 @@
  *
  * Bounds: NVP=2 and NVP=3 (-D), both exhaustive. Events are unbounded: the
  * state space is finite without a bound (a few states per VP and ghosts).
+ * Invariants: assertions in step (one VTL per running VP, VTL0 only after
+ * READY) and after each request (what the table must refuse).
  *
- * Who may do what, on VP v (the hypervisor applies VtlCall, VtlReturn,
- * CPU_OFF and the VP-ready call to the calling VP only; CPU_ON and
+ * Who may do what, on VP v (VtlCall, VtlReturn, CPU_OFF and the VP-ready
+ * call act on the VP they arrive on, current_vp(); CPU_ON and
  * OVBS_ENABLE_VP_VTL name a target VP):
- *   VTL0 running on v: VtlCall (a new call, or the resumption of v's own
- *     preempted call), CPU_OFF of v, CPU_ON of another VP, a protection
- *     violation (intercept), VTL1's own timer firing, and an attempt to
- *     resume the call preempted on another VP.
- *   VTL1 running on v: VtlReturn, the VP-ready call (when booting), being
- *     preempted for VTL0 (in a call), enabling VTL1 on any VP.
+ *   VTL0 running on v: VtlCall (v's own, new or resuming v's preempted
+ *     call; or one with the PC and SP of the call preempted on another
+ *     VP), CPU_OFF of v, CPU_ON of another VP, a protection violation
+ *     (intercept), VTL1's own timer firing.
+ *   VTL1 running on v: VtlReturn, the VP-ready call, being preempted for
+ *     VTL0 (in a call), enabling VTL1 on another VP (OFF) or on v (BOOTING).
+ * Each table step is atomic: the C takes it on the VP's own CPU or under
+ * the VP's lock (docs/smp.md, "Who may step which VP").
  *
  * Mutants (one -D; each must make spin report an assertion violation):
- *   CROSS_VP       the hypervisor honours a target VP for every event, so
- *                  VTL0 on one VP can resume another VP's preempted call
+ *   CROSS_VP       the hypervisor finds a preempted call by its PC and SP on
+ *                  any VP: VTL0 on one VP resumes another VP's call
  *   PREEMPTED_OFF  a row that lets CPU_OFF through while a call is preempted
  *   ON_WHEN_OFF    a row that lets CPU_ON start a VP VTL1 never enabled
  */
@@ -67,8 +71,9 @@ hidden byte before;
 
 /* Ghost state for the invariants. */
 bool ready[NVP];   /* VTL1 reached READY since the VP last started */
-byte call[NVP];    /* the VtlCall in progress or preempted on the VP:
-                    * 0 none, else 1 + the VP that made it */
+byte call[NVP];    /* the VtlCall in progress or preempted on the VP (its
+                    * PC and SP): 0 none, else 1 + the VP it was first
+                    * made on */
 
 /* The transition table: the only code that changes state[] (check_tables.py
  * checks that too), as vp_next_state(state[w], e): done is false and nothing
