@@ -76,7 +76,8 @@ def run_one(run, build):
     states = field(out, r"(\d+) states, stored")
     errors = field(out, r"errors: (\d+)")
     pan_secs = field(out, r"elapsed time ([\d.e+-]+) seconds")
-    incomplete = "max search depth too small" in out or "out of memory" in out
+    incomplete = any(s in out for s in ("max search depth too small", "out of memory",
+                                        "reached -DMEMLIM bound"))
     what = f"{' '.join(run.defines)}: {states} states, pan {pan_secs} s, {secs:.1f} s in all"
     if run.expect == "holds":
         ok = errors == "0" and not incomplete
