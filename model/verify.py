@@ -67,8 +67,10 @@ def run_one(run, build):
         return False, f"{run.name}: FAIL spin -a: {spin.stdout.strip()}", 0.0
     # Safety properties only (assertions, invalid end states); memory bounded
     # so a run that grows too large stops instead of taking the machine. The
-    # small runs are compiled unoptimised: gcc -O2 takes longer than they do.
-    opt = ["-O0"] if run.quick else ["-O2"] + (["-DCOLLAPSE"] if run.long else [])
+    # small runs (a small hash table) are compiled unoptimised: gcc -O2 takes
+    # longer than they do.
+    big = run.hash_bits >= 24
+    opt = (["-O2"] if big else ["-O0"]) + (["-DCOLLAPSE"] if run.long else [])
     cc = step(["gcc", "-w"] + opt + ["-DSAFETY", "-DMEMLIM=3072", "-o", "pan", "pan.c"])
     if cc.returncode != 0:
         return False, f"{run.name}: FAIL gcc: {cc.stdout.strip()[-400:]}", 0.0
