@@ -56,7 +56,10 @@ def run_one(run, build):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     start = time.monotonic()
-    src = os.path.join(MODEL_DIR, run.model + ".pml")
+    # A copy next to pan, so `spin -t -p <the -D options> <model>.pml` there
+    # replays a counterexample (spin looks for <file>.trail beside <file>).
+    src = run.model + ".pml"
+    shutil.copy(os.path.join(MODEL_DIR, src), os.path.join(d, src))
 
     def step(cmd):
         return subprocess.run(cmd, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
