@@ -271,7 +271,7 @@ print-qemu-args:
 # 2- and 3-CPU checks, every mutant (spin must find its violation) and the
 # comparison with hv/vpstate.c's table; pan is built under build/model/.
 # `make test` runs the 2-CPU subset (tests/qemu/test_model.py); LONG=1 adds
-# 3 CPUs with 2 changes each (about 7 minutes and 2.5 GB).
+# 3 CPUs with 2 changes each (5-7 minutes and 2.5 GB).
 verify: $(DEPS_OK)
 	@$(PYTHON) model/verify.py --build $(B)/model $(if $(LONG),--long)
 # ---- end of model checking ---------------------------------------------------

@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "model"))
     ap.add_argument("--quick", action="store_true", help="the 2-CPU/2-VP runs and mutants only")
     ap.add_argument("--long", action="store_true",
-                    help="also 3 CPUs with 2 changes each (about 7 minutes, 2.5 GB)")
+                    help="also 3 CPUs with 2 changes each (5-7 minutes, 2.5 GB)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     if shutil.which("spin") is None:
