@@ -130,7 +130,7 @@ inline vtl_call(v, t) {
 #endif
     step(at, VPE_CALL, ok);
     if
-    :: ok -> call[at] = t + 1 /* a new call on at (enter_vtl1) */
+    :: ok -> call[at] = t + 1 /* a new call there (enter_vtl1) */
     :: !ok && state[at] == VTL1_PREEMPTED && call[at] == t + 1 ->
         /* resume_preempted: the same PC and SP */
         step(at, VPE_RESUME, ok); assert(ok);
