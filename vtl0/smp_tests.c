@@ -849,13 +849,6 @@ const struct test smp_tests[] = {
     { "smp_unload_invoke_race", true, t_smp_unload_invoke_race,
       "unload a trustlet instance while another CPU invokes it" },
     { "smp_tl_busy", true, t_smp_tl_busy, "invoke or unload an instance preempted elsewhere" },
-    { "smp_preempt_lock_holder", true, t_smp_preempt_lock_holder,
-      "VTL0's interrupts during VTL1's critical sections on one CPU, calls on another" },
-    { "smp_deferred_yield", true, t_smp_deferred_yield,
-      "VTL1 yields after a critical section an interrupt was deferred in" },
-    { "smp_tl_fp", true, t_smp_tl_fp, "a trustlet's FP/SIMD state from VP to VP" },
-    { "smp_cpu_off_busy", true, t_smp_cpu_off_busy,
-      "CPU_OFF while the VP's secure call is preempted" },
     { "smp_stress", false, t_smp_stress, "seeded mix of operations on 4 CPUs" },
     /* Only in a boot with more CPUs than the secure kernel enables. */
     { "smp_cpu_on_unenabled", true, t_smp_cpu_on_unenabled,

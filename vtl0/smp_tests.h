@@ -36,13 +36,7 @@ uint64_t smp_load_echo(void);
 struct hv_result smp_tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len);
 bool smp_tl_echoed(struct hv_result r, const uint8_t *in, uint64_t len);
 
-bool t_smp_stress(void);
-/* smp_vtl1_tests.c: VTL1's deferred preemption, a trustlet's FP/SIMD state
- * across VPs, CPU_OFF while VTL1 is busy. */
-bool t_smp_preempt_lock_holder(void);
-bool t_smp_deferred_yield(void);
-bool t_smp_tl_fp(void);
-bool t_smp_cpu_off_busy(void);                    /* stress.c, the make-test size */
+bool t_smp_stress(void);                    /* stress.c, the make-test size */
 bool smp_stress(uint64_t ops, uint64_t seed);
 bool stress_command(const char *arg);
 /* Per-CPU instructions retired (PMU event 0x08), bench.c. */
