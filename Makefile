@@ -259,7 +259,7 @@ count:
 
 # ---- stress (docs/stress.md) ------------------------------------------------
 # The seeded multiprocessor mix of vtl0/stress.c on four CPUs, STRESS_OPS
-# operations in all (`make test` runs 20,000 of them in test_smp.py).
+# operations in all (`make test` runs 4,000 of them in test_smp.py).
 STRESS_OPS     ?= 1000000
 STRESS_SEED    ?= 0x5eed
 STRESS_TIMEOUT ?= 7200

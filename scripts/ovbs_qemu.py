@@ -132,7 +132,8 @@ def cmd_bench(qemu_args, out):
     boot, metrics = bench_boot(qemu_args)
     if metrics is None:
         return 1
-    if any(name not in metrics for name in SMP_METRICS):
+    smp = int(qemu_args[qemu_args.index("-smp") + 1]) if "-smp" in qemu_args else 1
+    if smp < 4 and any(name not in metrics for name in SMP_METRICS):
         _, four = bench_boot(with_smp(qemu_args, 4))
         if four is None:
             return 1

@@ -79,7 +79,7 @@ static const char *const help_lines[] = {
     "                  0 keygen, 1 sign TEXT, 2 export sealed, 4 public key)",
     "  events [N]      security-event counters and the newest N records (hv and VTL1)",
     "  smp list|all|NAME    multiprocessor tests (four CPUs)",
-    "  stress [OPS] [SEED]  seeded mix of operations on four CPUs (default 20000)",
+    "  stress [OPS] [SEED]  seeded mix of operations on four CPUs (default 4000)",
     "  bench           instruction counts (meaningful under make bench)",
     "  poweroff        PSCI SYSTEM_OFF through the hypervisor",
 };

@@ -283,6 +283,23 @@ vtl0_vcall_at_sp:
     mov     sp, x9
     ret
 
+/* uint64_t busy_spin(volatile uint32_t *phase): VTL0 work for the 4-CPU
+ * protect benchmark (bench.c): loop until *phase is 2, counting the
+ * iterations that saw 1. Every iteration is BUSY_INSNS (5) instructions,
+ * whatever the phase, so the count says how many this CPU retired in the
+ * phase-1 window. */
+    .text
+    .global busy_spin
+busy_spin:
+    mov     x1, #0
+1:  ldar    w2, [x0]
+    cmp     w2, #1
+    cinc    x1, x1, eq
+    cmp     w2, #2
+    b.ne    1b
+    mov     x0, x1
+    ret
+
 /* void vtl0_scrub_probe(uint64_t *out): make the SC_SCRUB_TEST secure call,
  * then record every register VTL1 could have left something in: x0..x30,
  * q0..q31, TPIDR_EL0, TPIDRRO_EL0, TPIDR_EL1, SP_EL0. */

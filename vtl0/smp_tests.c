@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arm64/sysreg.h"
 #include "kernel.h"
+#include "openvbs/regspy.h"
 #include "openvbs/trustlet.h"
 #include "smp_tests.h"
 #include "vsm_tests.h"
@@ -675,7 +676,7 @@ static bool t_smp_vtl_return_race(void)
 extern const uint8_t tl_echo_start[], tl_echo_end[];
 #define ECHO_ID 0x0ec40001ull
 #define ECHO_SPIN 2 /* echo's command that never answers (trustlets/echo/echo.c) */
-static uint8_t tl_reply[MAX_CPUS][256] __attribute__((aligned(64)));
+static uint8_t tl_reply[MAX_CPUS][1024] __attribute__((aligned(64)));
 static struct tl_out tl_outs[MAX_CPUS];
 
 struct hv_result smp_tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len)
@@ -831,6 +832,191 @@ static bool t_smp_tl_busy(void)
                 "HV_STATUS_BUSY; it unloads once that call ended");
 }
 
+/* A trustlet's FP/SIMD registers follow it from VP to VP: planted on VP0,
+ * the same instance dumps them whole on VP2; planted again there, whole on
+ * VP1 (the secure kernel saves them when a run ends, fp_release). */
+extern const uint8_t tl_regspy_a_start[], tl_regspy_a_end[];
+static uint64_t fp_session;
+#define FP_MARK_0 0xf0f00000000000a0ull
+#define FP_MARK_2 0xf2f20000000000a2ull
+
+static uint64_t fp_plant(uint64_t marker)
+{
+    struct hv_result r = smp_tl_invoke(fp_session, REGSPY_PLANT, &marker, sizeof(marker));
+    return r.x0 == HV_STATUS_SUCCESS && r.x1 == 0;
+}
+
+/* How many of the 64 q halves, plus TPIDR_EL0, carry marker's pattern. */
+static uint64_t fp_dump_matches(uint64_t marker)
+{
+    struct hv_result r = smp_tl_invoke(fp_session, REGSPY_DUMP, "", 0);
+    if (r.x0 != HV_STATUS_SUCCESS || r.x1 != 0 || r.x2 != sizeof(struct regspy_dump))
+        return 0;
+    struct regspy_dump got, want;
+    memcpy(&got, tl_reply[this_cpu()->index], sizeof(got));
+    regspy_pattern(marker, &want);
+    uint64_t n = got.tpidr_el0 == marker;
+    for (unsigned i = 0; i < 64; i++)
+        n += got.q[i] == want.q[i];
+    return n;
+}
+
+static bool t_smp_tl_fp(void)
+{
+    if (!need_cpus())
+        return false;
+    struct hv_result l = vcall(SC_TL_LOAD, pa(tl_regspy_a_start),
+                               (uint64_t)(tl_regspy_a_end - tl_regspy_a_start), 0);
+    fp_session = l.x0 == HV_STATUS_SUCCESS ? tl_open_session(REGSPY_A_ID) : 0;
+    if (!fp_session)
+        return note(false, "could not load the register spy");
+    uint64_t planted0 = 0, seen2 = 0, planted2 = 0, seen1 = 0;
+    bool ran = smp_run(0, fp_plant, FP_MARK_0, &planted0) &&
+               smp_run(2, fp_dump_matches, FP_MARK_0, &seen2) &&
+               smp_run(2, fp_plant, FP_MARK_2, &planted2) &&
+               smp_run(1, fp_dump_matches, FP_MARK_2, &seen1);
+    vcall(SC_TL_UNLOAD, l.x1, 0, 0);
+    kprintf("    planted on VP0, dumped on VP2: %lu of 65 values; planted on VP2, dumped on VP1: "
+            "%lu of 65\n", seen2, seen1);
+    return note(ran && planted0 && planted2 && seen2 == 65 && seen1 == 65,
+                "a trustlet's FP/SIMD and thread registers follow it to the next VP it runs on");
+}
+
+/* CPU_OFF from a CPU whose secure call is preempted (from the interrupt
+ * that preempted it): DENIED, the CPU stays on, the call completes. */
+static volatile uint64_t off_status;
+
+static void cpu_off_now(void)
+{
+    off_status = smc(PSCI_CPU_OFF, 0, 0, 0).x0;
+}
+
+static uint64_t off_while_preempted(uint64_t unused)
+{
+    (void)unused;
+    bool hit = false;
+    struct hv_result r = { 0 };
+    for (int attempt = 0; attempt < 5 && !hit; attempt++) {
+        off_status = ~0ull;
+        r = vcall_with_timer(PREEMPT_TICKS, cpu_off_now, &hit, SC_SPIN, SPIN_ITERATIONS, 0, 0, 0);
+    }
+    return hit && r.x0 == HV_STATUS_SUCCESS && r.x1 == sc_spin_result(SPIN_ITERATIONS);
+}
+
+static bool t_smp_cpu_off_busy(void)
+{
+    if (!need_cpus())
+        return false;
+    uint64_t completed = 0, call = ~0ull;
+    bool ran = smp_run(1, off_while_preempted, 0, &completed);
+    bool still_on = affinity(1) == 0 && smp_run(1, null_call, 0, &call) &&
+                    call == HV_STATUS_SUCCESS;
+    kprintf("    CPU_OFF on CPU 1 with its call preempted: %ld; the call %s; CPU 1 %s\n",
+            (long)off_status, completed ? "completed" : "did NOT complete",
+            still_on ? "still on" : "GONE");
+    return note(ran && completed && (int64_t)off_status == PSCI_RET_DENIED && still_on,
+                "CPU_OFF while VTL1 has a preempted call on that VP: DENIED; the call completes");
+}
+
+/* VTL0's timer armed a few ticks before a 512-page SC_PROTECT (a long
+ * stretch under the secure kernel's locks), at a different offset every
+ * time. The top 2 MiB of VTL0 RAM, which nothing here uses. */
+#define SWEEP_CALLS 1500
+
+static uint64_t sweep_pages(void)
+{
+    return (vtl0_ram_base + vtl0_ram_size - (2u << 20)) & ~((2ull << 20) - 1);
+}
+
+struct vp_stats {
+    uint64_t preemptions, yields, deferred;
+};
+
+static struct vp_stats vp_stats(unsigned vp)
+{
+    struct hv_result r = hvc(OVBS_HV_VP_STATS, vp, 0, 0);
+    return (struct vp_stats){ r.x2 & 0xffffffffu, r.x2 >> 32, r.x3 };
+}
+
+/* A deferred preemption must not hold VTL0's interrupt for the rest of
+ * the call: the secure kernel yields when it leaves the section, so every
+ * call in which the hypervisor deferred one is still interrupted inside
+ * the call (at its HVC), not after its VtlReturn. */
+static bool t_smp_deferred_yield(void)
+{
+    if (!need_cpus())
+        return false;
+    uint64_t top = sweep_pages();
+    unsigned deferred_calls = 0, inside = 0, failed = 0;
+    struct vp_stats first = vp_stats(0);
+    for (unsigned i = 0; i < SWEEP_CALLS; i++) {
+        struct vp_stats before = vp_stats(0);
+        bool hit = false;
+        unsigned mask = (i & 1) ? OVBS_ACC_RWX : OVBS_ACC_R;
+        struct hv_result r = vcall_with_timer(1 + 2 * i, 0, &hit, SC_PROTECT, top, 512, mask, 0);
+        struct vp_stats after = vp_stats(0);
+        failed += r.x0 != HV_STATUS_SUCCESS;
+        if (after.deferred != before.deferred) {
+            deferred_calls++;
+            inside += hit;
+        }
+    }
+    vcall(SC_PROTECT, top, 512, OVBS_ACC_RWX);
+    struct vp_stats last = vp_stats(0);
+    kprintf("    %u protects: %u with a deferred preemption, %u of those interrupted inside the "
+            "call; VP 0 yields after a deferral %lu, deferrals %lu; %u failed\n", SWEEP_CALLS,
+            deferred_calls, inside, last.yields - first.yields, last.deferred - first.deferred,
+            failed);
+    return note(failed == 0 && deferred_calls > 0 && inside == deferred_calls &&
+                    last.yields - first.yields == last.deferred - first.deferred,
+                "each preemption deferred in a critical section came as soon as VTL1 left it "
+                "(its yield), inside the call");
+}
+
+/* VTL1 must never be handed to VTL0 inside a critical section: otherwise
+ * a lock stays held until VTL0 resumes that call, and every other VP that
+ * needs it waits. While VP0's 512-page SC_PROTECT is preempted, VP1's own
+ * SC_PROTECT (the same secure-kernel locks) must complete. */
+static uint8_t holder_page[4096] __attribute__((aligned(4096)));
+static volatile unsigned holder_hooks, holder_stalled;
+
+static void protect_from_vp1(void)
+{
+    if (!irq_hit_in_call)
+        return; /* VP0's call already returned: nothing is held */
+    holder_hooks++;
+    smp_post(1, protect_writable, pa(holder_page));
+    if (!smp_wait(1, 2 * TICKS_PER_SECOND, NULL))
+        holder_stalled++;
+}
+
+static bool t_smp_preempt_lock_holder(void)
+{
+    if (!need_cpus())
+        return false;
+    uint64_t top = sweep_pages();
+    unsigned failed = 0;
+    holder_hooks = holder_stalled = 0;
+    struct vp_stats first = vp_stats(0);
+    for (unsigned i = 0; i < SWEEP_CALLS && !holder_stalled; i++) {
+        bool hit = false;
+        unsigned mask = (i & 1) ? OVBS_ACC_RWX : OVBS_ACC_R;
+        struct hv_result r = vcall_with_timer(1 + 2 * i, protect_from_vp1, &hit, SC_PROTECT, top,
+                                              512, mask, 0);
+        failed += r.x0 != HV_STATUS_SUCCESS;
+        failed += !smp_wait(1, 60 * TICKS_PER_SECOND, NULL);
+    }
+    vcall(SC_PROTECT, top, 512, OVBS_ACC_RWX);
+    struct vp_stats last = vp_stats(0);
+    kprintf("    VP1 protected while VP0's call was preempted %u times, stalled %u; VP0's "
+            "deferred preemptions %lu; %u failed\n", holder_hooks, holder_stalled,
+            last.deferred - first.deferred, failed);
+    return note(failed == 0 && holder_hooks > 0 && holder_stalled == 0 &&
+                    last.deferred > first.deferred,
+                "no VP is preempted holding a secure-kernel lock: another VP's protect never "
+                "waits for VTL0 to resume a call");
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 const struct test smp_tests[] = {
@@ -843,12 +1029,19 @@ const struct test smp_tests[] = {
     { "smp_ipi_storm", false, t_smp_ipi_storm, "SGIs between 4 CPUs doing VTL switches" },
     { "smp_reserved_sgi", true, t_smp_reserved_sgi, "send the hypervisor's SGI 15" },
     { "smp_cpu_off_on", false, t_smp_cpu_off_on, "CPU_OFF, AFFINITY_INFO, CPU_ON of CPU 3" },
+    { "smp_cpu_off_busy", true, t_smp_cpu_off_busy,
+      "CPU_OFF of a CPU whose secure call is preempted" },
     { "smp_resume_other_vp", true, t_smp_resume_other_vp,
       "resume VP0's preempted call from VP1 (same PC and SP)" },
     { "smp_vtl_return_race", true, t_smp_vtl_return_race, "simultaneous VtlCalls on 4 CPUs" },
     { "smp_unload_invoke_race", true, t_smp_unload_invoke_race,
       "unload a trustlet instance while another CPU invokes it" },
     { "smp_tl_busy", true, t_smp_tl_busy, "invoke or unload an instance preempted elsewhere" },
+    { "smp_tl_fp", true, t_smp_tl_fp, "read a trustlet's FP registers through another VP" },
+    { "smp_preempt_lock_holder", true, t_smp_preempt_lock_holder,
+      "preempt VTL1 inside a critical section and stall the other VPs" },
+    { "smp_deferred_yield", false, t_smp_deferred_yield,
+      "a deferred preemption comes when VTL1 leaves its critical section" },
     { "smp_stress", false, t_smp_stress, "seeded mix of operations on 4 CPUs" },
     /* Only in a boot with more CPUs than the secure kernel enables. */
     { "smp_cpu_on_unenabled", true, t_smp_cpu_on_unenabled,
