@@ -42,7 +42,7 @@ DMA_DEVICES = -device edu,dma_mask=0xffffffffff \
 	-device virtio-rng-pci,bus=rp0,iommu_platform=on,disable-legacy=on \
 	-device virtio-rng-device
 
-.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args
+.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args verify
 all: $(B)/hv.elf
 
 help:
@@ -53,6 +53,7 @@ help:
 	@echo "make count   line counts of the trusted computing base"
 	@echo "make fuzz    libFuzzer on the trustlet image verifier (FUZZ_SECONDS=60)"
 	@echo "make mutate  mutation testing of the trusted code (ONLY=name,... for some)"
+	@echo "make verify  spin model checks of the SMP protocols, their mutants, the table check"
 
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
@@ -278,6 +279,16 @@ mutate: $(DEPS_OK) $(B)/hv.elf host-tests
 
 print-qemu-args:
 	@echo $(QEMU_ARGS)
+
+# ---- model checking (spin; model/, docs/smp-model.md) ------------------------
+# The Promela models of the protection change and the per-VP state machine:
+# 2- and 3-CPU checks, every mutant (spin must find its violation) and the
+# comparison with hv/vpstate.c's table; pan is built under build/model/.
+# `make test` runs the 2-CPU subset (tests/qemu/test_model.py); LONG=1 adds
+# 3 CPUs with 2 changes each (5-7 minutes and 2.5 GB).
+verify: $(DEPS_OK)
+	@$(PYTHON) model/verify.py --build $(B)/model $(if $(LONG),--long)
+# ---- end of model checking ---------------------------------------------------
 
 # ---- fuzzing (libFuzzer, host) ----------------------------------------------
 # The trustlet image verifier and ELF checks, with ASan/UBSan, for a bounded

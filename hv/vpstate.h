@@ -1,7 +1,7 @@
 /* vpstate.h: the per-VP state machine of VTL1 (EL2): what VTL1 is doing on
  * one virtual processor, and which VTL runs there. vpstate.c holds the one
  * transition table; the Promela model (model/vp.pml) is checked against it
- * (tests/host/test_model_tables.py), docs/smp.md draws it. */
+ * (tests/qemu/test_model.py, model/check_tables.py), docs/smp.md draws it. */
 #ifndef OVBS_HV_VPSTATE_H
 #define OVBS_HV_VPSTATE_H
 #include <stdbool.h>

@@ -9,6 +9,7 @@
 #include "arm64/sysreg.h"
 #include "kernel.h"
 #include "pgtable.h"
+#include "smp_tests.h"
 #include "vsm_tests.h"
 
 static char detail[160];
@@ -632,11 +633,17 @@ const struct test tests[] = {
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 
+/* A test by name, from this table or the multiprocessor one (smp_tests.c),
+ * so `test NAME` (and make mutate's vtl0:NAME) reaches either. */
 const struct test *find_test(const char *name)
 {
     for (unsigned i = 0; i < num_tests; i++) {
         if (!strcmp(tests[i].name, name))
             return &tests[i];
+    }
+    for (unsigned i = 0; i < num_smp_tests; i++) {
+        if (!strcmp(smp_tests[i].name, name))
+            return &smp_tests[i];
     }
     return 0;
 }
