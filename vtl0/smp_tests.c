@@ -803,7 +803,8 @@ static uint64_t busy_attempts(uint64_t unused)
 
 static void busy_from_vp1(void)
 {
-    smp_run(1, busy_attempts, 0, NULL);
+    if (irq_hit_in_call) /* the instance is in use only while preempted */
+        smp_run(1, busy_attempts, 0, NULL);
 }
 
 static bool t_smp_tl_busy(void)
@@ -888,7 +889,10 @@ static volatile uint64_t off_status;
 
 static void cpu_off_now(void)
 {
-    off_status = smc(PSCI_CPU_OFF, 0, 0, 0).x0;
+    /* Only while the call is preempted: an interrupt a loaded host delays
+     * past the VtlReturn finds VTL1 idle, and CPU_OFF would rightly work. */
+    if (irq_hit_in_call)
+        off_status = smc(PSCI_CPU_OFF, 0, 0, 0).x0;
 }
 
 static uint64_t off_while_preempted(uint64_t unused)
