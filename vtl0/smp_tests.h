@@ -40,7 +40,8 @@ bool t_smp_stress(void);
 /* smp_gic_tests.c: an SGI while the same is active; more SGIs than list
  * registers. */
 bool t_smp_sgi_while_active(void);
-bool t_smp_sgi_overflow(void);                    /* stress.c, the make-test size */
+bool t_smp_sgi_overflow(void);
+bool t_tl_budget_excludes_preemption(void);                    /* stress.c, the make-test size */
 bool smp_stress(uint64_t ops, uint64_t seed);
 bool stress_command(const char *arg);
 /* Per-CPU instructions retired (PMU event 0x08), bench.c. */
