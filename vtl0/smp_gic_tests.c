@@ -5,7 +5,6 @@
  * rest waiting and refills on the maintenance interrupt). */
 #include <stddef.h>
 #include "arm64/sysreg.h"
-#include "openvbs/trustlet.h"
 #include "smp_tests.h"
 #include "vsm_tests.h"
 
@@ -134,61 +133,4 @@ bool t_smp_sgi_overflow(void)
             SGI_MANY, once, got);
     return note(ran && once == SGI_MANY,
                 "more SGIs at once than list registers: every one arrives, once");
-}
-
-/* ---- A trustlet's budget and VTL0's preemption -----------------------------
- * The echo trustlet's ECHO_SPIN never answers, so the secure kernel kills it
- * when its run budget (50 ms of VTL1's timer) is spent. VTL0 preempts the
- * call early and keeps it waiting for 100 ms before resuming: that wait is
- * VTL0's, and must not count against the trustlet (the hypervisor reports it
- * in the VP assist's preempted_ticks, sk/trustlet.c budget_left). So the
- * whole call lasts at least the wait plus most of the budget. */
-#define BUDGET_TICKS   3125000ull /* RUN_BUDGET in sk/trustlet.c: 50 ms */
-#define HOLD_TICKS     6250000ull /* 100 ms in VTL0's handler */
-#define ECHO_ID_BUDGET 0x0ec40001ull
-#define ECHO_SPIN_CMD  2
-
-static void hold_in_handler(void)
-{
-    if (!irq_hit_in_call)
-        return;
-    uint64_t until = ticks_now() + HOLD_TICKS;
-    while (ticks_now() < until)
-        ;
-}
-
-bool t_tl_budget_excludes_preemption(void)
-{
-    uint64_t instance = smp_load_echo();
-    uint64_t session = instance ? tl_open_session(ECHO_ID_BUDGET) : 0;
-    if (!session) {
-        if (instance)
-            vcall(SC_TL_UNLOAD, instance, 0, 0);
-        return note(false, "could not load the echo trustlet");
-    }
-    static struct tl_out out;
-    static uint8_t reply[16];
-    out.buf = pa(reply);
-    out.max = sizeof(reply);
-    bool hit = false;
-    uint64_t took = 0;
-    struct hv_result r = { 0 };
-    for (unsigned attempt = 0; attempt < 3 && !hit; attempt++) {
-        uint64_t io[7] = { OVBS_VTL_CALL, SC_TL_INVOKE, session, ECHO_SPIN_CMD, 0, 0, pa(&out) };
-        uint64_t t0 = ticks_now();
-        r = vcall_with_timer_io(BUDGET_TICKS / 10, hold_in_handler, &hit, io);
-        took = ticks_now() - t0;
-        if (!hit) { /* killed before the timer came: a new instance, try again */
-            vcall(SC_TL_UNLOAD, instance, 0, 0);
-            instance = smp_load_echo();
-            session = instance ? tl_open_session(ECHO_ID_BUDGET) : 0;
-        }
-    }
-    if (instance)
-        vcall(SC_TL_UNLOAD, instance, 0, 0);
-    kprintf("    spinning trustlet preempted and held %llu ms by VTL0: the call took %lu ms "
-            "(status %ld, trustlet status %ld)\n", HOLD_TICKS / 62500, took / 62500, (long)r.x0,
-            (long)r.x1);
-    return note(hit && took >= HOLD_TICKS + BUDGET_TICKS * 9 / 10,
-                "the time VTL0 holds a preempted trustlet call does not count against its budget");
 }

@@ -1049,6 +1049,8 @@ const struct test smp_tests[] = {
       "an SGI sent again while its handler runs" },
     { "smp_sgi_overflow", false, t_smp_sgi_overflow,
       "more SGIs at once than a VP has list registers" },
+    { "smp_protect_race", true, t_smp_protect_race,
+      "two VPs make one page read-only and read-write at the same moment" },
     { "smp_cpu_off_on", false, t_smp_cpu_off_on, "CPU_OFF, AFFINITY_INFO, CPU_ON of CPU 3" },
     { "smp_cpu_off_busy", true, t_smp_cpu_off_busy,
       "CPU_OFF of a CPU whose secure call is preempted" },

@@ -41,7 +41,10 @@ bool t_smp_stress(void);
  * registers. */
 bool t_smp_sgi_while_active(void);
 bool t_smp_sgi_overflow(void);
-bool t_tl_budget_excludes_preemption(void);                    /* stress.c, the make-test size */
+/* smp_vtl1_tests.c: a trustlet's budget while VTL0 holds its call; two VPs
+ * changing one page at once. */
+bool t_tl_budget_excludes_preemption(void);
+bool t_smp_protect_race(void);                    /* stress.c, the make-test size */
 bool smp_stress(uint64_t ops, uint64_t seed);
 bool stress_command(const char *arg);
 /* Per-CPU instructions retired (PMU event 0x08), bench.c. */
