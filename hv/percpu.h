@@ -120,6 +120,7 @@ struct vp {
     enum vtl1_state vtl1;           /* lock (see above): vpstate.c's machine */
     uint64_t preempted_call_pc;     /* own: VTL0's VtlCall that was preempted: */
     uint64_t preempted_call_sp;     /* its PC and stack pointer (vtl.c) */
+    uint64_t preempted_at;          /* own: CNTPCT when that call was preempted */
     enum vtl fp_owner;              /* own: whose FP/SIMD values the registers hold */
     uint64_t vtl0_pmcr;             /* own: VTL0's PMCR_EL0 and PMUSERENR_EL0 while */
     uint64_t vtl0_pmuserenr;        /* VTL1 runs (vtl.c: pmu_on_switch) */

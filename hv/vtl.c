@@ -290,6 +290,8 @@ static void resume_preempted(struct vp *vp, struct guest_regs *regs)
         return;
     }
     vp_step(vp, VPE_RESUME);
+    if (vp->assist)
+        vp->assist->preempted_ticks += READ_SYSREG(cntpct_el0) - vp->preempted_at;
     vtl_switch(vp, VTL1);
 }
 
@@ -417,6 +419,7 @@ static void preempt_call(struct vp *vp)
     struct vtl_ctx *v0 = &vp->vtl[VTL0];
     vp_step(vp, VPE_PREEMPT);
     vp->preemptions++;
+    vp->preempted_at = READ_SYSREG(cntpct_el0);
     v0->regs.elr -= 4; /* back onto the VtlCall, to resume it */
     vp->preempted_call_pc = v0->regs.elr;
     vp->preempted_call_sp = vtl0_saved_sp(v0);

@@ -110,6 +110,8 @@ struct sk_cpu {
      * interrupts. Per VP (VTL1's timer, CNTV, is per VP). */
     volatile bool runaway_active;
     volatile uint64_t timer_interrupts;
+    uint64_t budget_start;  /* trustlet.c: CNTVCT when this VP's current run began */
+    uint64_t budget_paused; /* and assist.preempted_ticks then */
     /* main.c: SC_STATS counts of this VP; events.c: events this VP
      * recorded (a call that recorded none is counted as refused). Per VP. */
     uint64_t intercepts_seen, interrupt_entries, events_recorded;

@@ -413,6 +413,8 @@ static long run(struct instance *t)
     sk_address_space_switch(&t->pt, t->asid);
     WRITE_SYSREG(tpidr_el0, t->tpidr_el0);
     fp_return_to_trustlet(&t->fp);
+    cpu->budget_start = READ_SYSREG(cntvct_el0);
+    cpu->budget_paused = cpu->assist.preempted_ticks;
     timer_arm(RUN_BUDGET);
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
@@ -662,6 +664,23 @@ static _Noreturn void fault(struct instance *t, struct frame *f, unsigned ec)
     die(t, f, why);
 }
 
+/* The run's budget timer fired: RUN_BUDGET of this VP's time since the run
+ * began, less the time the call spent preempted for VTL0 (the hypervisor
+ * adds that to assist.preempted_ticks when it resumes the call), which VTL0
+ * decides and must not be able to spend for the trustlet. If some budget
+ * is left, the timer is armed for it and the trustlet runs on. */
+static bool budget_left(void)
+{
+    struct sk_cpu *cpu = this_cpu();
+    uint64_t elapsed = READ_SYSREG(cntvct_el0) - cpu->budget_start;
+    uint64_t paused = cpu->assist.preempted_ticks - cpu->budget_paused;
+    uint64_t used = elapsed > paused ? elapsed - paused : 0;
+    if (used >= RUN_BUDGET)
+        return false;
+    timer_arm(RUN_BUDGET - used);
+    return true;
+}
+
 /* Exceptions from EL0 (kind: 16 synchronous, 17 IRQ, 19 SError). Those the
  * trustlet survives return to it through the vector's ERET. */
 void tl_exception(struct frame *f, unsigned kind)
@@ -673,7 +692,7 @@ void tl_exception(struct frame *f, unsigned kind)
     unsigned ec = ESR_EC(f->esr);
     if (kind == 17) {
         irq_handle(f);
-        if (!(READ_SYSREG(cntv_ctl_el0) & 1)) /* our budget timer fired */
+        if (!(READ_SYSREG(cntv_ctl_el0) & 1) && !budget_left()) /* our budget timer fired */
             die(t, f, "ran past its time budget");
     } else if (kind == 16 && ec == EC_SVC64) {
         syscall(t, f);

@@ -788,16 +788,26 @@ static bool t_smp_unload_invoke_race(void)
 }
 
 /* An instance preempted on CPU0 (its trustlet spins; VTL0's timer stops
- * VTL1) cannot be invoked or unloaded from CPU1: both HV_STATUS_BUSY. */
+ * VTL1) cannot be invoked or unloaded from CPU1, nor its session closed:
+ * each HV_STATUS_BUSY. */
 static uint64_t busy_session, busy_instance;
-static volatile uint64_t busy_invoke, busy_unload;
+static volatile uint64_t busy_invoke, busy_unload, busy_close;
+
+static volatile uint64_t busy_info;
 
 static uint64_t busy_attempts(uint64_t unused)
 {
     (void)unused;
     static const uint8_t msg[4] = { 1, 2, 3, 4 };
+    /* The timer may have stopped the call before the secure kernel claimed
+     * the instance (copying the request in): then it is not busy yet, and
+     * an unload now would rightly succeed. Only a claimed one is tried. */
+    busy_info = vcall(SC_TL_INFO, busy_instance, 0, 0).x0;
+    if (busy_info != HV_STATUS_BUSY)
+        return 0;
     busy_invoke = smp_tl_invoke(busy_session, 0, msg, sizeof(msg)).x0;
     busy_unload = vcall(SC_TL_UNLOAD, busy_instance, 0, 0).x0;
+    busy_close = vcall(SC_TL_CLOSE, busy_session, 0, 0).x0;
     return 0;
 }
 
@@ -820,16 +830,23 @@ static bool t_smp_tl_busy(void)
     static uint8_t reply[16];
     out.buf = pa(reply);
     out.max = sizeof(reply);
-    busy_invoke = busy_unload = ~0ull;
-    uint64_t io[7] = { OVBS_VTL_CALL, SC_TL_INVOKE, busy_session, ECHO_SPIN, 0, 0, pa(&out) };
-    struct hv_result r = vcall_with_timer_io(PREEMPT_TICKS, busy_from_vp1, &hit, io);
+    struct hv_result r = { 0 };
+    for (unsigned attempt = 0; attempt < 8; attempt++) {
+        busy_invoke = busy_unload = busy_close = busy_info = ~0ull;
+        uint64_t io[7] = { OVBS_VTL_CALL, SC_TL_INVOKE, busy_session, ECHO_SPIN, 0, 0,
+                           pa(&out) };
+        r = vcall_with_timer_io(PREEMPT_TICKS, busy_from_vp1, &hit, io);
+        if (hit && busy_info == HV_STATUS_BUSY)
+            break;
+    }
     uint64_t unload = vcall(SC_TL_UNLOAD, busy_instance, 0, 0).x0;
     kprintf("    invoke preempted on CPU 0: %s (its result %ld); from CPU 1: invoke %ld, unload "
-            "%ld; unload afterwards %ld\n", hit ? "yes" : "no", (long)r.x0, (long)busy_invoke,
-            (long)busy_unload, (long)unload);
-    return note(hit && busy_invoke == HV_STATUS_BUSY && busy_unload == HV_STATUS_BUSY &&
+            "%ld, close %ld; unload afterwards %ld\n", hit ? "yes" : "no", (long)r.x0,
+            (long)busy_invoke, (long)busy_unload, (long)busy_close, (long)unload);
+    return note(hit && busy_info == HV_STATUS_BUSY && busy_invoke == HV_STATUS_BUSY &&
+                    busy_unload == HV_STATUS_BUSY && busy_close == HV_STATUS_BUSY &&
                     unload == HV_STATUS_SUCCESS,
-                "an instance preempted on one CPU: invoke and unload from another are "
+                "an instance preempted on one CPU: invoke, unload and close from another are "
                 "HV_STATUS_BUSY; it unloads once that call ended");
 }
 
@@ -1032,6 +1049,12 @@ const struct test smp_tests[] = {
       "write on CPU0 while CPU1 makes the page read-only" },
     { "smp_ipi_storm", false, t_smp_ipi_storm, "SGIs between 4 CPUs doing VTL switches" },
     { "smp_reserved_sgi", true, t_smp_reserved_sgi, "send the hypervisor's SGI 15" },
+    { "smp_sgi_while_active", false, t_smp_sgi_while_active,
+      "an SGI sent again while its handler runs" },
+    { "smp_sgi_overflow", false, t_smp_sgi_overflow,
+      "more SGIs at once than a VP has list registers" },
+    { "smp_protect_race", true, t_smp_protect_race,
+      "two VPs make one page read-only and read-write at the same moment" },
     { "smp_cpu_off_on", false, t_smp_cpu_off_on, "CPU_OFF, AFFINITY_INFO, CPU_ON of CPU 3" },
     { "smp_cpu_off_busy", true, t_smp_cpu_off_busy,
       "CPU_OFF of a CPU whose secure call is preempted" },

@@ -36,7 +36,15 @@ uint64_t smp_load_echo(void);
 struct hv_result smp_tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len);
 bool smp_tl_echoed(struct hv_result r, const uint8_t *in, uint64_t len);
 
-bool t_smp_stress(void);                    /* stress.c, the make-test size */
+bool t_smp_stress(void);
+/* smp_gic_tests.c: an SGI while the same is active; more SGIs than list
+ * registers. */
+bool t_smp_sgi_while_active(void);
+bool t_smp_sgi_overflow(void);
+/* smp_vtl1_tests.c: a trustlet's budget while VTL0 holds its call; two VPs
+ * changing one page at once. */
+bool t_tl_budget_excludes_preemption(void);
+bool t_smp_protect_race(void);                    /* stress.c, the make-test size */
 bool smp_stress(uint64_t ops, uint64_t seed);
 bool stress_command(const char *arg);
 /* Per-CPU instructions retired (PMU event 0x08), bench.c. */

@@ -630,6 +630,8 @@ const struct test tests[] = {
     { "dma_msi_vtl1", true, a_dma_msi_vtl1, "an MSI aimed at VTL1 memory" },
     { "dma_virtio_blocked", true, a_dma_virtio_blocked, "virtio-rng buffers in VTL1/hv memory" },
     { "dma_smmu_enforced", false, t_dma_smmu_enforced, "the hypervisor enforces the SMMU" },
+    { "tl_budget_preempted", true, t_tl_budget_excludes_preemption,
+      "hold a trustlet's call preempted until its budget would run out" },
 };
 const unsigned num_tests = sizeof(tests) / sizeof(tests[0]);
 

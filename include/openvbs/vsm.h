@@ -78,7 +78,11 @@
 struct ovbs_vp_assist {
     volatile uint32_t no_preempt;       /* VTL1 writes: critical-section depth */
     volatile uint32_t preempt_deferred; /* the hypervisor writes 1, VTL1 clears */
-    uint64_t reserved[7];
+    volatile uint64_t preempted_ticks;  /* the hypervisor adds, on each resume of a
+                                         * preempted call, the system-counter ticks
+                                         * it spent preempted: time VTL0 took,
+                                         * which no budget of VTL1's should count */
+    uint64_t reserved[6];
 };
 
 /* Entry reasons, in VTL1's x0 when it is entered. */

@@ -16,6 +16,7 @@ SMP_TESTS = (
     "smp_ipi_storm", "smp_reserved_sgi", "smp_cpu_off_on", "smp_resume_other_vp",
     "smp_vtl_return_race", "smp_unload_invoke_race", "smp_tl_busy", "smp_stress",
     "smp_cpu_off_busy", "smp_tl_fp", "smp_preempt_lock_holder", "smp_deferred_yield",
+    "smp_sgi_while_active", "smp_sgi_overflow", "smp_protect_race",
 )
 SMP_TIMEOUT = 1200
 
