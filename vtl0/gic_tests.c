@@ -219,7 +219,12 @@ bool t_gic_vtimer_copy(void)
     bool off = !(*sgi_reg(GICR_ISENABLER0) & (1u << PPI_VIRT));
     timer_arm(WATCHDOG_TICKS / 10);
     bool quiet = !wait_for_irq(irqs + 1);
-    bool held = *sgi_reg(GICR_ISPENDR0) & (1u << PPI_VIRT);
+    /* Held once the hypervisor took the timer's physical interrupt; on a
+     * loaded host that may come late, so look for a while. */
+    bool held = false;
+    for (uint64_t until = READ_SYSREG(cntvct_el0) + 20 * WATCHDOG_TICKS;
+         !held && READ_SYSREG(cntvct_el0) < until;)
+        held = *sgi_reg(GICR_ISPENDR0) & (1u << PPI_VIRT);
     bool vtl1 = t_vtl1_watchdog();
     *sgi_reg(GICR_ISENABLER0) = 1u << PPI_VIRT;
     bool delivered = wait_for_irq(irqs + 1);
