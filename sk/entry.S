@@ -311,27 +311,13 @@ sk_vp_stacks:
 .macro KCTX_SAVE_THIS_VP
     mrs     x9, tpidr_el1
     add     x9, x9, #SK_CPU_KCTX
-    stp     x19, x20, [x9, #0]
-    stp     x21, x22, [x9, #16]
-    stp     x23, x24, [x9, #32]
-    stp     x25, x26, [x9, #48]
-    stp     x27, x28, [x9, #64]
-    stp     x29, x30, [x9, #80]
-    mov     x10, sp
-    str     x10, [x9, #96]
+    KCTX_SAVE_X9
 .endm
 
 .macro KCTX_RESTORE_THIS_VP
     mrs     x9, tpidr_el1
     add     x9, x9, #SK_CPU_KCTX
-    ldp     x19, x20, [x9, #0]
-    ldp     x21, x22, [x9, #16]
-    ldp     x23, x24, [x9, #32]
-    ldp     x25, x26, [x9, #48]
-    ldp     x27, x28, [x9, #64]
-    ldp     x29, x30, [x9, #80]
-    ldr     x10, [x9, #96]
-    mov     sp, x10
+    KCTX_RESTORE_X9
 .endm
 
 /* long sk_enter_el0(const struct frame *user): save the kernel's callee-saved
