@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "openvbs/trustlet.h"
 #include "smp_tests.h"
+#include "spinlock.h"
 #include "vsm_tests.h"
 
 #define STRESS_CPUS 4
@@ -49,7 +50,7 @@ static const unsigned masks[] = {
 
 struct stress_cpu {
     uint64_t rng, ops;
-    uint64_t issued, completed, wrong, busy, faults, killed;
+    uint64_t issued, completed, wrong, busy, faults, killed, reloads, gone, skipped;
     uint64_t count[N_OPS], wrong_by_op[N_OPS];
     enum op op; /* the one in progress */
     uint64_t insns;
@@ -57,6 +58,17 @@ struct stress_cpu {
 };
 static struct stress_cpu scpu[STRESS_CPUS];
 static uint64_t stress_sessions[STRESS_CPUS];
+
+/* The shared echo instance, replaced when its budget kills it (and once
+ * on purpose half-way through CPU 0's share, so the replacement is always
+ * exercised). echo_gen is odd while a CPU replaces it under echo_lock; a
+ * CPU whose session_gen differs opens a new session before it invokes. An
+ * invoke that finds its session gone (TL_ST_NO_SUCH) is right only if a
+ * replacement began after the invoke read echo_gen. */
+static struct spinlock echo_lock = SPINLOCK_INIT;
+static unsigned echo_gen;
+static uint64_t echo_instance;
+static unsigned session_gen[STRESS_CPUS];
 
 static uint64_t rnd(struct stress_cpu *s)
 {
@@ -127,8 +139,43 @@ static void op_lock(struct stress_cpu *s)
     answered(s, r.x0 == HV_STATUS_ACCESS_DENIED);
 }
 
+/* Unload the instance invoked at generation `seen` and load a new one,
+ * unless another CPU already did. */
+static void replace_echo(struct stress_cpu *s, unsigned seen)
+{
+    spin_lock(&echo_lock);
+    if (__atomic_load_n(&echo_gen, __ATOMIC_RELAXED) == seen) {
+        __atomic_store_n(&echo_gen, seen + 1, __ATOMIC_RELEASE);
+        vcall(SC_TL_UNLOAD, echo_instance, 0, 0);
+        echo_instance = smp_load_echo();
+        __atomic_store_n(&echo_gen, seen + 2, __ATOMIC_RELEASE);
+        s->reloads++;
+    }
+    spin_unlock(&echo_lock);
+}
+
+/* This CPU's session on the current instance, reopened after a
+ * replacement (the old one closed with its instance; closing it again is
+ * refused harmlessly, and a session opened on a newer instance than
+ * session_gen says is closed here, not leaked). */
+static void refresh_session(unsigned me, unsigned gen)
+{
+    if (session_gen[me] == gen)
+        return;
+    vcall(SC_TL_CLOSE, stress_sessions[me], 0, 0);
+    stress_sessions[me] = tl_open_session(0x0ec40001);
+    session_gen[me] = gen;
+}
+
 static void op_tl(struct stress_cpu *s, unsigned me)
 {
+    unsigned gen = __atomic_load_n(&echo_gen, __ATOMIC_ACQUIRE);
+    if (gen & 1) { /* another CPU is replacing the instance: no call */
+        s->issued--;
+        s->skipped++;
+        return;
+    }
+    refresh_session(me, gen);
     uint8_t msg[16];
     for (unsigned b = 0; b < sizeof(msg); b++)
         msg[b] = (uint8_t)(rnd(s) >> 7);
@@ -139,11 +186,18 @@ static void op_tl(struct stress_cpu *s, unsigned me)
         return;
     }
     /* The secure kernel's trustlet budget is wall-clock time: on a loaded
-     * host one echo run can exceed it, and the instance is killed (then
-     * every later invoke says so). Counted and reported, not a failure. */
+     * host one echo run can exceed it, and the instance is killed. The
+     * kill is counted and reported, and the instance replaced. */
     if (r.x0 == TL_ST_DEAD) {
         s->killed++;
         answered(s, true);
+        replace_echo(s, gen);
+        return;
+    }
+    if (r.x0 == TL_ST_NO_SUCH) {
+        bool replaced = __atomic_load_n(&echo_gen, __ATOMIC_ACQUIRE) != gen;
+        s->gone += replaced;
+        answered(s, replaced);
         return;
     }
     answered(s, smp_tl_echoed(r, msg, sizeof(msg)));
@@ -204,6 +258,8 @@ static uint64_t stress_cpu(uint64_t unused)
     barrier_wait(&stress_barrier, STRESS_CPUS);
     pmu_insn_start(false);
     for (uint64_t i = 0; i < s->ops; i++) {
+        if (c->index == 0 && i == s->ops / 2)
+            replace_echo(s, __atomic_load_n(&echo_gen, __ATOMIC_ACQUIRE) & ~1u);
         one_op(s, c->index);
         c->progress = i + 1;
         if (c->index == 0 && (i & 63) == 0)
@@ -285,31 +341,32 @@ static void restore_all(void)
     vcall(SC_PROTECT, pa(shared_pages[0]), SHARED_PAGES, OVBS_ACC_RWX);
 }
 
-static bool setup(uint64_t ops, uint64_t seed, uint64_t *instance)
+static bool setup(uint64_t ops, uint64_t seed)
 {
     restore_all();
-    *instance = smp_load_echo();
+    echo_instance = smp_load_echo();
+    echo_gen = 0;
     memset(scpu, 0, sizeof(scpu));
     for (unsigned c = 0; c < STRESS_CPUS; c++) {
         scpu[c].rng = (seed ? seed : 1) * 0x9e3779b97f4a7c15ull + c + 1;
         scpu[c].ops = ops / STRESS_CPUS + (c < ops % STRESS_CPUS);
         for (unsigned p = 0; p < PRIV_PAGES; p++)
             scpu[c].expect[p] = OVBS_ACC_RWX;
-        stress_sessions[c] = *instance ? tl_open_session(0x0ec40001) : 0;
+        stress_sessions[c] = echo_instance ? tl_open_session(0x0ec40001) : 0;
+        session_gen[c] = 0;
         cpus[c].progress = 0;
         seen_progress[c] = 0;
         seen_at[c] = ticks_now();
     }
     stalled_cpu = ~0u;
-    return *instance && stress_sessions[STRESS_CPUS - 1];
+    return echo_instance && stress_sessions[STRESS_CPUS - 1];
 }
 
 bool smp_stress(uint64_t ops, uint64_t seed)
 {
     if (!need_cpus())
         return false;
-    uint64_t instance = 0;
-    if (!setup(ops, seed, &instance))
+    if (!setup(ops, seed))
         return note(false, "could not load the echo trustlet or open its sessions");
     uint64_t hv_intercepts = event_count(false, OVBS_EV_INTERCEPT);
     uint64_t t0 = ticks_now();
@@ -331,6 +388,9 @@ bool smp_stress(uint64_t ops, uint64_t seed)
         sum.busy += scpu[c].busy;
         sum.faults += scpu[c].faults;
         sum.killed += scpu[c].killed;
+        sum.reloads += scpu[c].reloads;
+        sum.gone += scpu[c].gone;
+        sum.skipped += scpu[c].skipped;
         sum.insns += scpu[c].insns;
         for (unsigned o = 0; o < N_OPS; o++) {
             sum.count[o] += scpu[c].count[o];
@@ -344,16 +404,19 @@ bool smp_stress(uint64_t ops, uint64_t seed)
     restore_all();
     for (unsigned c = 0; c < STRESS_CPUS; c++)
         vcall(SC_TL_CLOSE, stress_sessions[c], 0, 0);
-    vcall(SC_TL_UNLOAD, instance, 0, 0);
+    vcall(SC_TL_UNLOAD, echo_instance, 0, 0);
     uint64_t ms = ticks / (TICKS_PER_SECOND / 1000);
     /* QEMU counts event 0x08 only under -icount: 0 instructions otherwise. */
     kprintf("STRESS ops %lu seed 0x%lx cpus %u: calls %lu answered %lu wrong %lu busy %lu "
-            "faults %lu intercepts %lu pages-disagreeing %u trustlet-killed %lu; %lu ms, %lu VTL0 "
+            "faults %lu intercepts %lu pages-disagreeing %u trustlet-killed %lu replaced %lu "
+            "(invokes that found it replaced %lu, skipped while replacing %lu); %lu ms, %lu VTL0 "
             "instructions%s\n", ops, seed, STRESS_CPUS, sum.issued, sum.completed, sum.wrong,
-            sum.busy, sum.faults, intercepts, bad_pages, sum.killed, ms, sum.insns,
+            sum.busy, sum.faults, intercepts, bad_pages, sum.killed, sum.reloads, sum.gone,
+            sum.skipped, ms, sum.insns,
             sum.insns ? "" : " (not counted without -icount)");
     bool ok = finished && sum.issued == sum.completed && sum.wrong == 0 && bad_pages == 0 &&
-              intercepts >= sum.faults;
+              intercepts >= sum.faults && sum.reloads >= 1 &&
+              echo_instance != 0;
     return note(ok, "seeded mix on 4 CPUs: every call answered once and right, every fault on "
                     "its CPU, VTL1's protections match stage 2 page by page, no CPU stuck");
 }

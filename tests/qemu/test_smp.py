@@ -81,6 +81,11 @@ def test_stress_summary():
     assert m, tail(four())
     ops, calls, answered, wrong, bad = (int(g) for g in m.groups())
     assert ops == 4000 and calls == answered and wrong == 0 and bad == 0, m.group(0)
+    # The echo instance is replaced at least once (on purpose half-way
+    # through CPU 0's share, and after every budget kill) while the other
+    # CPUs keep invoking it.
+    replaced = re.search(r" trustlet-killed \d+ replaced (\d+) ", m.string[m.start():])
+    assert replaced and int(replaced.group(1)) >= 1, m.group(0)
 
 
 def test_cpu_on_unenabled_vp_is_denied():
