@@ -214,7 +214,7 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platform \
 	$(B)/host/test_elf $(B)/host/test_fmt $(B)/host/test_pl011 $(B)/host/test_events \
-	$(B)/host/test_devpolicy $(B)/host/test_smmu $(B)/host/test_vpstate
+	$(B)/host/test_devpolicy $(B)/host/test_smmu $(B)/host/test_vpstate $(B)/host/test_linux_image
 
 $(B)/host/test_pgtable: tests/host/test_pgtable.c lib/arm64/pgtable.c | $(DEPS_OK)
 $(B)/host/test_owner: tests/host/test_owner.c hv/owner.c | $(DEPS_OK)
@@ -226,6 +226,7 @@ $(B)/host/test_pl011: tests/host/test_pl011.c lib/pl011.c | $(DEPS_OK)
 $(B)/host/test_events: tests/host/test_events.c lib/evring.c lib/ratelimit.c | $(DEPS_OK)
 $(B)/host/test_smmu: tests/host/test_smmu.c hv/smmu_desc.c | $(DEPS_OK)
 $(B)/host/test_vpstate: tests/host/test_vpstate.c hv/vpstate.c | $(DEPS_OK)
+$(B)/host/test_linux_image: tests/host/test_linux_image.c hv/linux_image.c | $(DEPS_OK)
 $(HOST_TESTS):
 	@mkdir -p $(dir $@)
 	gcc $(HOST_CFLAGS) $(filter %.c,$^) -o $@ -lcmocka -l:libfdt.so.1

@@ -130,22 +130,15 @@ static void call_count(struct guest_regs *regs)
     regs->x[0] = n;
 }
 
-static void call_smccc_version(struct guest_regs *regs)
-{
-    regs->x[0] = SMCCC_VERSION_1_1;
-}
-
-static void call_arch_features(struct guest_regs *regs)
-{
-    uint32_t q = (uint32_t)regs->x[1];
-    bool known = q == SMCCC_VERSION || q == SMCCC_ARCH_FEATURES;
-    set_status(regs, known ? SMCCC_RET_SUCCESS : SMCCC_RET_NOT_SUPPORTED);
-}
-
 /* Everything that is not a numbered vendor call. */
 static const struct hvc_call other_calls[] = {
     { SMCCC_VERSION, CALL_ANY, call_smccc_version },
     { SMCCC_ARCH_FEATURES, CALL_ANY, call_arch_features },
+    { SMCCC_ARCH_WORKAROUND_1, CALL_ANY, call_workaround_1 },
+    { SMCCC_ARCH_WORKAROUND_3, CALL_ANY, call_workaround_3 },
+    { SMCCC_ARCH_WORKAROUND_2, CALL_ANY, call_not_offered },
+    { SMCCC_ARCH_SOC_ID, CALL_ANY, call_not_offered },
+    { SMCCC_TRNG_VERSION, CALL_ANY, call_not_offered },
     { OVBS_CALL_COUNT, CALL_ANY, call_count },
     { OVBS_CALL_UID, CALL_ANY, call_uid },
     { OVBS_CALL_REVISION, CALL_ANY, call_revision },

@@ -1,10 +1,15 @@
 /* loader.c: loads and measures the boot images and starts the guests (EL2,
- * at the end of boot). Both images are ELF64 files in the hypervisor's
- * payload: the secure kernel goes into memory that becomes VTL1's, the VTL0
- * kernel into VTL0 RAM, and each segment must land entirely in its VTL's
- * memory. VTL0 receives a device tree (x0, as in the Linux arm64 boot
- * protocol) that describes only what VTL0 may use: its own RAM, no SMMU.
- * The secure kernel runs first; VTL0 starts when it says boot is done. */
+ * at the end of boot). The secure kernel is an ELF64 file in the
+ * hypervisor's payload and goes into memory that becomes VTL1's. VTL0's
+ * kernel is either the test kernel, an ELF64 file in the payload whose
+ * segments must land entirely in VTL0 RAM, or a Linux arm64 Image (and an
+ * initramfs) that the boot loader put in RAM and named in the hypervisor's
+ * boot arguments (vtl0.kernel=ADDR,SIZE vtl0.initrd=ADDR,SIZE, VTL0's
+ * command line after " -- "; docs/linux.md): checked to lie wholly in VTL0
+ * RAM, apart from each other and from the device tree, and measured.
+ * VTL0 receives a device tree (x0, as in the Linux arm64 boot protocol)
+ * that describes only what VTL0 may use: its own RAM, no SMMU. The secure
+ * kernel runs first; VTL0 starts when it says boot is done. */
 #include <libfdt.h>
 #include <string.h>
 #include "arm64/sysreg.h"
@@ -13,9 +18,11 @@
 #include "gic.h"
 #include "hv.h"
 #include "layout.h"
+#include "linux_image.h"
 #include "measure.h"
 #include "percpu.h"
 #include "smmu.h"
+#include "trap.h"
 #include "vtl.h"
 
 extern const uint8_t vtl0_image_start[], vtl0_image_end[];
@@ -63,7 +70,12 @@ static void load_image(const char *name, uint8_t owner, const uint8_t *start,
         memcpy((void *)(uintptr_t)s->addr, start + s->offset, s->filesz);
         memset((void *)(uintptr_t)(s->addr + s->filesz), 0, s->memsz - s->filesz);
     }
-    /* The guest will execute what we just wrote through the data side. */
+    /* The guest starts with its MMU off, so its fetches and loads are not
+     * cached: what we wrote must reach memory (real hardware has caches;
+     * QEMU does not model them). Then it executes what we wrote through the
+     * data side, so the instruction caches go too. */
+    for (unsigned i = 0; i < img->nseg; i++)
+        clean_to_poc((const void *)(uintptr_t)img->seg[i].addr, img->seg[i].memsz);
     dsb_ish();
     __asm__ volatile("ic ialluis" ::: "memory");
     dsb_ish();
@@ -136,7 +148,53 @@ static int remove_kept_virtio_mmio(void *fdt)
     return 0;
 }
 
-static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
+/* What VTL0 boots: the ranges its kernel (and initramfs) occupy, which the
+ * device tree must not overlap, its entry point, and for Linux the
+ * initramfs and command line the tree passes on. */
+#define VTL0_MAX_RANGES (ELF_MAX_SEGMENTS + 2)
+struct vtl0_boot {
+    uint64_t entry;
+    unsigned nranges;
+    uint64_t range_base[VTL0_MAX_RANGES], range_size[VTL0_MAX_RANGES];
+    bool linux;
+    uint64_t initrd_base, initrd_size; /* size 0: none */
+    const char *cmdline;               /* NULL: none */
+};
+
+static void add_range(struct vtl0_boot *b, uint64_t base, uint64_t size)
+{
+    b->range_base[b->nranges] = base;
+    b->range_size[b->nranges] = size;
+    b->nranges++;
+}
+
+static bool overlaps(const struct vtl0_boot *b, uint64_t base, uint64_t size)
+{
+    for (unsigned i = 0; i < b->nranges; i++) {
+        if (base < b->range_base[i] + b->range_size[i] && b->range_base[i] < base + size)
+            return true;
+    }
+    return false;
+}
+
+/* /chosen for Linux (Documentation/devicetree/bindings/chosen.txt):
+ * bootargs is VTL0's own command line, never the hypervisor's arguments;
+ * linux,initrd-start/-end (64-bit cells) bound the initramfs. */
+static int set_chosen_for_vtl0(void *fdt, int chosen, const struct vtl0_boot *b)
+{
+    int rc = b->cmdline ? fdt_setprop_string(fdt, chosen, "bootargs", b->cmdline)
+                        : fdt_delprop(fdt, chosen, "bootargs");
+    if (rc == -FDT_ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && b->initrd_size)
+        rc = fdt_setprop_u64(fdt, chosen, "linux,initrd-start", b->initrd_base);
+    if (!rc && b->initrd_size)
+        rc = fdt_setprop_u64(fdt, chosen, "linux,initrd-end", b->initrd_base + b->initrd_size);
+    return rc;
+}
+
+static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size,
+                         const struct vtl0_boot *b)
 {
     int rc, node;
     while ((node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory",
@@ -195,6 +253,8 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
     if (chosen < 0)
         return chosen;
     rc = fdt_setprop_string(fdt, chosen, "openvbs,hypervisor", "OpenVBS 0.2");
+    if (!rc)
+        rc = set_chosen_for_vtl0(fdt, chosen, b);
     if (rc)
         return rc;
     rc = fdt_add_mem_rsv(fdt, fdt_base, fdt_size);
@@ -203,9 +263,9 @@ static int edit_vtl0_fdt(void *fdt, uint64_t fdt_base, uint64_t fdt_size)
     return fdt_pack(fdt);
 }
 
-/* The tree goes at the first 2 MiB-aligned VTL0 address past the kernel's
- * lowest segment conflicts. */
-static uint64_t place_vtl0_fdt(const struct elf_image *img, uint64_t size)
+/* The tree goes at the first 2 MiB-aligned VTL0 address where it overlaps
+ * nothing VTL0's kernel occupies. */
+static uint64_t place_vtl0_fdt(const struct vtl0_boot *b, uint64_t size)
 {
     struct own_run r;
     struct own_iter it;
@@ -214,19 +274,14 @@ static uint64_t place_vtl0_fdt(const struct elf_image *img, uint64_t size)
             continue;
         for (uint64_t a = (r.base + (2ull << 20) - 1) & ~((2ull << 20) - 1);
              a + size <= r.base + r.size; a += 2ull << 20) {
-            bool clash = false;
-            for (unsigned s = 0; s < img->nseg; s++) {
-                if (a < img->seg[s].addr + img->seg[s].memsz && img->seg[s].addr < a + size)
-                    clash = true;
-            }
-            if (!clash)
+            if (!overlaps(b, a, size))
                 return a;
         }
     }
     return 0;
 }
 
-static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
+static uint64_t prepare_vtl0_fdt(const struct vtl0_boot *b)
 {
     /* Firmware trees often carry a large empty tail (QEMU's is 1 MiB for
      * 8 KiB of content): pack ours first so only the content is copied. */
@@ -235,18 +290,78 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
         fail("boot device tree", fdt_strerror(packed));
     uint64_t size = fdt_totalsize(hv_boot_fdt) + HV_FDT_SLACK;
     size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    uint64_t base = place_vtl0_fdt(img, size);
+    uint64_t base = place_vtl0_fdt(b, size);
     if (!base)
         fail("VTL0 device tree", "no room in VTL0 RAM");
     void *fdt = (void *)(uintptr_t)base;
     int rc = fdt_open_into(hv_boot_fdt, fdt, (int)size);
     if (!rc)
-        rc = edit_vtl0_fdt(fdt, base, size);
+        rc = edit_vtl0_fdt(fdt, base, size, b);
     if (rc)
         fail("VTL0 device tree", fdt_strerror(rc));
+    /* VTL0 reads it with its MMU off, i.e. uncached: it must be in memory,
+     * not only in this CPU's cache. */
+    clean_to_poc(fdt, fdt_totalsize(fdt));
     hv_log("VTL0 device tree at 0x%lx (%u bytes)", base, fdt_totalsize(fdt));
     measure_image("vtl0-dtb", base, fdt, fdt_totalsize(fdt));
     return base;
+}
+
+/* A boot argument range that must lie wholly in VTL0 RAM, and overlap
+ * nothing else VTL0 boots with. */
+static void check_vtl0_range(const struct vtl0_boot *b, const char *what, uint64_t base,
+                             uint64_t size)
+{
+    if (!owned_by(OWNER_VTL0, base, size)) {
+        hv_log("FATAL: %s [0x%lx, +0x%lx) is not wholly in VTL0 RAM (hypervisor, VTL1 or "
+               "no RAM)", what, base, size);
+        hv_halt_failure();
+    }
+    if (overlaps(b, base, size)) {
+        hv_log("FATAL: %s [0x%lx, +0x%lx) overlaps the kernel", what, base, size);
+        hv_halt_failure();
+    }
+}
+
+/* vtl0.kernel=ADDR,SIZE (and optionally vtl0.initrd=ADDR,SIZE): a Linux
+ * Image the boot loader put in RAM. False if the arguments name none. */
+static bool find_linux(struct vtl0_boot *b)
+{
+    const char *args = hv_platform.bootargs;
+    bool present;
+    uint64_t base, size;
+    bool ok = bootarg_range(args, "vtl0.kernel=", &present, &base, &size);
+    if (!present)
+        return false;
+    if (!ok)
+        fail("vtl0.kernel=", "expected ADDR,SIZE");
+    /* The header is read only once the file is known to be VTL0's. */
+    if (!owned_by(OWNER_VTL0, base, size ? size : 1))
+        check_vtl0_range(b, "Linux Image", base, size ? size : 1);
+    struct linux_image img;
+    enum image_err e = linux_image_check((const void *)(uintptr_t)base, base, size, &img);
+    if (e != IMG_OK)
+        fail("Linux Image refused", linux_image_error(e));
+    check_vtl0_range(b, "Linux Image (with its image_size)", base, img.footprint);
+    add_range(b, base, img.footprint);
+    b->linux = true;
+    b->entry = base;
+    b->cmdline = bootarg_vtl0_cmdline(args);
+    measure_image("vtl0-kernel", base, (const void *)(uintptr_t)base, size);
+    hv_log("vtl0-kernel: Linux Image at 0x%lx, %lu bytes, image_size 0x%lx, text_offset 0x%lx",
+           base, size, img.footprint, img.text_offset);
+    ok = bootarg_range(args, "vtl0.initrd=", &present, &base, &size);
+    if (present && (!ok || size == 0))
+        fail("vtl0.initrd=", "expected ADDR,SIZE with SIZE > 0");
+    if (present) {
+        check_vtl0_range(b, "initramfs", base, size);
+        add_range(b, base, size);
+        b->initrd_base = base;
+        b->initrd_size = size;
+        measure_image("vtl0-initrd", base, (const void *)(uintptr_t)base, size);
+        hv_log("vtl0-initrd: at 0x%lx, %lu bytes", base, size);
+    }
+    return true;
 }
 
 /* EL2 controls for the guests. HCR_EL2 bits:
@@ -254,6 +369,8 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
  *   SWIO (1)  set/way invalidate becomes clean+invalidate
  *   FMO, IMO (3, 4)  physical FIQs and IRQs are taken to EL2 (gic.c)
  *   AMO (5)   SErrors are taken to EL2
+ *   TID3 (18) reads of the feature ID registers trap: VTL0 sees only the
+ *             features whose state the VTL switch keeps (idregs.c)
  *   TSC (19)  SMC traps to EL2: PSCI is relayed, never passed through
  *   TACR (21) ACTLR_EL1 traps: its IMPLEMENTATION DEFINED bits are one
  *             register for both VTLs, so neither may use it
@@ -262,11 +379,13 @@ static uint64_t prepare_vtl0_fdt(const struct elf_image *img)
  * interrupts (list registers inject IRQs; VSE is per VTL, vtl.c).
  *   RW (31)   EL1 is AArch64
  *   APK, API (40, 41)  pointer-authentication keys/instructions don't trap */
-#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 19) | \
-                   (1ull << 21) | (1ull << 31) | (1ull << 40) | (1ull << 41))
+#define HCR_GUEST ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | \
+                   (1ull << 18) | (1ull << 19) | (1ull << 21) | (1ull << 31) | (1ull << 40) | \
+                   (1ull << 41))
 
 void el2_controls_setup(void)
 {
+    idregs_cpu_init(this_cpu()->index);
     WRITE_SYSREG(hcr_el2, HCR_GUEST);
     WRITE_SYSREG(vpidr_el2, READ_SYSREG(midr_el1));
     WRITE_SYSREG(vmpidr_el2, READ_SYSREG(mpidr_el1));
@@ -310,19 +429,26 @@ void el2_controls_setup(void)
 _Noreturn void loader_boot(void)
 {
     struct elf_image sk, k0;
+    struct vtl0_boot b = { 0 };
     uint64_t vtl1_base, vtl1_size;
     check_image("secure kernel image refused", sk_image_start, sk_image_end, &sk);
-    check_image("VTL0 kernel image refused", vtl0_image_start, vtl0_image_end, &k0);
     reserve_vtl1(&sk, &vtl1_base, &vtl1_size);
+    bool linux = find_linux(&b); /* before anything is written to RAM */
     load_image("sk", OWNER_VTL1, sk_image_start, sk_image_end, &sk);
-    load_image("vtl0-kernel", OWNER_VTL0, vtl0_image_start, vtl0_image_end, &k0);
+    if (!linux) {
+        check_image("VTL0 kernel image refused", vtl0_image_start, vtl0_image_end, &k0);
+        load_image("vtl0-kernel", OWNER_VTL0, vtl0_image_start, vtl0_image_end, &k0);
+        for (unsigned i = 0; i < k0.nseg; i++)
+            add_range(&b, k0.seg[i].addr, k0.seg[i].memsz);
+        b.entry = k0.entry;
+    }
     mem_build_stage2();
     gicr_protect(&vtl0_stage2);
     gicd_protect(&vtl0_stage2);
     pcie_protect(&vtl0_stage2);
-    uint64_t fdt = prepare_vtl0_fdt(&k0);
+    uint64_t fdt = prepare_vtl0_fdt(&b);
     el2_controls_setup();
     hv_log("boot images loaded (pool: %lu pages free)", pool_pages_free());
     smmu_enable(); /* last: every device's DMA is translated before any guest runs */
-    vtl_start(sk.entry, vtl1_base, vtl1_size, k0.entry, fdt);
+    vtl_start(sk.entry, vtl1_base, vtl1_size, b.entry, fdt);
 }

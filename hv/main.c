@@ -5,6 +5,7 @@
 #include <libfdt.h>
 #include "arm64/sysreg.h"
 #include "hv.h"
+#include "trap.h"
 #include "openvbs/hvcall.h"
 #include "gic.h"
 #include "percpu.h"
@@ -211,6 +212,7 @@ void hv_main(uint64_t fdt_addr)
     hv_selftest_forge_vtl1_timer = platform_has_arg(&hv_platform, "hv.selftest=forge-vtl1-timer");
     detect_features();
     report_platform();
+    smccc_arch_probe();
     mem_init();
     mmu_el2_init();
     gic_init();

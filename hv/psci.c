@@ -150,6 +150,10 @@ static int64_t psci_call(struct guest_regs *regs, uint32_t fid)
     case PSCI_VERSION:
         return PSCI_VERSION_1_0;
     case PSCI_FEATURES:
+        /* PSCI 1.0 5.1.14: also how a caller learns that SMCCC_VERSION
+         * exists (SMCCC 1.1 section 7), which the hypervisor answers. */
+        if ((uint32_t)regs->x[1] == SMCCC_VERSION)
+            return PSCI_RET_SUCCESS;
         return psci_implemented((uint32_t)regs->x[1]) ? PSCI_RET_SUCCESS
                                                        : PSCI_RET_NOT_SUPPORTED;
     case PSCI_CPU_ON_64:

@@ -130,11 +130,13 @@ static void stage2_abort(struct vp *vp, struct guest_regs *regs, uint32_t esr, b
 }
 
 /* A trapped MSR/MRS (EC 0x18). ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14],
- * CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1: MRS, a read). Only the
- * debug registers trap (Op0 = 2: breakpoints, watchpoints, MDSCR_EL1, the
- * OS lock; MDCR_EL2.TDA and TDOSA): they read as zero and ignore writes, so
- * no guest can arm a breakpoint, watchpoint or single step that would fire
- * in the other VTL. Returns false for anything else. */
+ * CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1: MRS, a read). Three
+ * kinds trap: the feature ID registers (HCR_EL2.TID3, idregs.c), ICC_SGI1R
+ * (below), and the debug registers (Op0 = 2: breakpoints, watchpoints,
+ * MDSCR_EL1, the OS lock; MDCR_EL2.TDA and TDOSA), handled here: they read
+ * as zero and ignore writes, so no guest can arm a breakpoint, watchpoint
+ * or single step that would fire in the other VTL. Returns false for
+ * anything else. */
 static bool debug_reg_access(struct guest_regs *regs, uint32_t esr)
 {
     unsigned op0 = (esr >> 20) & 3, rt = (esr >> 5) & 31;
@@ -205,7 +207,8 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         vtl_fp_access(vp);
         break;
     case EC_SYSREG:
-        if (!debug_reg_access(regs, esr) && !sgi_write(vp, regs, esr))
+        if (!debug_reg_access(regs, esr) && !idregs_access(vp, regs, esr) &&
+            !sgi_write(vp, regs, esr))
             unhandled(vp, regs, esr);
         break;
     case EC_DABT_LOWER:

@@ -16,6 +16,10 @@
 #define SMCCC_VERSION              0x80000000u
 #define SMCCC_ARCH_FEATURES        0x80000001u
 #define SMCCC_ARCH_WORKAROUND_1    0x80008000u
+#define SMCCC_ARCH_WORKAROUND_2    0x80007fffu
+#define SMCCC_ARCH_WORKAROUND_3    0x80003fffu
+#define SMCCC_ARCH_SOC_ID          0x80000002u
+#define SMCCC_TRNG_VERSION         0x84000050u
 #define SMCCC_VERSION_1_1          0x00010001u
 
 /* SMCCC return values (in w0, sign-extended to x0). */
