@@ -179,8 +179,8 @@ bool idregs_access(struct vp *vp, struct guest_regs *regs, uint32_t esr)
     unsigned crn = (esr >> 10) & 0xf, rt = (esr >> 5) & 31, crm = (esr >> 1) & 0xf;
     if (op0 != 3 || op1 != 0 || crn != 0 || crm < 1 || crm > 7 || !(esr & 1))
         return false;
-    uint64_t v = vp->active == VTL0 ? idregs_vtl0_value(this_cpu()->index, crm, op2)
-                                    : read_id(crm * 8 + op2);
+    bool raw = vp->active == VTL1; /* the secure kernel sees the hardware */
+    uint64_t v = raw ? read_id(crm * 8 + op2) : idregs_vtl0_value(this_cpu()->index, crm, op2);
     if (rt != 31)
         regs->x[rt] = v;
     regs->elr += 4;

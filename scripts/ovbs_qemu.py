@@ -14,6 +14,38 @@ import threading
 QEMU = "qemu-system-aarch64"
 DEFAULT_TIMEOUT = 180
 
+# Linux in VTL0 (docs/linux.md): QEMU's generic loader puts the Image and
+# the initramfs in VTL0 RAM before reset, and the hypervisor's boot
+# arguments say where; VTL0's own command line follows " -- ". The Image
+# must sit 2 MiB-aligned (text_offset is 0); the initramfs after the
+# Image's image_size (about 32 MiB for Debian's 6.1).
+LINUX_IMAGE_ADDR = 0x48000000
+LINUX_INITRD_ADDR = 0x4c000000
+LINUX_CMDLINE = "console=ttyAMA0 rdinit=/init"
+# What /init prints once the shell reads the console (linux/initramfs/init).
+LINUX_READY = "OPENVBS-INIT-READY"
+
+
+def linux_args(image, initrd, cmdline=LINUX_CMDLINE, image_addr=LINUX_IMAGE_ADDR,
+               initrd_addr=LINUX_INITRD_ADDR):
+    """QEMU arguments and hypervisor boot arguments for booting `image`
+    (and `initrd`, if given) in VTL0."""
+    qemu = ["-device", f"loader,file={image},addr={image_addr:#x},force-raw=on"]
+    hv = f"vtl0.kernel={image_addr:#x},{os.path.getsize(image)}"
+    if initrd:
+        qemu += ["-device", f"loader,file={initrd},addr={initrd_addr:#x},force-raw=on"]
+        hv += f" vtl0.initrd={initrd_addr:#x},{os.path.getsize(initrd)}"
+    return qemu, f"{hv} -- {cmdline}"
+
+
+def linux_script(commands):
+    """Console lines for Linux's scripted mode: /init's `ovbs-script` runs
+    each line, prints the test kernel's "console: N failure(s)" summary and
+    powers off, so a run has the same convention under both VTL0 kernels."""
+    lines = [l for l in commands.splitlines() if l.strip() and l.strip() not in
+             ("poweroff", "poweroff -f")]
+    return "ovbs-script\n" + "".join(l + "\n" for l in lines) + "__END__\n"
+
 
 class Boot:
     """Result of one scripted boot."""
@@ -36,11 +68,14 @@ class Boot:
 
 
 def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_TIMEOUT,
-                  echo=False):
+                  echo=False, wait_for=None):
     """Boot with `commands` (a string of console lines) fed to the UART.
-    A final `poweroff` is added if the script does not end with one."""
+    A final `poweroff` is added if the script does not end with one. With
+    `wait_for`, nothing is sent before that text appears in the output
+    (Linux drops console input that arrives before its UART driver and
+    shell are up)."""
     lines = [l for l in commands.splitlines() if l.strip()]
-    if not lines or lines[-1].strip() != "poweroff":
+    if wait_for is None and (not lines or lines[-1].strip() != "poweroff"):
         lines.append("poweroff")
     args = [QEMU] + list(qemu_args) + ["-serial", "stdio", "-monitor", "none"]
     if append:
@@ -59,9 +94,11 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
 
     timer = threading.Timer(timeout, kill)
     timer.start()
+    script = ("\n".join(lines) + "\n").encode()
     try:
-        proc.stdin.write(("\n".join(lines) + "\n").encode())
-        proc.stdin.close()
+        if wait_for is None:
+            proc.stdin.write(script)
+            proc.stdin.close()
         chunks = []
         for raw in iter(proc.stdout.readline, b""):
             text = raw.decode("utf-8", "replace").replace("\r", "")
@@ -69,20 +106,34 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
             if echo:
                 sys.stdout.write(text)
                 sys.stdout.flush()
+            if wait_for is not None and not proc.stdin.closed and wait_for in text:
+                proc.stdin.write(script)
+                proc.stdin.close()
         rc = proc.wait()
     finally:
         timer.cancel()
     return Boot(rc, "".join(chunks), bool(timed_out))
 
 
-def cmd_run(qemu_args, append, timeout=DEFAULT_TIMEOUT):
+def cmd_run(qemu_args, append, timeout=DEFAULT_TIMEOUT, linux=None):
+    wait_for = None
+    if linux:
+        extra, hv_append = linux_args(*linux)
+        qemu_args = qemu_args + extra
+        append = f"{append} {hv_append}".strip()
+        wait_for = LINUX_READY
     if sys.stdin.isatty():
-        print("OpenVBS: booting; the console is VTL0's. 'poweroff' or Ctrl-A x to leave.")
+        leave = "'poweroff -f'" if linux else "'poweroff'"
+        print(f"OpenVBS: booting; the console is VTL0's. {leave} or Ctrl-A x to leave.")
         args = [QEMU] + qemu_args + ["-serial", "mon:stdio"]
         if append:
             args += ["-append", append]
         os.execvp(QEMU, args)
-    boot = scripted_boot(qemu_args, sys.stdin.read(), append=append, echo=True, timeout=timeout)
+    commands = sys.stdin.read()
+    if linux:
+        commands = linux_script(commands)
+    boot = scripted_boot(qemu_args, commands, append=append, echo=True, timeout=timeout,
+                         wait_for=wait_for)
     if boot.timed_out:
         print(f"ovbs_qemu: timed out after {timeout} s", file=sys.stderr)
     elif not boot.ok():
@@ -169,12 +220,14 @@ def main():
     ap.add_argument("--append", default=os.environ.get("OVBS_APPEND", ""))
     # Long scripted runs (make stress) need more than the default.
     ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT)
+    # Linux in VTL0: the Image and the initramfs (cpio) to load.
+    ap.add_argument("--linux", nargs=2, metavar=("IMAGE", "INITRD"))
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     a = ap.parse_args(argv[:split])
     qemu_args = argv[split + 1:]
     if a.mode == "run":
-        return cmd_run(qemu_args, a.append, a.timeout)
+        return cmd_run(qemu_args, a.append, a.timeout, a.linux)
     return cmd_bench(qemu_args, a.out)
 
 

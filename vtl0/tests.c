@@ -161,6 +161,62 @@ static bool t_smccc_arch_features(void)
     return note(ok, "known call reported, unknown call NOT_SUPPORTED");
 }
 
+/* What Linux asks at boot, through its PSCI conduit (SMC): PSCI_FEATURES
+ * must report SMCCC_VERSION (else Linux assumes SMCCC 1.0 and its
+ * arm_smccc_1_1 calls do nothing). QEMU's firmware has no SMCCC 1.1, so
+ * no workaround is offered; SSBD (workaround 2) never is. TRNG_VERSION and
+ * ARCH_SOC_ID are answered NOT_SUPPORTED as known calls: not counted as
+ * refused unknown ones, which an unassigned ID still is. */
+static bool t_smccc_linux_probes(void)
+{
+    uint64_t refused = event_count(false, OVBS_EV_CALL_REFUSED);
+    bool ok = smc(PSCI_FEATURES, SMCCC_VERSION, 0, 0).x0 == 0 &&
+              smc(SMCCC_VERSION, 0, 0, 0).x0 == SMCCC_VERSION_1_1;
+    static const uint32_t not_offered[] = { SMCCC_ARCH_WORKAROUND_1, SMCCC_ARCH_WORKAROUND_2,
+                                            SMCCC_ARCH_WORKAROUND_3, SMCCC_ARCH_SOC_ID };
+    for (unsigned i = 0; i < sizeof(not_offered) / sizeof(not_offered[0]); i++)
+        ok &= (int64_t)smc(SMCCC_ARCH_FEATURES, not_offered[i], 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED;
+    ok &= (int64_t)smc(SMCCC_ARCH_WORKAROUND_1, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+          (int64_t)smc(SMCCC_TRNG_VERSION, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED;
+    bool quiet = event_count(false, OVBS_EV_CALL_REFUSED) == refused;
+    bool unknown = (int64_t)smc(0x84000051u, 0, 0, 0).x0 == SMCCC_RET_NOT_SUPPORTED &&
+                   event_count(false, OVBS_EV_CALL_REFUSED) == refused + 1;
+    kprintf("    SMCCC probes answered %s; known ones %s counted as refused; an unknown "
+            "one %s\n", ok ? "right" : "WRONG", quiet ? "not" : "WRONGLY", unknown ? "is" : "is NOT");
+    return note(ok && quiet && unknown, "PSCI_FEATURES(SMCCC_VERSION), workarounds not offered, "
+                                        "TRNG_VERSION answered cleanly");
+}
+
+static uint64_t field(uint64_t v, unsigned lsb)
+{
+    return (v >> lsb) & 0xf;
+}
+
+/* VTL0's ID registers (HCR_EL2.TID3): features whose state the VTL switch
+ * does not keep are hidden, the rest as the CPU has them (QEMU's max CPU
+ * has SVE, SME and trace IDs, which must not show). */
+static bool t_idregs_sanitized(void)
+{
+    uint64_t pfr0 = READ_SYSREG(id_aa64pfr0_el1), pfr1 = READ_SYSREG(id_aa64pfr1_el1);
+    uint64_t dfr0 = READ_SYSREG(id_aa64dfr0_el1), isar0 = READ_SYSREG(id_aa64isar0_el1);
+    uint64_t isar1 = READ_SYSREG(id_aa64isar1_el1);
+    uint64_t zfr0 = READ_SYSREG(S3_0_C0_C4_4), smfr0 = READ_SYSREG(S3_0_C0_C4_5);
+    uint64_t mmfr3 = READ_SYSREG(S3_0_C0_C7_3), unallocated = READ_SYSREG(S3_0_C0_C3_7);
+    bool hidden = field(pfr0, 32) == 0 && field(pfr0, 44) == 0 && field(pfr0, 40) == 0 &&
+                  field(pfr1, 24) == 0 && field(pfr1, 8) == 0 && zfr0 == 0 && smfr0 == 0 &&
+                  field(dfr0, 4) == 0 && field(dfr0, 32) == 0 && field(dfr0, 44) == 0 &&
+                  field(isar0, 24) == 0 && field(isar1, 60) == 0 && mmfr3 == 0 &&
+                  unallocated == 0;
+    bool debug_min = field(dfr0, 12) == 1 && field(dfr0, 20) == 1 && field(dfr0, 28) == 0;
+    bool kept = field(pfr0, 16) != 0xf && field(pfr0, 24) == 1 && field(isar0, 4) != 0 &&
+                field(isar0, 20) == 2 && field(dfr0, 0) >= 6 && field(dfr0, 8) != 0;
+    kprintf("    ID_AA64PFR0 0x%lx PFR1 0x%lx DFR0 0x%lx ISAR0 0x%lx ZFR0 0x%lx SMFR0 0x%lx\n",
+            pfr0, pfr1, dfr0, isar0, zfr0, smfr0);
+    return note(hidden && debug_min && kept, "SVE, SME, MTE, AMU, MPAM, trace, SPE, TME, LS64 "
+                                             "hidden; 2 breakpoints, 2 watchpoints; FP, GIC, "
+                                             "AES, atomics, PMU shown");
+}
+
 static bool t_vendor_uid(void)
 {
     struct hv_result r = hvc(OVBS_CALL_UID, 0, 0, 0);
@@ -517,6 +573,8 @@ static bool a_eret_el2(void)
 const struct test tests[] = {
     { "smccc_version", false, t_smccc_version, "SMCCC_VERSION answers 1.1" },
     { "smccc_arch_features", false, t_smccc_arch_features, "SMCCC_ARCH_FEATURES" },
+    { "smccc_linux_probes", false, t_smccc_linux_probes, "what Linux asks of SMCCC at boot" },
+    { "idregs_sanitized", true, t_idregs_sanitized, "VTL0 sees only the features it keeps" },
     { "vendor_uid", false, t_vendor_uid, "vendor service UID and revision" },
     { "hv_null_call", false, t_hv_null_call, "null hypercall" },
     { "hv_preserves_registers", false, t_hv_preserves_registers, "SMCCC register rules" },
