@@ -6,10 +6,12 @@ set -eu
 
 HOST_ARCH=$(dpkg --print-architecture)
 # Libraries for host programs (unit tests, fuzzer) name the build host's
-# architecture: their arm64 twins are installed too.
+# architecture: their arm64 twins are installed too. The SHA-256 test is a
+# static aarch64 Linux program (cross libc, qemu-aarch64 runs it).
 HOST_PKGS="make clang lld llvm qemu-system-arm device-tree-compiler \
 libcmocka-dev libfdt1:$HOST_ARCH libbearssl0:$HOST_ARCH libclang-rt-14-dev python3 python3-pytest \
-gdb-multiarch openssl spin"
+gdb-multiarch openssl spin \
+qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
 ARM64_PKGS="libfdt-dev:arm64 libbearssl-dev:arm64"
 
 missing=""
