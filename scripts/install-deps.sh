@@ -9,7 +9,7 @@ HOST_ARCH=$(dpkg --print-architecture)
 # architecture: their arm64 twins are installed too.
 HOST_PKGS="make clang lld llvm qemu-system-arm device-tree-compiler \
 libcmocka-dev libfdt1:$HOST_ARCH libbearssl0:$HOST_ARCH libclang-rt-14-dev python3 python3-pytest \
-gdb-multiarch openssl spin"
+gdb-multiarch openssl spin gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio"
 ARM64_PKGS="libfdt-dev:arm64 libbearssl-dev:arm64"
 
 missing=""
