@@ -42,7 +42,7 @@ DMA_DEVICES = -device edu,dma_mask=0xffffffffff \
 	-device virtio-rng-pci,bus=rp0,iommu_platform=on,disable-legacy=on \
 	-device virtio-rng-device
 
-.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args verify linux
+.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args verify linux linux-check
 all: $(B)/hv.elf
 
 help:
@@ -366,6 +366,11 @@ $(LINUX_B)/echo-tampered.tl: $(B)/trustlets/echo.tl
 $(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/mkcpio.sh $(LINUX_B)/Image \
 		$(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
 	linux/initramfs/mkcpio.sh $(LINUX_B) $@ $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
+
+# Debian's kernel booted bare in QEMU, without the hypervisor: the init
+# marker, the module's clean ENODEV, vbsctl's help and exit codes.
+linux-check: linux
+	@$(PYTHON) scripts/linux_bare_check.py --build $(B)
 # ---- end of Linux in VTL0 ----
 
 clean:
