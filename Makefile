@@ -43,7 +43,7 @@ DMA_DEVICES = -device edu,dma_mask=0xffffffffff \
 	-device virtio-rng-pci,bus=rp0,iommu_platform=on,disable-legacy=on \
 	-device virtio-rng-device
 
-.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args verify
+.PHONY: all deps run test bench debug clean help host-tests count fuzz mutate print-qemu-args verify linux linux-check
 all: $(B)/hv.elf
 
 help:
@@ -343,7 +343,53 @@ fuzz: $(DEPS_OK) $(B)/fuzz/fuzz_tlimage $(FUZZ_SEEDS)
 	$(B)/fuzz/fuzz_tlimage -max_total_time=$(FUZZ_SECONDS) -max_len=262304 -timeout=10 \
 		-print_final_stats=1 $(B)/fuzz/corpus
 
+# ---- Linux in VTL0 (linux/) ----
+# Debian's own arm64 kernel, unmodified, with our module, vbsctl and a
+# busybox initramfs (docs/linux.md). scripts/fetch-linux.sh downloads and
+# unpacks the packages once (a stamp file makes reruns free).
+LINUX_B     := $(B)/linux
+LINUX_CROSS := aarch64-linux-gnu-
+LINUX_INC   := include/openvbs/hvcall.h include/openvbs/vsm.h include/openvbs/trustlet.h \
+	include/openvbs/linux_ioctl.h
+LINUX_TLS   := $(B)/trustlets/echo.tl $(B)/trustlets/keyholder.tl
+
+linux: $(LINUX_B)/Image $(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_B)/initramfs.cpio
+
+$(LINUX_B)/Image: | $(DEPS_OK)
+	./scripts/fetch-linux.sh $(B)
+
+# Kbuild writes its objects next to the sources: build a copy under build/.
+$(LINUX_B)/openvbs.ko: linux/module/openvbs.c linux/module/Kbuild linux/module/shim/stdint.h \
+		$(LINUX_INC) $(LINUX_B)/Image
+	rm -rf $(LINUX_B)/module && mkdir -p $(LINUX_B)/module && cp -r linux/module/. $(LINUX_B)/module/
+	$(MAKE) -C $(LINUX_B)/root/usr/src/linux-headers-$$(cat $(LINUX_B)/kernel-release.txt) \
+		M=$(abspath $(LINUX_B)/module) ARCH=arm64 CROSS_COMPILE=$(LINUX_CROSS) \
+		OVBS_INCLUDE=$(abspath include) modules
+	$(LINUX_CROSS)strip --strip-debug -o $@ $(LINUX_B)/module/openvbs.ko
+
+$(LINUX_B)/vbsctl: linux/vbsctl/vbsctl.c $(LINUX_INC) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(LINUX_CROSS)gcc -static -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude $< -o $@
+
+# A trustlet image with one byte of its ELF flipped: the secure kernel must
+# refuse it (its hash no longer matches the signed one).
+$(LINUX_B)/echo-tampered.tl: $(B)/trustlets/echo.tl
+	@mkdir -p $(dir $@)
+	$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[-1] ^= 1; \
+		open(sys.argv[2], "wb").write(d)' $< $@
+
+$(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/mkcpio.sh $(LINUX_B)/Image \
+		$(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
+	linux/initramfs/mkcpio.sh $(LINUX_B) $@ $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
+
+# Debian's kernel booted bare in QEMU, without the hypervisor: the init
+# marker, the module's clean ENODEV, vbsctl's help and exit codes.
+linux-check: linux
+	@$(PYTHON) scripts/linux_bare_check.py --build $(B)
+# ---- end of Linux in VTL0 ----
+
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# build/linux/ holds Debian's unpacked packages (and their *.d directories), no dependency files.
+-include $(shell find $(B) -path $(B)/linux -prune -o -type f -name '*.d' -print 2>/dev/null)

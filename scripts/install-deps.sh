@@ -11,7 +11,7 @@ HOST_ARCH=$(dpkg --print-architecture)
 HOST_PKGS="make clang lld llvm qemu-system-arm device-tree-compiler \
 libcmocka-dev libfdt1:$HOST_ARCH libbearssl0:$HOST_ARCH libclang-rt-14-dev python3 python3-pytest \
 gdb-multiarch openssl spin \
-qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
+qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross gcc-aarch64-linux-gnu cpio"
 ARM64_PKGS="libfdt-dev:arm64 libbearssl-dev:arm64"
 
 missing=""

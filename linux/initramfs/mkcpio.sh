@@ -1,0 +1,36 @@
+#!/bin/sh
+# mkcpio.sh: builds the Linux initramfs on the build host (runs as root for
+# the console device node).
+#
+#   linux/initramfs/mkcpio.sh LINUX_BUILD_DIR OUT.cpio TRUSTLET.tl...
+#
+# Uncompressed newc, reproducible: staged files with one fixed mtime, a
+# sorted file list, owner 0:0 (cpio --reproducible -R 0:0). Holds busybox
+# (its applet links are made by /init at boot: the arm64 binary cannot run
+# here to list them), /init, the module, vbsctl and the trustlet images.
+set -eu
+L=$1
+OUT=$2
+shift 2
+S=$L/initramfs
+rm -rf "$S"
+mkdir -p "$S/bin" "$S/dev" "$S/proc" "$S/sys" "$S/tmp" "$S/root" "$S/lib/modules" \
+    "$S/lib/openvbs"
+cp "$L/root/bin/busybox" "$S/bin/busybox"
+ln -s busybox "$S/bin/sh"
+cp linux/initramfs/init "$S/init"
+chmod 0755 "$S/init" "$S/bin/busybox"
+cp "$L/openvbs.ko" "$S/lib/modules/openvbs.ko"
+cp "$L/vbsctl" "$S/bin/vbsctl"
+for tl in "$@"; do
+    cp "$tl" "$S/lib/openvbs/"
+done
+# The kernel opens /dev/console for init before anything is mounted.
+mknod -m 0600 "$S/dev/console" c 5 1
+# One mtime for everything, links included, so the archive depends only on
+# its contents.
+find "$S" -exec touch -h -d @0 {} +
+(cd "$S" && find . -mindepth 1 | LC_ALL=C sort |
+    cpio -o -H newc --reproducible -R 0:0 --quiet) > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "mkcpio: $OUT ($(wc -c < "$OUT") bytes)"
