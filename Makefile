@@ -255,8 +255,20 @@ $(B)/host/test_sha256: $(B)/host/sha256_arm64
 host-tests: $(HOST_TESTS) $(B)/host/test_sha256 $(B)/host/virt.dtb
 
 # ---- front door ----------------------------------------------------------
+# VTL0=linux (the default): Debian's kernel from the initramfs (linux/,
+# docs/linux.md); VTL0=test: the VTL0 test kernel's console.
+VTL0 ?= linux
+ifeq ($(VTL0),linux)
+run: $(DEPS_OK) $(B)/hv.elf linux
+	@$(PYTHON) scripts/ovbs_qemu.py run --timeout 600 \
+		--linux $(LINUX_B)/Image $(LINUX_B)/initramfs.cpio -- $(QEMU_ARGS)
+else ifeq ($(VTL0),test)
 run: $(DEPS_OK) $(B)/hv.elf
 	@$(PYTHON) scripts/ovbs_qemu.py run -- $(QEMU_ARGS)
+else
+run:
+	@echo "make run: VTL0 must be linux or test, not '$(VTL0)'" >&2; exit 2
+endif
 
 debug: $(DEPS_OK) $(B)/hv.elf
 	@echo "QEMU waits for gdb: gdb-multiarch $(B)/hv.elf -ex 'target remote :1234'"
@@ -378,7 +390,8 @@ $(LINUX_B)/echo-tampered.tl: $(B)/trustlets/echo.tl
 	$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[-1] ^= 1; \
 		open(sys.argv[2], "wb").write(d)' $< $@
 
-$(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/mkcpio.sh $(LINUX_B)/Image \
+$(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/ovbs-script linux/initramfs/mkcpio.sh \
+		$(LINUX_B)/Image \
 		$(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
 	linux/initramfs/mkcpio.sh $(LINUX_B) $@ $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
 

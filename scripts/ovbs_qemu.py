@@ -64,7 +64,8 @@ class Boot:
         and no fatal report from any layer."""
         return (not self.timed_out and self.returncode == 0
                 and self.console_failures() == 0
-                and "FATAL" not in self.output and "VTL0 PANIC" not in self.output)
+                and "FATAL" not in self.output and "VTL0 PANIC" not in self.output
+                and "Kernel panic" not in self.output)
 
 
 def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_TIMEOUT,

@@ -19,7 +19,8 @@ mkdir -p "$S/bin" "$S/dev" "$S/proc" "$S/sys" "$S/tmp" "$S/root" "$S/lib/modules
 cp "$L/root/bin/busybox" "$S/bin/busybox"
 ln -s busybox "$S/bin/sh"
 cp linux/initramfs/init "$S/init"
-chmod 0755 "$S/init" "$S/bin/busybox"
+cp linux/initramfs/ovbs-script "$S/bin/ovbs-script"
+chmod 0755 "$S/init" "$S/bin/busybox" "$S/bin/ovbs-script"
 cp "$L/openvbs.ko" "$S/lib/modules/openvbs.ko"
 cp "$L/vbsctl" "$S/bin/vbsctl"
 for tl in "$@"; do
