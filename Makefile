@@ -275,7 +275,7 @@ debug: $(DEPS_OK) $(B)/hv.elf
 	@echo "(add-symbol-file $(B)/vtl0.elf for the VTL0 kernel)"
 	qemu-system-aarch64 $(QEMU_ARGS) -serial mon:stdio -s -S
 
-test: $(DEPS_OK) $(B)/hv.elf host-tests
+test: $(DEPS_OK) $(B)/hv.elf host-tests linux
 	@$(PYTHON) tests/run_all.py --build $(B) -- $(QEMU_ARGS)
 
 bench: $(DEPS_OK) $(B)/hv.elf

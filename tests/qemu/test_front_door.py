@@ -10,7 +10,7 @@ from conftest import boot
 
 
 def make_run(stdin_text):
-    return subprocess.run(["make", "-s", "run"], input=stdin_text, text=True,
+    return subprocess.run(["make", "-s", "run", "VTL0=test"], input=stdin_text, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
 
 
