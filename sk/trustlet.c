@@ -57,7 +57,6 @@ static uint32_t highest_loaded[NUM_KNOWN]; /* tl_lock */
 #define MAX_INSTANCES   4
 #define MAX_SESSIONS    8
 #define MAX_PAGES       128 /* pages one trustlet may own, tables excluded */
-#define RUN_BUDGET      3125000ull /* 50 ms of VTL1's timer per run */
 #define MAX_REPLY       SC_MAX_BUFFER
 
 enum tl_state { TL_EMPTY, TL_RUNNING, TL_PARKED, TL_DEAD };
@@ -103,6 +102,12 @@ extern const uint8_t tl_runtime_start[], tl_runtime_end[];
 
 static struct spinlock tl_lock = SPINLOCK_INIT;
 static struct instance instances[MAX_INSTANCES];
+
+/* TL_RUN_BUDGET_MS in ticks of the virtual counter (CNTFRQ_EL0 per second). */
+static uint64_t run_budget(void)
+{
+    return READ_SYSREG(cntfrq_el0) * TL_RUN_BUDGET_MS / 1000;
+}
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
 static uint8_t seal_secret[32]; /* read-only after boot */
@@ -415,7 +420,7 @@ static long run(struct instance *t)
     fp_return_to_trustlet(&t->fp);
     cpu->budget_start = READ_SYSREG(cntvct_el0);
     cpu->budget_paused = cpu->assist.preempted_ticks;
-    timer_arm(RUN_BUDGET);
+    timer_arm(run_budget());
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
     t->tpidr_el0 = READ_SYSREG(tpidr_el0);
@@ -664,7 +669,7 @@ static _Noreturn void fault(struct instance *t, struct frame *f, unsigned ec)
     die(t, f, why);
 }
 
-/* The run's budget timer fired: RUN_BUDGET of this VP's time since the run
+/* The run's budget timer fired: run_budget() of this VP's time since the run
  * began, less the time the call spent preempted for VTL0 (the hypervisor
  * adds that to assist.preempted_ticks when it resumes the call), which VTL0
  * decides and must not be able to spend for the trustlet. If some budget
@@ -675,9 +680,9 @@ static bool budget_left(void)
     uint64_t elapsed = READ_SYSREG(cntvct_el0) - cpu->budget_start;
     uint64_t paused = cpu->assist.preempted_ticks - cpu->budget_paused;
     uint64_t used = elapsed > paused ? elapsed - paused : 0;
-    if (used >= RUN_BUDGET)
+    if (used >= run_budget())
         return false;
-    timer_arm(RUN_BUDGET - used);
+    timer_arm(run_budget() - used);
     return true;
 }
 

@@ -9,12 +9,12 @@
 
 /* ---- A trustlet's budget and VTL0's preemption -----------------------------
  * The echo trustlet's ECHO_SPIN never answers, so the secure kernel kills it
- * when its run budget (50 ms of VTL1's timer) is spent. VTL0 preempts the
+ * when its run budget (TL_RUN_BUDGET_MS of VTL1's timer) is spent. VTL0 preempts the
  * call early and keeps it waiting for 100 ms before resuming: that wait is
  * VTL0's, and must not count against the trustlet (the hypervisor reports it
  * in the VP assist's preempted_ticks, sk/trustlet.c budget_left). So the
  * whole call lasts at least the wait plus most of the budget. */
-#define BUDGET_TICKS   3125000ull /* RUN_BUDGET in sk/trustlet.c: 50 ms */
+#define BUDGET_TICKS   (TICKS_PER_SECOND * TL_RUN_BUDGET_MS / 1000)
 #define HOLD_TICKS     6250000ull /* 100 ms in VTL0's handler */
 #define ECHO_ID_BUDGET 0x0ec40001ull
 #define ECHO_SPIN_CMD  2

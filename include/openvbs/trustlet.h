@@ -24,6 +24,13 @@
 #define TL_HEADER_SIZE    160
 #define TL_SIGNED_BYTES   96
 #define TL_MAX_IMAGE      (256u * 1024) /* ELF bytes */
+/* Each run of a trustlet (one invoke) may use this much of its VP's time,
+ * not counting the time the call spends preempted for VTL0; then the
+ * secure kernel kills it. Generous because under QEMU's TCG the host may
+ * keep a vCPU thread off its core for tens of milliseconds, which the
+ * guest's counter cannot tell from the trustlet's own time (a P-256 key
+ * generation takes about 20 ms of it on an idle host). */
+#define TL_RUN_BUDGET_MS  500
 
 struct tl_header {
     char magic[8];            /* TL_MAGIC, no NUL */
