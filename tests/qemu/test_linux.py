@@ -1,0 +1,167 @@
+"""test_linux.py: Debian's unmodified arm64 kernel in VTL0 under the
+hypervisor (build host, QEMU): it boots on four CPUs with the module, and
+vbsctl drives VTL1 from Linux's root shell: the memory map, the measurement
+log (which must hash what was booted), protections and locks, trustlets
+loaded from Linux's file system (a tampered one refused), and the key holder
+signing a challenge that is verified here with its public key."""
+import hashlib
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import linux_boot
+
+BUILD = os.environ.get("OVBS_BUILD", "build")
+DTB_PAGE = 0x40800000  # VTL0's device tree (the boot log says where; checked below)
+CHALLENGE = "challenge-7d3f"
+
+COMMANDS = f"""
+grep -c ^processor /proc/cpuinfo
+vbsctl info
+vbsctl map
+vbsctl measurements
+vbsctl lock {DTB_PAGE:#x} 1 r
+vbsctl prot {DTB_PAGE:#x} 2
+vbsctl protect {DTB_PAGE:#x} 1 rwx; echo "protect-locked status $?"
+vbsctl protect 0x41000000 1 r; echo "protect-vtl1 status $?"
+wc -c < /sys/firmware/fdt
+vbsctl tl load /lib/openvbs/echo.tl
+vbsctl tl call 0x0ec40001 0 hello from linux
+vbsctl tl load /lib/openvbs/echo-tampered.tl; echo "tampered status $?"
+vbsctl tl load /lib/openvbs/keyholder.tl
+vbsctl tl call 0x0ec40002 0
+vbsctl tl call 0x0ec40002 1 {CHALLENGE}
+vbsctl tl unload 1
+vbsctl tl unload 2
+vbsctl tl call 0x0ec40001 0 gone; echo "unloaded status $?"
+vbsctl stats
+vbsctl frobnicate; echo "usage status $?"
+dmesg | grep -i openvbs
+echo ALIVE
+"""
+
+_boot = {}
+
+
+def boot():
+    if "b" not in _boot:
+        _boot["b"] = linux_boot(COMMANDS)
+    return _boot["b"]
+
+
+def section(cmd):
+    """The output of the scripted line `cmd` (up to the next echoed line)."""
+    out = boot().output
+    start = out.find(f"linux# {cmd}\n")
+    assert start >= 0, f"no output for {cmd!r}\n" + out[-4000:]
+    start += len(f"linux# {cmd}\n")
+    end = out.find("linux# ", start)
+    end = out.find("console: ", start) if end < 0 else end
+    return "\n".join(l for l in out[start:end].splitlines()
+                     if not l.startswith(("[hv]", "[sk]", "[ ")))
+
+
+def tail(n=4000):
+    return boot().output[-n:]
+
+
+def test_linux_boots_on_four_cpus_with_the_module():
+    b = boot()
+    assert b.ok(), tail()
+    assert "console: 0 failure(s)" in b.output, tail()
+    assert re.search(r"SMP: Total of 4 processors activated", b.output), tail()
+    for vp in range(1, 4):
+        assert f"[hv] VP {vp}: VTL1 ready, starting VTL0" in b.output
+    assert section("grep -c ^processor /proc/cpuinfo").strip() == "4"
+    assert "openvbs: OpenVBS hypervisor 0.2 found; /dev/openvbs ready" in b.output, tail()
+    assert "ALIVE" in section("echo ALIVE")
+
+
+def test_vbsctl_info_and_map():
+    info = section("vbsctl info")
+    assert "OpenVBS hypervisor revision 0.2" in info
+    assert len(re.findall(r"^  VP[0-3] ", info, re.M)) == 4, info
+    m = section("vbsctl map")
+    # VTL1's window and the hypervisor's image: owned, no VTL0 access.
+    assert re.search(r"\[0x0041000000, 0x0042000000\) vtl1\s+----", m), m
+    assert re.search(r"\[0x0040200000, 0x[0-9a-f]+\) hv\s+----", m), m
+    assert re.search(r"mmio-hv\s+----\s+\d+ KiB\s+smmuv3", m), m
+
+
+def test_measurements_hash_what_was_booted():
+    text = section("vbsctl measurements")
+    digests = dict(re.findall(r"^\d+\s+(\S+)\s+\d+\s+([0-9a-f]{64})$", text, re.M))
+    for name, path in (("vtl0-kernel", "linux/Image"), ("vtl0-initrd", "linux/initramfs.cpio")):
+        with open(os.path.join(BUILD, path), "rb") as f:
+            assert digests.get(name) == hashlib.sha256(f.read()).hexdigest(), text
+    assert "sk" in digests and "vtl0-dtb" in digests, text
+
+
+def test_lock_and_protect_from_linux():
+    assert f"VTL0 device tree at {DTB_PAGE:#x}" in boot().output
+    assert "r--- (done)" in section(f"vbsctl lock {DTB_PAGE:#x} 1 r")
+    prot = section(f"vbsctl prot {DTB_PAGE:#x} 2")
+    assert f"{DTB_PAGE:#x}: r--- locked" in prot and f"{DTB_PAGE + 0x1000:#x}: rwxu" in prot, prot
+    locked = section(f'vbsctl protect {DTB_PAGE:#x} 1 rwx; echo "protect-locked status $?"')
+    assert "status 0x6 ACCESS_DENIED" in locked and "protect-locked status 1" in locked, locked
+    foreign = section('vbsctl protect 0x41000000 1 r; echo "protect-vtl1 status $?"')
+    assert "status 0x5 INVALID_PARAMETER" in foreign and "protect-vtl1 status 1" in foreign
+    # Linux still reads its (now read-only) device tree.
+    assert int(section("wc -c < /sys/firmware/fdt").strip()) > 4096
+
+
+def test_trustlets_from_linux_files():
+    assert "instance 1" in section("vbsctl tl load /lib/openvbs/echo.tl")
+    echo = section("vbsctl tl call 0x0ec40001 0 hello from linux")
+    assert "trustlet status 0" in echo and "text: hello from linux" in echo, echo
+    bad = section('vbsctl tl load /lib/openvbs/echo-tampered.tl; echo "tampered status $?"')
+    assert "TL_BAD_HASH" in bad and "tampered status 1" in bad, bad
+    assert "trustlet image refused: image does not match its signed hash" in boot().output
+    gone = section('vbsctl tl call 0x0ec40001 0 gone; echo "unloaded status $?"')
+    assert "unloaded status 1" in gone and "TL_NO_SUCH" in gone, gone
+
+
+def reply_hex(text):
+    m = re.search(r"hex: ([0-9a-f]+)", text)
+    assert m, text
+    return bytes.fromhex(m.group(1))
+
+
+def test_keyholder_signs_a_challenge_verified_with_its_public_key(tmp_path):
+    pub = reply_hex(section("vbsctl tl call 0x0ec40002 0"))
+    sig = reply_hex(section(f"vbsctl tl call 0x0ec40002 1 {CHALLENGE}"))
+    assert len(pub) == 65 and pub[0] == 4 and len(sig) == 64
+    # SubjectPublicKeyInfo for an uncompressed P-256 point (RFC 5480), and the
+    # raw r||s signature as a DER ECDSA-Sig-Value.
+    spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + pub
+
+    def der_int(b):
+        b = b.lstrip(b"\0") or b"\0"
+        if b[0] & 0x80:
+            b = b"\0" + b
+        return b"\x02" + bytes([len(b)]) + b
+
+    body = der_int(sig[:32]) + der_int(sig[32:])
+    (tmp_path / "pub.der").write_bytes(spki)
+    (tmp_path / "sig.der").write_bytes(b"\x30" + bytes([len(body)]) + body)
+    (tmp_path / "msg").write_bytes(CHALLENGE.encode())
+    (tmp_path / "bad").write_bytes(CHALLENGE.encode() + b"!")
+
+    def verify(msg):
+        return subprocess.run(["openssl", "dgst", "-sha256", "-keyform", "DER", "-verify",
+                               str(tmp_path / "pub.der"), "-signature", str(tmp_path / "sig.der"),
+                               str(tmp_path / msg)], capture_output=True, text=True)
+
+    ok = verify("msg")
+    assert ok.returncode == 0 and "Verified OK" in ok.stdout, ok.stdout + ok.stderr
+    assert verify("bad").returncode != 0
+
+
+def test_vbsctl_stats_and_usage():
+    stats = section("vbsctl stats")
+    assert re.search(r"^  trustlet refused\s+[1-9]", stats, re.M), stats  # the tampered image
+    assert re.search(r"^  protection refused\s+[1-9]", stats, re.M), stats
+    usage = section('vbsctl frobnicate; echo "usage status $?"')
+    assert "unknown command 'frobnicate'" in usage and "usage status 2" in usage, usage
