@@ -134,9 +134,9 @@ static const struct id_view views[] = {
     { 6, 2, 0xffffffffull, 0 },
     /* ID_AA64MMFR0_EL1: all (granules, PARange, ASID bits, ...). */
     { 7, 0, ~0ull, 0 },
-    /* ID_AA64MMFR1_EL1: 51:0 (HAFDBS, VMIDBits, VH, HPDS, LO, PAN, XNX,
-     * ...). */
-    { 7, 1, (1ull << 52) - 1, 0 },
+    /* ID_AA64MMFR1_EL1: 51:0 (HAFDBS, VMIDBits, VH, HPDS, PAN, XNX, ...)
+     * but LO (19:16): the LORegion registers are not switched. */
+    { 7, 1, ((1ull << 52) - 1) & ~F(16), 0 },
     /* ID_AA64MMFR2_EL1: all but NV (27:24). */
     { 7, 2, ~F(24), 0 },
 };
