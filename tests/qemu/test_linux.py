@@ -16,6 +16,10 @@ from conftest import linux_boot
 BUILD = os.environ.get("OVBS_BUILD", "build")
 DTB_PAGE = 0x40800000  # VTL0's device tree (the boot log says where; checked below)
 CHALLENGE = "challenge-7d3f"
+# Four background loops, one pinned to each CPU, five echo calls each.
+PARALLEL = ('for c in 0 1 2 3; do taskset -c $c sh -c "for i in 1 2 3 4 5; do vbsctl tl call '
+            '0x0ec40001 0 cpu$c-\\$i; done" > /tmp/tl$c 2>&1 & done; wait; '
+            'cat /tmp/tl0 /tmp/tl1 /tmp/tl2 /tmp/tl3')
 
 COMMANDS = f"""
 grep -c ^processor /proc/cpuinfo
@@ -29,6 +33,7 @@ vbsctl protect 0x41000000 1 r; echo "protect-vtl1 status $?"
 wc -c < /sys/firmware/fdt
 vbsctl tl load /lib/openvbs/echo.tl
 vbsctl tl call 0x0ec40001 0 hello from linux
+{PARALLEL}
 vbsctl tl load /lib/openvbs/echo-tampered.tl; echo "tampered status $?"
 vbsctl tl load /lib/openvbs/keyholder.tl
 vbsctl tl call 0x0ec40002 0
@@ -121,6 +126,31 @@ def test_trustlets_from_linux_files():
     assert "trustlet image refused: image does not match its signed hash" in boot().output
     gone = section('vbsctl tl call 0x0ec40001 0 gone; echo "unloaded status $?"')
     assert "unloaded status 1" in gone and "TL_NO_SUCH" in gone, gone
+
+
+def test_trustlet_calls_from_every_cpu_at_once():
+    # One echo instance, four CPUs calling it five times each: every call
+    # is answered with its own text, or refused at once with BUSY (the
+    # instance runs on another VP); none is lost or mixed up.
+    out = section(PARALLEL)
+    answered = re.findall(r"text: (cpu\d-\d)$", out, re.M)
+    busy = re.findall(r"status 0x101 BUSY", out)
+    assert len(answered) + len(busy) == 20, out
+    assert len(set(answered)) == len(answered) and answered, out
+    for c in range(4):
+        assert any(a.startswith(f"cpu{c}-") for a in answered) or busy, out
+
+
+def test_secure_calls_preempted_by_linux_resume():
+    # The key holder's key generation takes tens of milliseconds in VTL1,
+    # longer than Linux's timer tick: the tick preempts the call, Linux
+    # takes its interrupt at the HVC and re-executes it on the same VP (the
+    # module keeps preemption off), and the call completes (the key signs,
+    # test below).
+    stats = section("vbsctl stats")
+    preempted = sum(int(n) for n in re.findall(r"calls preempted (\d+)", stats))
+    assert preempted > 0, stats
+    assert "new P-256 key generated inside VTL1" in boot().output
 
 
 def reply_hex(text):
