@@ -31,6 +31,10 @@ vbsctl prot {DTB_PAGE:#x} 2
 vbsctl protect {DTB_PAGE:#x} 1 rwx; echo "protect-locked status $?"
 vbsctl protect 0x41000000 1 r; echo "protect-vtl1 status $?"
 wc -c < /sys/firmware/fdt
+echo 0 > /sys/devices/system/cpu/cpu3/online
+echo "online after off: $(cat /sys/devices/system/cpu/online)"
+echo 1 > /sys/devices/system/cpu/cpu3/online
+echo "online after on: $(cat /sys/devices/system/cpu/online)"
 vbsctl tl load /lib/openvbs/echo.tl
 vbsctl tl call 0x0ec40001 0 hello from linux
 {PARALLEL}
@@ -126,6 +130,17 @@ def test_trustlets_from_linux_files():
     assert "trustlet image refused: image does not match its signed hash" in boot().output
     gone = section('vbsctl tl call 0x0ec40001 0 gone; echo "unloaded status $?"')
     assert "unloaded status 1" in gone and "TL_NO_SUCH" in gone, gone
+
+
+def test_cpu_hot_unplug_and_back():
+    # Linux takes CPU 3 off (PSCI CPU_OFF, allowed: VTL1 is idle there) and
+    # brings it back (CPU_ON: VTL1 first, then Linux's secondary entry); the
+    # calls pinned to CPU 3 below then run on the restarted VP.
+    out = boot().output
+    assert "[hv] VP 3: CPU off" in out and "psci: CPU3 killed" in out, tail()
+    assert "online after off: 0-2" in section('echo "online after off: $(cat /sys/devices/system/cpu/online)"')
+    assert "online after on: 0-3" in section('echo "online after on: $(cat /sys/devices/system/cpu/online)"')
+    assert out.count("[hv] VP 3: VTL1 ready, starting VTL0") == 2, tail()
 
 
 def test_trustlet_calls_from_every_cpu_at_once():
