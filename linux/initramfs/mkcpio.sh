@@ -22,6 +22,15 @@ cp linux/initramfs/init "$S/init"
 cp linux/initramfs/ovbs-script "$S/bin/ovbs-script"
 chmod 0755 "$S/init" "$S/bin/busybox" "$S/bin/ovbs-script"
 cp "$L/openvbs.ko" "$S/lib/modules/openvbs.ko"
+# Debian's own modules for the virtio-pci devices VTL0 gets behind the SMMU
+# (virtio-pci and virtio-rng are =m in Debian's config), in load order.
+mkdir -p "$S/lib/modules/debian"
+for m in drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev \
+         drivers/virtio/virtio_pci drivers/char/hw_random/virtio-rng; do
+    cp "$L"/root/lib/modules/*/kernel/$m.ko "$S/lib/modules/debian/"
+done
+printf '%s\n' virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng \
+    > "$S/lib/modules/debian/order"
 cp "$L/vbsctl" "$S/bin/vbsctl"
 for tl in "$@"; do
     cp "$tl" "$S/lib/openvbs/"
