@@ -52,7 +52,7 @@ EXPECTED = [
     (r"openvbs: no OpenVBS hypervisor \(this CPU has no EL2\); not loading", "bare",
      "module"),
     # KNOWN HYPERVISOR BUG, not an expected difference: VTL0's bootargs lose
-    # their first 8 bytes ("console="). hv/loader.c keeps a pointer into the
+    # their first 8 bytes ("console="). Probably: hv/loader.c keeps a pointer into the
     # boot device tree (hv_platform.bootargs) across fdt_pack() of that
     # tree, which moves its blocks. Without console=, Linux also enables
     # the dummy VT console. Delete these two entries when the bug is fixed.
