@@ -278,8 +278,9 @@ debug: $(DEPS_OK) $(B)/hv.elf
 test: $(DEPS_OK) $(B)/hv.elf host-tests linux
 	@$(PYTHON) tests/run_all.py --build $(B) -- $(QEMU_ARGS)
 
-bench: $(DEPS_OK) $(B)/hv.elf
-	@$(PYTHON) scripts/ovbs_qemu.py bench --out $(B)/bench.json -- $(QEMU_ARGS)
+bench: $(DEPS_OK) $(B)/hv.elf linux
+	@$(PYTHON) scripts/ovbs_qemu.py bench --out $(B)/bench.json \
+		--linux $(LINUX_B)/Image $(LINUX_B)/initramfs.cpio -- $(QEMU_ARGS)
 
 count:
 	@$(PYTHON) scripts/count_tcb.py

@@ -288,6 +288,10 @@ static uint64_t prepare_vtl0_fdt(const struct vtl0_boot *b)
     int packed = fdt_pack((void *)(uintptr_t)hv_boot_fdt);
     if (packed)
         fail("boot device tree", fdt_strerror(packed));
+    /* Packing moved the strings hv_platform.bootargs pointed at. */
+    int chosen = fdt_path_offset(hv_boot_fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_getprop(hv_boot_fdt, chosen, "bootargs", NULL) : NULL;
+    hv_platform.bootargs = args ? args : "";
     uint64_t size = fdt_totalsize(hv_boot_fdt) + HV_FDT_SLACK;
     size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     uint64_t base = place_vtl0_fdt(b, size);
@@ -323,6 +327,23 @@ static void check_vtl0_range(const struct vtl0_boot *b, const char *what, uint64
     }
 }
 
+/* VTL0's command line, copied out of the boot arguments: those live in the
+ * firmware's device tree, which prepare_vtl0_fdt packs in place (moving its
+ * strings) before the copy for VTL0 is made. Longer than the buffer:
+ * refused, not cut. */
+static char vtl0_cmdline[1024];
+
+static void copy_cmdline(struct vtl0_boot *b, const char *cmdline)
+{
+    if (!cmdline)
+        return;
+    size_t n = strlen(cmdline);
+    if (n >= sizeof(vtl0_cmdline))
+        fail("VTL0 command line", "longer than 1023 bytes");
+    memcpy(vtl0_cmdline, cmdline, n + 1);
+    b->cmdline = vtl0_cmdline;
+}
+
 /* vtl0.kernel=ADDR,SIZE (and optionally vtl0.initrd=ADDR,SIZE): a Linux
  * Image the boot loader put in RAM. False if the arguments name none. */
 static bool find_linux(struct vtl0_boot *b)
@@ -346,7 +367,7 @@ static bool find_linux(struct vtl0_boot *b)
     add_range(b, base, img.footprint);
     b->linux = true;
     b->entry = base;
-    b->cmdline = bootarg_vtl0_cmdline(args);
+    copy_cmdline(b, bootarg_vtl0_cmdline(args));
     measure_image("vtl0-kernel", base, (const void *)(uintptr_t)base, size);
     hv_log("vtl0-kernel: Linux Image at 0x%lx, %lu bytes, image_size 0x%lx, text_offset 0x%lx",
            base, size, img.footprint, img.text_offset);

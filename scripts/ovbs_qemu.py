@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 QEMU = "qemu-system-aarch64"
 DEFAULT_TIMEOUT = 180
@@ -50,10 +51,20 @@ def linux_script(commands):
 class Boot:
     """Result of one scripted boot."""
 
-    def __init__(self, returncode, output, timed_out):
+    def __init__(self, returncode, output, timed_out, line_times=()):
         self.returncode = returncode
         self.output = output
         self.timed_out = timed_out
+        # Host seconds since QEMU started at which each output line arrived.
+        self.line_times = list(line_times)
+
+    def wall_time_of(self, text):
+        """Host seconds from QEMU's start to the first line containing
+        `text`, or None."""
+        for line, t in zip(self.output.split("\n"), self.line_times):
+            if text in line:
+                return t
+        return None
 
     def console_failures(self):
         m = re.search(r"console: (\d+) failure\(s\)", self.output)
@@ -85,6 +96,7 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
         # Deterministic runs: one instruction per counter tick, and no random
         # seeds (rng-seed, kaslr-seed) in the device tree the firmware builds.
         args += ["-icount", "shift=0,sleep=off", "-machine", "dtb-randomness=off"]
+    started = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     timed_out = []
@@ -100,10 +112,11 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
         if wait_for is None:
             proc.stdin.write(script)
             proc.stdin.close()
-        chunks = []
+        chunks, times = [], []
         for raw in iter(proc.stdout.readline, b""):
             text = raw.decode("utf-8", "replace").replace("\r", "")
             chunks.append(text)
+            times.append(time.monotonic() - started)
             if echo:
                 sys.stdout.write(text)
                 sys.stdout.flush()
@@ -113,7 +126,7 @@ def scripted_boot(qemu_args, commands, append="", icount=False, timeout=DEFAULT_
         rc = proc.wait()
     finally:
         timer.cancel()
-    return Boot(rc, "".join(chunks), bool(timed_out))
+    return Boot(rc, "".join(chunks), bool(timed_out), times)
 
 
 def cmd_run(qemu_args, append, timeout=DEFAULT_TIMEOUT, linux=None):
@@ -180,10 +193,84 @@ def with_smp(qemu_args, n):
     return args
 
 
-def cmd_bench(qemu_args, out):
+# ---- Linux boot time (docs/performance.md, "Linux: boot to /init") ----
+# /init's first line: `vbsctl clock` reads CNTVCT_EL0 (linux/initramfs/init).
+LINUX_START = "OPENVBS-INIT-START"
+LINUX_START_NS = re.compile(r"^OPENVBS-INIT-START (\d+) ns", re.M)
+# Nothing host-dependent may reach the guest before the marker: a fixed
+# seed for QEMU's guest randomness (RNDR, which seeds KASLR when the device
+# tree has no kaslr-seed, and the virtio-rng devices' builtin backend), and
+# an RTC that starts at a fixed date and follows the virtual clock.
+LINUX_DETERMINISM = ["-seed", "1", "-rtc", "base=2024-01-01T00:00:00,clock=vm"]
+
+
+def bare_linux_args(qemu_args, image, initrd):
+    """The same machine without the hypervisor: no EL2 (virtualization=off,
+    so Linux boots at EL1 as it does in VTL0, not at EL2 with VHE and KVM),
+    and QEMU's own loader for the Image and the initramfs."""
+    args = list(qemu_args)
+    if "-kernel" in args:
+        i = args.index("-kernel")
+        del args[i:i + 2]
+    args = [a.replace("virtualization=on", "virtualization=off") for a in args]
+    return args + ["-kernel", image, "-initrd", initrd]
+
+
+def linux_start_boot(qemu_args, append, commands=""):
+    """A deterministic Linux boot (icount) whose script runs after /init's
+    marker; returns the boot and the marker's virtual nanoseconds."""
+    boot = scripted_boot(qemu_args + LINUX_DETERMINISM, linux_script(commands), append=append,
+                         icount=True, wait_for=LINUX_READY, timeout=300)
+    m = LINUX_START_NS.search(boot.output)
+    if not boot.ok() or not m:
+        sys.stdout.write(boot.output)
+        print("ovbs_qemu: Linux benchmark boot failed", file=sys.stderr)
+        return boot, None
+    return boot, int(m.group(1))
+
+
+def linux_bench(qemu_args, image, initrd):
+    """linux_boot_to_init_{hv,bare}, their ratio and linux_vtl_call_null;
+    None if a boot failed. Prints the wall-clock ratio of the same boots."""
+    extra, hv = linux_args(image, initrd)
+    # hv.bench: the call bench counts EL2 and VTL1. It changes nothing on
+    # the boot path but what the PMU counts (hv/loader.c, hv/vtl.c).
+    hv_boot, hv_ns = linux_start_boot(qemu_args + extra, f"hv.bench {hv}",
+                                      "vbsctl bench 1000")
+    if hv_ns is None:
+        return None
+    bare_boot, bare_ns = linux_start_boot(bare_linux_args(qemu_args, image, initrd),
+                                          LINUX_CMDLINE)
+    if bare_ns is None:
+        return None
+    metrics = parse_bench(hv_boot.output)
+    if "linux_vtl_call_null" not in metrics:
+        sys.stdout.write(hv_boot.output)
+        print("ovbs_qemu: no linux_vtl_call_null from vbsctl bench", file=sys.stderr)
+        return None
+    metrics["linux_boot_to_init_hv"] = hv_ns
+    metrics["linux_boot_to_init_bare"] = bare_ns
+    metrics["linux_boot_ratio_permille"] = (hv_ns * 1000 + bare_ns // 2) // bare_ns
+    check = re.search(r"^bench: .*$", hv_boot.output, re.M)
+    if check:
+        print(check.group(0))
+    hv_wall = hv_boot.wall_time_of(LINUX_START)
+    bare_wall = bare_boot.wall_time_of(LINUX_START)
+    print(f"Linux boot to /init, host wall clock: under the hypervisor {hv_wall:.2f} s, "
+          f"bare {bare_wall:.2f} s, ratio {hv_wall / bare_wall:.2f} (not in the JSON: it "
+          f"depends on the host)")
+    return metrics
+
+
+def cmd_bench(qemu_args, out, linux=None):
     boot, metrics = bench_boot(qemu_args)
     if metrics is None:
         return 1
+    if linux:
+        extra = linux_bench(qemu_args, *linux)
+        if extra is None:
+            return 1
+        metrics.update(extra)
     smp = int(qemu_args[qemu_args.index("-smp") + 1]) if "-smp" in qemu_args else 1
     if smp < 4 and any(name not in metrics for name in SMP_METRICS):
         _, four = bench_boot(with_smp(qemu_args, 4))
@@ -229,7 +316,7 @@ def main():
     qemu_args = argv[split + 1:]
     if a.mode == "run":
         return cmd_run(qemu_args, a.append, a.timeout, a.linux)
-    return cmd_bench(qemu_args, a.out)
+    return cmd_bench(qemu_args, a.out, a.linux)
 
 
 if __name__ == "__main__":

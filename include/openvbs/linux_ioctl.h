@@ -145,6 +145,27 @@ struct ovbs_ioc_tl_invoke {
     uint64_t out_len;        /* out: reply bytes copied to out_ptr */
 };
 
+/* OVBS_IOC_BENCH: the null secure call's round trip as the VTL0 test
+ * kernel times it (vtl0/bench.c): a loop of `rounds` SC_NULL calls, and
+ * the same loop with a nop in place of the HVC, each timed with the PMU
+ * cycle counter (with EL2 counted: PMCCFILTR_EL0.NSH) and with CNTVCT_EL0,
+ * interrupts masked. Each loop runs `repeats` times after one untimed
+ * warm-up and the fastest counts, so work another CPU did meanwhile (the
+ * counters follow one clock under QEMU's -icount) drops out. The cost of one
+ * call is (call_cycles - nop_cycles) / rounds + 1 (the nop's own). Counts
+ * EL2 and VTL1 only in a boot with the hypervisor's `hv.bench`. */
+#define OVBS_IOC_BENCH_MAX_ROUNDS  100000
+#define OVBS_IOC_BENCH_MAX_REPEATS 16
+struct ovbs_ioc_bench {
+    struct ovbs_ioc_head head;
+    uint32_t rounds;         /* in: calls per loop, 1 .. OVBS_IOC_BENCH_MAX_ROUNDS */
+    uint32_t repeats;        /* in: timed loops of each kind, 1 .. OVBS_IOC_BENCH_MAX_REPEATS */
+    uint64_t call_cycles;    /* out: PMCCNTR_EL0 over the fastest loop of calls */
+    uint64_t nop_cycles;     /* out: PMCCNTR_EL0 over the fastest loop of nops */
+    uint64_t call_ticks;     /* out: CNTVCT_EL0 over that same loop of calls */
+    uint64_t cntfrq;         /* out: CNTFRQ_EL0, ticks per second */
+};
+
 /* The errno a raw status becomes, and its name, for the module and vbsctl
  * alike. TL_EINVAL/TL_ENOMEM/TL_EAUTH (trustlet.h) share numbers with
  * HV_STATUS_EVENT_OVERWRITTEN/HV_STATUS_BUSY but are only ever returned to
@@ -202,6 +223,7 @@ static inline const struct ovbs_status_desc *ovbs_status_lookup(uint64_t status)
 #define OVBS_IOC_PROTECT     _IOWR(OVBS_IOC_MAGIC, 0x03, struct ovbs_ioc_protect)
 #define OVBS_IOC_QUERY       _IOWR(OVBS_IOC_MAGIC, 0x04, struct ovbs_ioc_query)
 #define OVBS_IOC_STATS       _IOWR(OVBS_IOC_MAGIC, 0x05, struct ovbs_ioc_stats)
+#define OVBS_IOC_BENCH       _IOWR(OVBS_IOC_MAGIC, 0x06, struct ovbs_ioc_bench)
 #define OVBS_IOC_TL_LOAD     _IOWR(OVBS_IOC_MAGIC, 0x10, struct ovbs_ioc_tl_load)
 #define OVBS_IOC_TL_OPEN     _IOWR(OVBS_IOC_MAGIC, 0x11, struct ovbs_ioc_tl_handle)
 #define OVBS_IOC_TL_INVOKE   _IOWR(OVBS_IOC_MAGIC, 0x12, struct ovbs_ioc_tl_invoke)

@@ -18,6 +18,7 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/irqflags.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
@@ -295,6 +296,83 @@ out:
 	return ret;
 }
 
+/* ---- OVBS_IOC_BENCH: the null secure call timed as vtl0/bench.c does --- */
+
+/* The same loop twice, one with the HVC, one with a nop in its place, so
+ * the loop's own instructions cancel. Registers as in the VTL0 test
+ * kernel's loops (x0, x1 in; x0..x3 back). Each read of a counter is
+ * preceded by an ISB so it cannot be taken early. */
+#define BENCH_LOOP(name, insn)							\
+static void name(u32 rounds, u64 *cycles, u64 *ticks)				\
+{										\
+	u64 c0, t0;								\
+	u32 i;									\
+										\
+	isb();									\
+	t0 = read_sysreg(cntvct_el0);						\
+	c0 = read_sysreg(pmccntr_el0);						\
+	for (i = 0; i < rounds; i++) {						\
+		register u64 x0 asm("x0") = OVBS_VTL_CALL;			\
+		register u64 x1 asm("x1") = SC_NULL;				\
+		asm volatile(insn : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory"); \
+	}									\
+	isb();									\
+	*cycles = read_sysreg(pmccntr_el0) - c0;				\
+	*ticks = read_sysreg(cntvct_el0) - t0;					\
+}
+BENCH_LOOP(bench_calls, "hvc #0")
+BENCH_LOOP(bench_nops, "nop")
+
+static long do_bench(struct ovbs_ioc_bench *a)
+{
+	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
+	u64 pmcr, filter, enabled, count, cycles, ticks;
+	unsigned long flags;
+	u32 r;
+
+	if (!a->rounds || a->rounds > OVBS_IOC_BENCH_MAX_ROUNDS ||
+	    !a->repeats || a->repeats > OVBS_IOC_BENCH_MAX_REPEATS)
+		return -EINVAL;
+	/* ID_AA64DFR0_EL1.PMUVer (bits 11:8): 0 none, 0xf not architected. */
+	if (((dfr0 >> 8) & 0xf) == 0 || ((dfr0 >> 8) & 0xf) == 0xf)
+		return -EOPNOTSUPP;
+	a->call_cycles = a->nop_cycles = a->call_ticks = U64_MAX;
+	a->cntfrq = read_sysreg(cntfrq_el0);
+	/* Interrupts masked, not only preemption: a Linux interrupt handler
+	 * taken inside a timed loop would be counted as part of the calls. A
+	 * VTL0 interrupt that arrives while VTL1 runs still preempts the call;
+	 * the HVC is re-executed and resumes it (the interrupt stays pending in
+	 * VTL0 until the loop ends). The cycle counter is borrowed from perf
+	 * and given back as it was: this CPU cannot reprogram it meanwhile. */
+	local_irq_save(flags);
+	pmcr = read_sysreg(pmcr_el0);
+	filter = read_sysreg(pmccfiltr_el0);
+	enabled = read_sysreg(pmcntenset_el0) & BIT(31);
+	count = read_sysreg(pmccntr_el0);
+	write_sysreg(BIT(27), pmccfiltr_el0); /* NSH: count at EL2 too */
+	write_sysreg(BIT(31), pmcntenset_el0);
+	write_sysreg((pmcr | BIT(0) | BIT(6)) & ~BIT(3), pmcr_el0); /* E, LC; D (every 64th) off */
+	isb();
+	bench_calls(a->rounds, &cycles, &ticks); /* warm-up, not counted */
+	for (r = 0; r < a->repeats; r++) {
+		bench_calls(a->rounds, &cycles, &ticks);
+		if (cycles < a->call_cycles) {
+			a->call_cycles = cycles;
+			a->call_ticks = ticks;
+		}
+		bench_nops(a->rounds, &cycles, &ticks);
+		a->nop_cycles = min(a->nop_cycles, cycles);
+	}
+	write_sysreg(pmcr, pmcr_el0);
+	write_sysreg(count, pmccntr_el0);
+	write_sysreg(filter, pmccfiltr_el0);
+	if (!enabled)
+		write_sysreg(BIT(31), pmcntenclr_el0);
+	isb();
+	local_irq_restore(flags);
+	return 0;
+}
+
 /* ---- The device ------------------------------------------------------- */
 
 union ioc_arg {
@@ -305,6 +383,7 @@ union ioc_arg {
 	struct ovbs_ioc_protect protect;
 	struct ovbs_ioc_query query;
 	struct ovbs_ioc_stats stats;
+	struct ovbs_ioc_bench bench;
 	struct ovbs_ioc_tl_load tl_load;
 	struct ovbs_ioc_tl_handle tl_handle;
 	struct ovbs_ioc_tl_invoke tl_invoke;
@@ -321,7 +400,7 @@ static long ovbs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	 * wrong size is an unknown command, never a short copy. */
 	switch (cmd) {
 	case OVBS_IOC_INFO: case OVBS_IOC_MEMMAP: case OVBS_IOC_MEASUREMENT:
-	case OVBS_IOC_PROTECT: case OVBS_IOC_QUERY: case OVBS_IOC_STATS:
+	case OVBS_IOC_PROTECT: case OVBS_IOC_QUERY: case OVBS_IOC_STATS: case OVBS_IOC_BENCH:
 	case OVBS_IOC_TL_LOAD: case OVBS_IOC_TL_OPEN: case OVBS_IOC_TL_INVOKE:
 	case OVBS_IOC_TL_CLOSE: case OVBS_IOC_TL_UNLOAD:
 		break;
@@ -348,6 +427,7 @@ static long ovbs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	case OVBS_IOC_PROTECT: ret = do_protect(&a->protect); break;
 	case OVBS_IOC_QUERY: ret = do_query(&a->query); break;
 	case OVBS_IOC_STATS: ret = do_stats(&a->stats); break;
+	case OVBS_IOC_BENCH: ret = do_bench(&a->bench); break;
 	case OVBS_IOC_TL_LOAD: ret = do_tl_load(&a->tl_load); break;
 	case OVBS_IOC_TL_INVOKE: ret = do_tl_invoke(&a->tl_invoke); break;
 	default: ret = do_tl_handle(cmd, &a->tl_handle); break;

@@ -1,6 +1,7 @@
 /* vbsctl.c: command-line tool for OpenVBS, a static Linux program at EL0 of
  * VTL0. Talks to the openvbs module through /dev/openvbs (ABI in
- * include/openvbs/linux_ioctl.h); `vbsctl --help` lists the commands.
+ * include/openvbs/linux_ioctl.h), all but `clock`, which reads the
+ * counter itself; `vbsctl --help` lists the commands.
  *
  * Exit codes: 0 done, 1 refused by VTL1 or the hypervisor (the status is
  * printed), 2 usage error, 3 device or I/O error. The output does not depend
@@ -31,6 +32,8 @@ static const char usage_text[] =
     "  tl unload HANDLE          unload a trustlet instance\n"
     "  measurements              the hypervisor's measured boot images (SHA-256)\n"
     "  stats                     event counters of the hypervisor and the secure kernel\n"
+    "  bench [N]                 time N null secure calls (default 1000); needs hv.bench\n"
+    "  clock [LABEL]             the virtual counter since reset in ns (no device needed)\n"
     "  --help                    this text\n"
     "MASK: a number (r=1 w=2 x=4 u=8) or letters from 'rwxu' ('-' ignored, '-' alone = none);\n"
     "x is kernel execute, u user execute. Numbers take C notation (0x...).\n"
@@ -468,6 +471,73 @@ static int cmd_tl(int argc, char **argv)
     return usage_error("usage: tl load FILE | tl call ID CMD [DATA...] | tl unload HANDLE");
 }
 
+/* ---- bench, clock ------------------------------------------------------ */
+
+/* Nanoseconds in `ticks` of a `freq` Hz counter, without overflowing for
+ * any count a boot reaches (ticks * 10^9 would pass 2^64 after 5 minutes
+ * at 62.5 MHz). */
+static unsigned long long ticks_to_ns(unsigned long long ticks, unsigned long long freq)
+{
+    return ticks / freq * 1000000000ull + ticks % freq * 1000000000ull / freq;
+}
+
+/* The same definition as the VTL0 test kernel's vtl_call_null_roundtrip
+ * (vtl0/bench.c): loop with the call minus loop with a nop, per round,
+ * plus the nop. The module times each loop several times and keeps the
+ * fastest (linux_ioctl.h). The second line checks the counters against
+ * each other: under QEMU's -icount shift=0 the cycle counter is the
+ * virtual clock in ns, so cycles per CNTVCT tick must be 10^9 / CNTFRQ. */
+#define BENCH_REPEATS 5
+
+static int cmd_bench(int argc, char **argv)
+{
+    unsigned long long n = 1000;
+    if (argc > 1 || (argc == 1 && !parse_u64(argv[0], &n)))
+        return usage_error("usage: bench [N]");
+    if (!n || n > OVBS_IOC_BENCH_MAX_ROUNDS)
+        return usage_error("bench: N must be 1..%u", OVBS_IOC_BENCH_MAX_ROUNDS);
+    struct ovbs_ioc_bench b;
+    memset(&b, 0, sizeof(b));
+    b.rounds = (uint32_t)n;
+    b.repeats = BENCH_REPEATS;
+    int rc = call(OVBS_IOC_BENCH, &b.head, "bench");
+    if (rc)
+        return rc;
+    if (b.call_cycles < b.nop_cycles || !b.call_ticks || !b.cntfrq) {
+        fprintf(stderr, "vbsctl: bench: counters make no sense (calls %llu, nops %llu cycles)\n",
+                (unsigned long long)b.call_cycles, (unsigned long long)b.nop_cycles);
+        return EXIT_IO;
+    }
+    printf("BENCH linux_vtl_call_null %llu\n", (b.call_cycles - b.nop_cycles) / n + 1);
+    printf("bench: %llu calls, fastest of %u loops: %llu cycles (nops %llu), CNTVCT %llu ticks "
+           "= %llu ns at %llu Hz, %llu.%03llu cycles per tick\n", n, BENCH_REPEATS,
+           (unsigned long long)b.call_cycles, (unsigned long long)b.nop_cycles,
+           (unsigned long long)b.call_ticks, ticks_to_ns(b.call_ticks, b.cntfrq),
+           (unsigned long long)b.cntfrq, (unsigned long long)(b.call_cycles / b.call_ticks),
+           (unsigned long long)(b.call_cycles % b.call_ticks * 1000 / b.call_ticks));
+    return EXIT_OK;
+}
+
+/* CNTVCT_EL0 at EL0 (Linux sets CNTKCTL_EL1.EL0VCTEN): with CNTVOFF 0, as
+ * bare QEMU and the hypervisor both leave it, the count since reset. /init
+ * prints it first thing; under -icount shift=0 one ns is one instruction
+ * (or one ns of idle time skipped). */
+static int cmd_clock(int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("usage: clock [LABEL]");
+    unsigned long long ticks, freq;
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(ticks) : : "memory");
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    if (!freq) {
+        fprintf(stderr, "vbsctl: clock: CNTFRQ_EL0 is 0\n");
+        return EXIT_IO;
+    }
+    printf("%s%s%llu ns (CNTVCT_EL0 %llu at %llu Hz)\n", argc ? argv[0] : "", argc ? " " : "",
+           ticks_to_ns(ticks, freq), ticks, freq);
+    return EXIT_OK;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -480,7 +550,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     static const char *const known[] = {
-        "info", "map", "protect", "lock", "prot", "tl", "measurements", "stats",
+        "info", "map", "protect", "lock", "prot", "tl", "measurements", "stats", "bench",
+        "clock",
     };
     unsigned k = 0;
     while (k < sizeof(known) / sizeof(known[0]) && strcmp(c, known[k]))
@@ -490,7 +561,7 @@ int main(int argc, char **argv)
     /* Commands without arguments take none. Arguments are checked before
      * the device is opened (by the first call), so a usage error is 2
      * whether or not the module is there. */
-    if ((k <= 1 || k >= 6) && argc != 2)
+    if ((k <= 1 || k == 6 || k == 7) && argc != 2)
         return usage_error("%s takes no arguments", c);
     int n = argc - 2, rc;
     char **args = argv + 2;
@@ -502,7 +573,9 @@ int main(int argc, char **argv)
     case 4: rc = cmd_prot(n, args); break;
     case 5: rc = cmd_tl(n, args); break;
     case 6: rc = cmd_measurements(); break;
-    default: rc = cmd_stats(); break;
+    case 7: rc = cmd_stats(); break;
+    case 8: rc = cmd_bench(n, args); break;
+    default: rc = cmd_clock(n, args); break;
     }
     fflush(stdout);
     return rc;

@@ -46,6 +46,15 @@ BUDGETS = {
     "smmu_table_pages": (5, 6),                            # 5
     "smmu_stream_pages": (3, 4),                           # 4
     "smmu_queue_pages": (2, 2),                            # 2
+    # Debian's Linux in VTL0 (scripts/ovbs_qemu.py, linux_bench): virtual
+    # ns under -icount shift=0,sleep=off from reset to /init's first line,
+    # under the hypervisor and bare on the same machine; their ratio in
+    # per-mille (the goal is 1,050, today's is above: docs/performance.md);
+    # the null secure call timed from the module (OVBS_IOC_BENCH).
+    "linux_boot_to_init_hv": (870_000_000, 1_000_000_000),   # 969,962,624
+    "linux_boot_to_init_bare": (810_000_000, 930_000_000),   # 902,705,408
+    "linux_boot_ratio_permille": (1_000, 1_107),            # 1,075
+    "linux_vtl_call_null": (720, 828),                      # 804
 }
 
 def bench_once():
@@ -91,6 +100,10 @@ def test_bench_is_deterministic_and_complete():
     # once costs at most 10% more than on one (no lock the calls share is
     # held long enough to make them wait).
     assert metrics["vtl_call_null_4cpu"] <= 1.1 * metrics["vtl_call_null_roundtrip"]
+    # The same call from Linux's module: the same path through the
+    # hypervisor and VTL1, so within 10% of the test kernel's.
+    assert metrics["linux_vtl_call_null"] <= 1.1 * metrics["vtl_call_null_roundtrip"]
+    assert metrics["linux_boot_to_init_bare"] < metrics["linux_boot_to_init_hv"]
 
 
 def documented_numbers():

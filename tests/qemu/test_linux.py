@@ -23,6 +23,7 @@ PARALLEL = ('for c in 0 1 2 3; do taskset -c $c sh -c "for i in 1 2 3 4 5; do vb
 
 COMMANDS = f"""
 grep -c ^processor /proc/cpuinfo
+cat /proc/cmdline
 vbsctl info
 vbsctl map
 vbsctl measurements
@@ -86,6 +87,8 @@ def test_linux_boots_on_four_cpus_with_the_module():
     for vp in range(1, 4):
         assert f"[hv] VP {vp}: VTL1 ready, starting VTL0" in b.output
     assert section("grep -c ^processor /proc/cpuinfo").strip() == "4"
+    # VTL0's command line is what followed " -- ", whole.
+    assert section("cat /proc/cmdline").strip() == "console=ttyAMA0 rdinit=/init"
     assert "openvbs: OpenVBS hypervisor 0.2 found; /dev/openvbs ready" in b.output, tail()
     assert "ALIVE" in section("echo ALIVE")
 
