@@ -43,7 +43,7 @@ EXPECTED = [
      "ITS kept"),
     (r"(Platform MSI|PCI/MSI|fsl-mc MSI): \S+ domain created", "bare", "ITS kept"),
     (r"arm-smmu-v3 9050000\.smmuv3: .*", "bare", "SMMU kept"),
-    (r"pcieport 0000:00:03\.0: Adding to iommu group \d+", "bare", "SMMU kept"),
+    (r"(pcieport|virtio-pci) 0000:0[01]:0[03]\.0: Adding to iommu group \d+", "bare", "SMMU kept"),
     (r"pcieport 0000:00:03\.0: (PME: Signaling|AER: enabled) with IRQ \d+", "both",
      "no MSI"),
     # The module finds the hypervisor, or says why not (no EL2 bare; /init's
