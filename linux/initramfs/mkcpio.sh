@@ -7,7 +7,7 @@
 # Uncompressed newc, reproducible: staged files with one fixed mtime, a
 # sorted file list, owner 0:0 (cpio --reproducible -R 0:0). Holds busybox
 # (its applet links are made by /init at boot: the arm64 binary cannot run
-# here to list them), /init, the module, vbsctl and the trustlet images.
+# here to list them), /init, the modules, vbsctl and the trustlet images.
 set -eu
 L=$1
 OUT=$2
@@ -22,6 +22,8 @@ cp linux/initramfs/init "$S/init"
 cp linux/initramfs/ovbs-script "$S/bin/ovbs-script"
 chmod 0755 "$S/init" "$S/bin/busybox" "$S/bin/ovbs-script"
 cp "$L/openvbs.ko" "$S/lib/modules/openvbs.ko"
+# Test-only (tests/qemu/test_linux_attacks.py insmods it; /init does not).
+cp "$L/openvbs_attack.ko" "$S/lib/modules/openvbs_attack.ko"
 cp "$L/vbsctl" "$S/bin/vbsctl"
 for tl in "$@"; do
     cp "$tl" "$S/lib/openvbs/"
