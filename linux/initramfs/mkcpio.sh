@@ -36,4 +36,7 @@ find "$S" -exec touch -h -d @0 {} +
 (cd "$S" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --reproducible -R 0:0 --quiet) > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
+# The staging tree goes: its console node blocks anything that copies the
+# build tree by reading files (make mutate's scratch copy did).
+rm -rf "$S"
 echo "mkcpio: $OUT ($(wc -c < "$OUT") bytes)"
