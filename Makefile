@@ -380,6 +380,16 @@ $(LINUX_B)/openvbs.ko: linux/module/openvbs.c linux/module/Kbuild linux/module/s
 		OVBS_INCLUDE=$(abspath include) modules
 	$(LINUX_CROSS)strip --strip-debug -o $@ $(LINUX_B)/module/openvbs.ko
 
+# The test-only attack module (tests/qemu/test_linux_attacks.py): in the
+# initramfs, never loaded by /init. It shares openvbs.ko's <stdint.h> shim.
+$(LINUX_B)/openvbs_attack.ko: linux/attack/openvbs_attack.c linux/attack/Kbuild \
+		linux/module/shim/stdint.h $(LINUX_INC) $(LINUX_B)/Image
+	rm -rf $(LINUX_B)/attack && mkdir -p $(LINUX_B)/attack && cp -r linux/attack/. $(LINUX_B)/attack/
+	$(MAKE) -C $(LINUX_B)/root/usr/src/linux-headers-$$(cat $(LINUX_B)/kernel-release.txt) \
+		M=$(abspath $(LINUX_B)/attack) ARCH=arm64 CROSS_COMPILE=$(LINUX_CROSS) \
+		OVBS_INCLUDE=$(abspath include) OVBS_SHIM=$(abspath linux/module/shim) modules
+	$(LINUX_CROSS)strip --strip-debug -o $@ $(LINUX_B)/attack/openvbs_attack.ko
+
 $(LINUX_B)/vbsctl: linux/vbsctl/vbsctl.c $(LINUX_INC) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(LINUX_CROSS)gcc -static -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude $< -o $@
@@ -393,7 +403,8 @@ $(LINUX_B)/echo-tampered.tl: $(B)/trustlets/echo.tl
 
 $(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/ovbs-script linux/initramfs/mkcpio.sh \
 		$(LINUX_B)/Image \
-		$(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
+		$(LINUX_B)/openvbs.ko $(LINUX_B)/openvbs_attack.ko $(LINUX_B)/vbsctl $(LINUX_TLS) \
+		$(LINUX_B)/echo-tampered.tl
 	linux/initramfs/mkcpio.sh $(LINUX_B) $@ $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl
 
 # Debian's kernel booted bare in QEMU, without the hypervisor: the init

@@ -7,7 +7,7 @@
 # Uncompressed newc, reproducible: staged files with one fixed mtime, a
 # sorted file list, owner 0:0 (cpio --reproducible -R 0:0). Holds busybox
 # (its applet links are made by /init at boot: the arm64 binary cannot run
-# here to list them), /init, the module, vbsctl and the trustlet images.
+# here to list them), /init, the modules, vbsctl and the trustlet images.
 set -eu
 L=$1
 OUT=$2
@@ -31,6 +31,8 @@ for m in drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_d
 done
 printf '%s\n' virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng \
     > "$S/lib/modules/debian/order"
+# Test-only (tests/qemu/test_linux_attacks.py insmods it; /init does not).
+cp "$L/openvbs_attack.ko" "$S/lib/modules/openvbs_attack.ko"
 cp "$L/vbsctl" "$S/bin/vbsctl"
 for tl in "$@"; do
     cp "$tl" "$S/lib/openvbs/"
@@ -43,4 +45,7 @@ find "$S" -exec touch -h -d @0 {} +
 (cd "$S" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --reproducible -R 0:0 --quiet) > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
+# The staging tree goes: its console node blocks anything that copies the
+# build tree by reading files (make mutate's scratch copy did).
+rm -rf "$S"
 echo "mkcpio: $OUT ($(wc -c < "$OUT") bytes)"
