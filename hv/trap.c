@@ -164,6 +164,18 @@ static bool sgi_write(struct vp *vp, struct guest_regs *regs, uint32_t esr)
     return true;
 }
 
+static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr);
+
+/* Out of line: kept in guest_sync, its chain of calls would make every
+ * trap (the hypercall fast path too) save two more registers. */
+static __attribute__((noinline)) void sysreg_trap(struct vp *vp, struct guest_regs *regs,
+                                                  uint32_t esr)
+{
+    if (!debug_reg_access(regs, esr) && !idregs_access(vp, regs, esr) &&
+        !sgi_write(vp, regs, esr))
+        unhandled(vp, regs, esr);
+}
+
 static void unhandled(struct vp *vp, struct guest_regs *regs, uint32_t esr)
 {
     hv_event(OVBS_EV_TRAP_REFUSED, esr, regs->elr);
@@ -207,9 +219,7 @@ static void guest_sync(struct vp *vp, struct guest_regs *regs)
         vtl_fp_access(vp);
         break;
     case EC_SYSREG:
-        if (!debug_reg_access(regs, esr) && !idregs_access(vp, regs, esr) &&
-            !sgi_write(vp, regs, esr))
-            unhandled(vp, regs, esr);
+        sysreg_trap(vp, regs, esr);
         break;
     case EC_DABT_LOWER:
         stage2_abort(vp, regs, esr, false);

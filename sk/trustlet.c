@@ -103,10 +103,14 @@ extern const uint8_t tl_runtime_start[], tl_runtime_end[];
 static struct spinlock tl_lock = SPINLOCK_INIT;
 static struct instance instances[MAX_INSTANCES];
 
-/* TL_RUN_BUDGET_MS in ticks of the virtual counter (CNTFRQ_EL0 per second). */
+/* TL_RUN_BUDGET_MS in ticks of the virtual counter (CNTFRQ_EL0 per
+ * second), computed once at boot (trustlets_init) off the call path.
+ * Written before VTL0 runs, read-only afterwards. */
+static uint64_t run_budget_ticks;
+
 static uint64_t run_budget(void)
 {
-    return READ_SYSREG(cntfrq_el0) * TL_RUN_BUDGET_MS / 1000;
+    return run_budget_ticks;
 }
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
@@ -740,6 +744,7 @@ static void load_runtime(void)
 
 void trustlets_init(void)
 {
+    run_budget_ticks = READ_SYSREG(cntfrq_el0) * TL_RUN_BUDGET_MS / 1000;
     if (!sk_random_bytes(seal_secret, sizeof(seal_secret)))
         panic("no entropy for the sealing secret");
     load_runtime();
