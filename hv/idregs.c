@@ -162,7 +162,7 @@ void idregs_cpu_init(unsigned cpu)
         vtl0_view[cpu][i] = sanitize(1 + i / 8, i % 8, read_id(i + 8));
 }
 
-uint64_t idregs_vtl0_value(unsigned cpu, unsigned crm, unsigned op2)
+static uint64_t idregs_vtl0_value(unsigned cpu, unsigned crm, unsigned op2)
 {
     if (cpu >= HV_MAX_CPUS || crm < 1 || crm > 7 || op2 > 7)
         return 0;

@@ -86,9 +86,21 @@ static bool parse_number(const char *s, const char **end, uint64_t *v)
     return p != s;
 }
 
-static bool is_word_end(char c)
+/* The word at or after `s` (spaces skipped); *end past it. */
+static const char *next_word(const char *s, const char **end)
 {
-    return c == ' ' || c == '\0';
+    while (*s == ' ')
+        s++;
+    const char *e = s;
+    while (*e && *e != ' ')
+        e++;
+    *end = e;
+    return s;
+}
+
+static bool is_separator(const char *word, const char *end)
+{
+    return end - word == 2 && word[0] == '-' && word[1] == '-';
 }
 
 bool bootarg_range(const char *args, const char *key, bool *present, uint64_t *addr,
@@ -96,36 +108,28 @@ bool bootarg_range(const char *args, const char *key, bool *present, uint64_t *a
 {
     size_t klen = strlen(key);
     *present = false;
-    for (const char *s = args; *s;) {
-        while (*s == ' ')
-            s++;
-        if (s[0] == '-' && s[1] == '-' && is_word_end(s[2]))
+    const char *end;
+    for (const char *w = next_word(args, &end); *w; w = next_word(end, &end)) {
+        if (is_separator(w, end))
             return false; /* VTL0's command line from here */
-        if (!strncmp(s, key, klen)) {
+        if (!strncmp(w, key, klen)) {
             *present = true;
-            const char *p = s + klen;
+            const char *p = w + klen;
             return parse_number(p, &p, addr) && *p == ',' && parse_number(p + 1, &p, size) &&
-                   is_word_end(*p);
+                   p == end;
         }
-        while (*s && *s != ' ')
-            s++;
     }
     return false;
 }
 
 const char *bootarg_vtl0_cmdline(const char *args)
 {
-    for (const char *s = args; *s;) {
-        while (*s == ' ')
-            s++;
-        if (s[0] == '-' && s[1] == '-' && is_word_end(s[2])) {
-            s += 2;
-            while (*s == ' ')
-                s++;
-            return s;
+    const char *end;
+    for (const char *w = next_word(args, &end); *w; w = next_word(end, &end)) {
+        if (is_separator(w, end)) {
+            const char *rest;
+            return next_word(end, &rest);
         }
-        while (*s && *s != ' ')
-            s++;
     }
     return NULL;
 }

@@ -156,7 +156,6 @@ struct vtl0_boot {
     uint64_t entry;
     unsigned nranges;
     uint64_t range_base[VTL0_MAX_RANGES], range_size[VTL0_MAX_RANGES];
-    bool linux;
     uint64_t initrd_base, initrd_size; /* size 0: none */
     const char *cmdline;               /* NULL: none */
 };
@@ -357,15 +356,13 @@ static bool find_linux(struct vtl0_boot *b)
     if (!ok)
         fail("vtl0.kernel=", "expected ADDR,SIZE");
     /* The header is read only once the file is known to be VTL0's. */
-    if (!owned_by(OWNER_VTL0, base, size ? size : 1))
-        check_vtl0_range(b, "Linux Image", base, size ? size : 1);
+    check_vtl0_range(b, "Linux Image", base, size ? size : 1);
     struct linux_image img;
     enum image_err e = linux_image_check((const void *)(uintptr_t)base, base, size, &img);
     if (e != IMG_OK)
         fail("Linux Image refused", linux_image_error(e));
     check_vtl0_range(b, "Linux Image (with its image_size)", base, img.footprint);
     add_range(b, base, img.footprint);
-    b->linux = true;
     b->entry = base;
     copy_cmdline(b, bootarg_vtl0_cmdline(args));
     measure_image("vtl0-kernel", base, (const void *)(uintptr_t)base, size);

@@ -22,7 +22,6 @@ void call_not_offered(struct guest_regs *regs);
 /* The feature ID registers (idregs.c): VTL0's sanitized view per CPU,
  * computed on each CPU before its VTL0 runs; the trapped read. */
 void idregs_cpu_init(unsigned cpu);
-uint64_t idregs_vtl0_value(unsigned cpu, unsigned crm, unsigned op2);
 bool idregs_access(struct vp *vp, struct guest_regs *regs, uint32_t esr);
 /* Make VTL0 take an exception at EL1 as if the hardware had raised it. */
 void inject_sync_exception(struct guest_regs *regs, uint32_t esr, uint64_t far);

@@ -107,11 +107,6 @@ static struct instance instances[MAX_INSTANCES];
  * second), computed once at boot (trustlets_init) off the call path.
  * Written before VTL0 runs, read-only afterwards. */
 static uint64_t run_budget_ticks;
-
-static uint64_t run_budget(void)
-{
-    return run_budget_ticks;
-}
 static struct session sessions[MAX_SESSIONS];
 static unsigned generation;
 static uint8_t seal_secret[32]; /* read-only after boot */
@@ -424,7 +419,7 @@ static long run(struct instance *t)
     fp_return_to_trustlet(&t->fp);
     cpu->budget_start = READ_SYSREG(cntvct_el0);
     cpu->budget_paused = cpu->assist.preempted_ticks;
-    timer_arm(run_budget());
+    timer_arm(run_budget_ticks);
     long r = sk_enter_el0(&t->frame);
     WRITE_SYSREG(cntv_ctl_el0, 0);
     t->tpidr_el0 = READ_SYSREG(tpidr_el0);
@@ -673,7 +668,7 @@ static _Noreturn void fault(struct instance *t, struct frame *f, unsigned ec)
     die(t, f, why);
 }
 
-/* The run's budget timer fired: run_budget() of this VP's time since the run
+/* The run's budget timer fired: run_budget_ticks of this VP's time since the run
  * began, less the time the call spent preempted for VTL0 (the hypervisor
  * adds that to assist.preempted_ticks when it resumes the call), which VTL0
  * decides and must not be able to spend for the trustlet. If some budget
@@ -684,9 +679,9 @@ static bool budget_left(void)
     uint64_t elapsed = READ_SYSREG(cntvct_el0) - cpu->budget_start;
     uint64_t paused = cpu->assist.preempted_ticks - cpu->budget_paused;
     uint64_t used = elapsed > paused ? elapsed - paused : 0;
-    if (used >= run_budget())
+    if (used >= run_budget_ticks)
         return false;
-    timer_arm(run_budget() - used);
+    timer_arm(run_budget_ticks - used);
     return true;
 }
 
