@@ -215,7 +215,8 @@ static const char *const hv_kind_names[OVBS_EV_COUNT] = {
 
 static const char *const sk_kind_names[SK_EV_COUNT] = {
     "intercept", "protection refused", "secure call refused", "trustlet refused",
-    "trustlet killed", "lines suppressed", "spurious timer",
+    "trustlet killed", "lines suppressed", "spurious timer", "kernel access refused",
+    "kernel patched",
 };
 
 /* One record: which, the VTL and VP that caused it, its time, a and b. */

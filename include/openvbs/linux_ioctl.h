@@ -112,6 +112,29 @@ struct ovbs_ioc_stats {
     uint64_t hv_next_seq, sk_next_seq; /* out: events recorded since boot */
     uint64_t hv_count[OVBS_IOC_MAX_KINDS]; /* out: per enum ovbs_event_kind */
     uint64_t sk_count[OVBS_IOC_MAX_KINDS]; /* out: per enum sk_event_kind */
+    uint64_t kernel_state;       /* out: SC_KERNEL_STATUS x1 (KLS_*) */
+    uint64_t kernel_refusals;    /* out: SC_KERNEL_STATUS x2 */
+    uint64_t kernel_patches;     /* out: SC_KERNEL_STATUS x3 */
+};
+
+/* OVBS_IOC_LOCK_KERNEL: the kernel integrity lock (docs/kernel-integrity.md).
+ * The module reads the kernel's link-time layout from a System.map
+ * (Debian's /proc/kallsyms holds text symbols only: no KALLSYMS_ALL), finds
+ * the running kernel's slide from a symbol it can take the address of,
+ * describes the kernel's and every loaded module's text, read-only data and
+ * jump table to VTL1 (SC_KERNEL_LAYOUT) and locks (SC_KERNEL_LOCK). From
+ * then on it refuses new modules and keeps the loaded ones loaded. */
+#define OVBS_IOC_MAP_PATH     256
+struct ovbs_ioc_lock_kernel {
+    struct ovbs_ioc_head head;
+    char system_map[OVBS_IOC_MAP_PATH]; /* in: NUL-terminated path; "" means
+                                         * /boot/System.map-$(uname -r) */
+    uint64_t text_pages;     /* out: SC_KERNEL_LOCK x1 */
+    uint64_t ro_pages;       /* out: SC_KERNEL_LOCK x2 */
+    uint64_t jump_sites;     /* out: SC_KERNEL_LOCK x3 */
+    uint32_t modules;        /* out: loaded modules described */
+    uint32_t ranges;         /* out: SC_KERNEL_LAYOUT ranges staged */
+    uint64_t slide;          /* out: runtime minus link-time address (KASLR) */
 };
 
 /* OVBS_IOC_TL_LOAD: the module copies the signed image into kernel memory
@@ -224,6 +247,7 @@ static inline const struct ovbs_status_desc *ovbs_status_lookup(uint64_t status)
 #define OVBS_IOC_QUERY       _IOWR(OVBS_IOC_MAGIC, 0x04, struct ovbs_ioc_query)
 #define OVBS_IOC_STATS       _IOWR(OVBS_IOC_MAGIC, 0x05, struct ovbs_ioc_stats)
 #define OVBS_IOC_BENCH       _IOWR(OVBS_IOC_MAGIC, 0x06, struct ovbs_ioc_bench)
+#define OVBS_IOC_LOCK_KERNEL _IOWR(OVBS_IOC_MAGIC, 0x07, struct ovbs_ioc_lock_kernel)
 #define OVBS_IOC_TL_LOAD     _IOWR(OVBS_IOC_MAGIC, 0x10, struct ovbs_ioc_tl_load)
 #define OVBS_IOC_TL_OPEN     _IOWR(OVBS_IOC_MAGIC, 0x11, struct ovbs_ioc_tl_handle)
 #define OVBS_IOC_TL_INVOKE   _IOWR(OVBS_IOC_MAGIC, 0x12, struct ovbs_ioc_tl_invoke)

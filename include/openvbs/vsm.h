@@ -67,6 +67,11 @@
 #define OVBS_VTL1_VP_READY         OVBS_FN(0x1a) /* VTL1 EL1, on a starting VP */
 #define OVBS_VTL1_SET_VP_ASSIST    OVBS_FN(0x1b) /* VTL1 EL1: x1 = assist address */
 #define OVBS_VTL1_YIELD            OVBS_FN(0x1c) /* VTL1 EL1 */
+/* OVBS_VTL1_ADD_MEASUREMENT: x1 = address of a struct ovbs_measurement in
+ * VTL1 memory, appended to the measurement log (what VTL1 locked of VTL0's
+ * kernel, for attestation). INSUFFICIENT_MEMORY when the log is full,
+ * INVALID_PARAMETER for a name that is not NUL-terminated. */
+#define OVBS_VTL1_ADD_MEASUREMENT  OVBS_FN(0x1d) /* VTL1 EL1: x1 = entry address */
 
 /* One per VP, in VTL1 memory, registered with OVBS_VTL1_SET_VP_ASSIST
  * (the TLFS "VP assist page" idea). While no_preempt is non-zero VTL1 holds
@@ -94,6 +99,12 @@ struct ovbs_vp_assist {
 /* VTL1's answer to an intercept (x1 of OVBS_VTL_RETURN). */
 #define INTERCEPT_ACTION_INJECT_ABORT 0 /* default: VTL0 takes an external abort */
 #define INTERCEPT_ACTION_RETRY        1 /* VTL1 fixed the cause: re-execute */
+#define INTERCEPT_ACTION_INJECT_PERMISSION 2 /* VTL0 takes a permission fault (FSC 0x0f,
+                                              * level 3): what Linux fixes up for an EL1
+                                              * access to a kernel address */
+#define INTERCEPT_ACTION_EMULATED     3 /* VTL1 performed the data access itself:
+                                         * VTL0 resumes after the instruction (only
+                                         * for a data abort; otherwise an abort) */
 
 /* Memory intercept message (TLFS HV_X64_MEMORY_INTERCEPT_MESSAGE, for ARM). */
 #define INTERCEPT_ACCESS_READ    0
@@ -191,7 +202,51 @@ struct ovbs_measurement {
                              * secure kernel filled at boot with
                              * sc_dma_canary_byte(i), x2 = FNV-1a of its current
                              * contents: the DMA tests aim devices at it */
-#define SC_COUNT         16
+/* Kernel integrity (docs/kernel-integrity.md): VTL0 describes its kernel's
+ * layout range by range, then locks it once.
+ * SC_KERNEL_LAYOUT: x2 = kind (KL_*), x3 = VA, x4 = GPA, x5 = pages: stage
+ *   one range of the kernel's or a module's code or read-only data (VA and
+ *   GPA page-aligned, physically contiguous). KL_JUMP_TABLE: x3 = VA of a
+ *   jump table (struct ovbs_jump_entry[x5]), x4 = 0; it must lie in a staged
+ *   read-only range, which gives its physical address. KL_RESET forgets the
+ *   staged ranges. Refused with INVALID_VTL_STATE once the kernel is
+ *   locked, INVALID_PARAMETER/INVALID_ALIGNMENT for a range that is not
+ *   page-aligned VTL0 RAM, overlaps a staged range, or (KL_KERNEL_*) lies
+ *   outside the kernel image the hypervisor measured.
+ * SC_KERNEL_LOCK: x2 = 0: checks the staged layout as a whole (at least
+ *   one KL_KERNEL_TEXT range), then: text R+XK locked, read-only data R
+ *   locked, every other VTL0 RAM page loses XK; the text is hashed into the
+ *   measurement log ("vtl0-ktext-lock"); the jump tables give the only
+ *   writes VTL1 will emulate. x1 = text pages, x2 = read-only pages, x3 =
+ *   jump sites. From then on no secure call can give XK to a page outside
+ *   the locked text (ACCESS_DENIED).
+ * SC_KERNEL_STATUS: x1 = state (KLS_*), x2 = refused kernel accesses since
+ *   the lock, x3 = patches VTL1 validated and performed. */
+#define SC_KERNEL_LAYOUT 16
+#define SC_KERNEL_LOCK   17
+#define SC_KERNEL_STATUS 18
+#define SC_COUNT         19
+#define KL_RESET         0
+#define KL_KERNEL_TEXT   1 /* the kernel image's code (also its KPTI trampoline) */
+#define KL_KERNEL_RODATA 2 /* the kernel image's read-only data, __ro_after_init included */
+#define KL_MODULE_TEXT   3 /* a loaded module's code */
+#define KL_MODULE_RODATA 4 /* a loaded module's read-only data and ro_after_init */
+#define KL_JUMP_TABLE    5 /* a jump table (the kernel's or a module's) */
+#define KL_MAX_RANGES    1024
+#define KL_MAX_JUMP_SITES 32768
+#define KLS_OPEN         0
+#define KLS_LOCKING      1
+#define KLS_LOCKED       2
+/* Linux's arm64 jump-table entry (CONFIG_HAVE_ARCH_JUMP_LABEL_RELATIVE):
+ * the site is at &code + code, its branch target at &target + target; key
+ * holds the static key's offset, with flags in bits 1:0. The site holds
+ * either a NOP or `B target`. */
+struct ovbs_jump_entry {
+    int32_t code;
+    int32_t target;
+    int64_t key;
+};
+#define A64_NOP 0xd503201fu
 #define SC_SELFTEST_X4   0x5e1f7e57ull
 
 /* Kinds of secure-kernel event (SC_EVENT_*), with what a and b hold. The
@@ -206,6 +261,10 @@ enum sk_event_kind {
     SK_EV_LINES_SUPPRESSED = 5, /* count only: log lines over their source's rate limit */
     SK_EV_TIMER_SPURIOUS = 6,   /* an interrupt while VTL1's own deadline had not passed
                                  * (a forged timer PPI): ignored; a = INTID, b = CNTV_CTL_EL0 */
+    SK_EV_KERNEL_REFUSED = 7,   /* after the kernel lock, an access VTL1 refused:
+                                 * a = GPA, b = PC */
+    SK_EV_KERNEL_PATCHED = 8,   /* a jump-label write VTL1 validated and performed:
+                                 * a = GPA, b = the instruction written */
     SK_EV_COUNT
 };
 
