@@ -25,7 +25,8 @@ LIB_SRC  := lib/libc.c lib/chk.c lib/fmt.c lib/pl011.c lib/elf.c lib/arm64/pgtab
 # SHA-256 on the Armv8 instructions measures the boot images (hv/measure.c).
 HV_SRC   := $(wildcard hv/*.c) $(wildcard hv/*.S) lib/sha256.c lib/arm64/sha256_ce.S
 VTL0_SRC := $(wildcard vtl0/*.c) $(wildcard vtl0/*.S)
-SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S)
+# The secure kernel hashes the kernel text it locks (sk/kernel_lock.c) the same way.
+SK_SRC   := $(wildcard sk/*.c) $(wildcard sk/*.S) lib/sha256.c lib/arm64/sha256_ce.S
 
 obj = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))
 HV_OBJ   := $(call obj,hv,$(HV_SRC) $(LIB_SRC))
@@ -215,7 +216,8 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TESTS  := $(B)/host/test_pgtable $(B)/host/test_owner $(B)/host/test_platform \
 	$(B)/host/test_elf $(B)/host/test_fmt $(B)/host/test_pl011 $(B)/host/test_events \
-	$(B)/host/test_devpolicy $(B)/host/test_smmu $(B)/host/test_vpstate $(B)/host/test_linux_image
+	$(B)/host/test_devpolicy $(B)/host/test_smmu $(B)/host/test_vpstate $(B)/host/test_linux_image \
+	$(B)/host/test_kl_layout
 
 $(B)/host/test_pgtable: tests/host/test_pgtable.c lib/arm64/pgtable.c | $(DEPS_OK)
 $(B)/host/test_owner: tests/host/test_owner.c hv/owner.c | $(DEPS_OK)
@@ -228,9 +230,10 @@ $(B)/host/test_events: tests/host/test_events.c lib/evring.c lib/ratelimit.c | $
 $(B)/host/test_smmu: tests/host/test_smmu.c hv/smmu_desc.c | $(DEPS_OK)
 $(B)/host/test_vpstate: tests/host/test_vpstate.c hv/vpstate.c | $(DEPS_OK)
 $(B)/host/test_linux_image: tests/host/test_linux_image.c hv/linux_image.c | $(DEPS_OK)
+$(B)/host/test_kl_layout: tests/host/test_kl_layout.c sk/kl_layout.c | $(DEPS_OK)
 $(HOST_TESTS):
 	@mkdir -p $(dir $@)
-	gcc $(HOST_CFLAGS) $(filter %.c,$^) -o $@ -lcmocka -l:libfdt.so.1
+	gcc $(HOST_CFLAGS) -Isk $(filter %.c,$^) -o $@ -lcmocka -l:libfdt.so.1
 
 # The host tests parse QEMU's own tree, dumped with the ITS on: one more
 # device the hypervisor must keep from VTL0 (hv/platform.c).

@@ -12,7 +12,13 @@
 #include "measure.h"
 #include "sha256.h"
 
-#define MAX_MEASUREMENTS 8
+#define MAX_MEASUREMENTS 16
+
+/* Boot writes the log on the boot CPU alone; later, only VTL1 appends
+ * (OVBS_VTL1_ADD_MEASUREMENT) from any VP: log_lock orders the appends
+ * against the reads of call_measurement. log_count is published with
+ * release after its entry is complete, and read with acquire. */
+static struct spinlock log_lock = SPINLOCK_INIT;
 
 static struct ovbs_measurement log_entries[MAX_MEASUREMENTS];
 static unsigned log_count;
@@ -88,10 +94,40 @@ void call_measurement(struct guest_regs *regs)
 {
     uint64_t index = regs->x[1], buf = regs->x[2], len = regs->x[3];
     int st;
-    if (index >= log_count || len < sizeof(struct ovbs_measurement))
+    if (index >= __atomic_load_n(&log_count, __ATOMIC_ACQUIRE) ||
+        len < sizeof(struct ovbs_measurement))
         st = HV_STATUS_INVALID_PARAMETER;
     else
         st = guest_write(this_cpu()->vp->active, buf, &log_entries[index],
                          sizeof(struct ovbs_measurement));
+    regs->x[0] = (uint64_t)st;
+}
+
+/* OVBS_VTL1_ADD_MEASUREMENT: x1 = a struct ovbs_measurement in VTL1 memory
+ * (the secure kernel hashed what it locked of VTL0's kernel). Copied in
+ * once through the checked path; a name must be NUL-terminated. Entries
+ * are never changed or removed, so a verifier sees every lock. */
+void call_add_measurement(struct guest_regs *regs)
+{
+    struct ovbs_measurement m;
+    int st = guest_read(VTL1, regs->x[1], &m, sizeof(m));
+    if (st == HV_STATUS_SUCCESS && strnlen(m.name, sizeof(m.name)) == sizeof(m.name))
+        st = HV_STATUS_INVALID_PARAMETER;
+    if (st == HV_STATUS_SUCCESS) {
+        spin_lock(&log_lock);
+        if (log_count == MAX_MEASUREMENTS) {
+            st = HV_STATUS_INSUFFICIENT_MEMORY;
+        } else {
+            log_entries[log_count] = m;
+            __atomic_store_n(&log_count, log_count + 1, __ATOMIC_RELEASE);
+        }
+        spin_unlock(&log_lock);
+    }
+    if (st == HV_STATUS_SUCCESS)
+        hv_log("VP %u: VTL1 measured %-16s %lu bytes sha256 %02x%02x%02x%02x%02x%02x%02x%02x...",
+               this_cpu()->vp->index, m.name, m.size, m.sha256[0], m.sha256[1], m.sha256[2],
+               m.sha256[3], m.sha256[4], m.sha256[5], m.sha256[6], m.sha256[7]);
+    else
+        hv_log("VP %u: VTL1's measurement refused: status %d", this_cpu()->vp->index, st);
     regs->x[0] = (uint64_t)st;
 }

@@ -63,9 +63,11 @@ static const char *access_name(uint32_t esr, bool instr)
     return (esr & ISS_DABT_WNR) ? "write" : "read";
 }
 
-/* Reflect a stage-2 abort into the guest as a synchronous external abort
- * (FSC 0x10) at EL1, keeping WnR/CM so the guest sees what it tried. */
-void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr)
+/* Reflect a stage-2 abort into the guest as an instruction or data abort
+ * at EL1 with the given fault status code, keeping WnR/CM so the guest
+ * sees what it tried. */
+static void inject_abort_fsc(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr,
+                             uint32_t fsc)
 {
     bool el0 = from_el0(regs->spsr);
     unsigned ec;
@@ -73,8 +75,24 @@ void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool inst
         ec = el0 ? EC_IABT_LOWER : EC_IABT_CUR;
     else
         ec = el0 ? EC_DABT_LOWER : EC_DABT_CUR;
-    uint32_t iss = FSC_SYNC_EXT_ABORT | (instr ? 0 : (esr & (ISS_DABT_WNR | ISS_DABT_CM)));
+    uint32_t iss = fsc | (instr ? 0 : (esr & (ISS_DABT_WNR | ISS_DABT_CM)));
     inject_sync_exception(regs, (ec << ESR_EC_SHIFT) | ESR_IL | iss, far);
+}
+
+/* A synchronous external abort (FSC 0x10): the default. A guest cannot
+ * retry it into a loop, it takes it as a hardware error. */
+void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr)
+{
+    inject_abort_fsc(regs, esr, far, instr, FSC_SYNC_EXT_ABORT);
+}
+
+/* A permission fault at level 3 (FSC 0b001111), as if the guest's own
+ * stage 1 had refused: Linux then runs its exception fixup for an EL1
+ * access to a kernel address (copy_to_kernel_nofault returns -EFAULT)
+ * instead of treating it as a machine error. FAR is the guest's VA. */
+void inject_permission_fault(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr)
+{
+    inject_abort_fsc(regs, esr, far, instr, FSC_PERMISSION_L3);
 }
 
 static bool is_permission_fault(uint32_t esr)

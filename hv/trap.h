@@ -27,4 +27,5 @@ bool idregs_access(struct vp *vp, struct guest_regs *regs, uint32_t esr);
 void inject_sync_exception(struct guest_regs *regs, uint32_t esr, uint64_t far);
 /* ... as a synchronous external abort for a refused memory access. */
 void inject_abort(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr);
+void inject_permission_fault(struct guest_regs *regs, uint32_t esr, uint64_t far, bool instr);
 #endif

@@ -312,13 +312,37 @@ void call_vtl_call(struct guest_regs *regs)
     r->x[7] = vp->index;
 }
 
+/* VTL1's answer (vsm.h, INTERCEPT_ACTION_*). EMULATED means VTL1 did the
+ * data access itself (a validated jump-label write): VTL0 goes on after
+ * the instruction, which a data abort with ISV reports as 4 bytes long
+ * (ESR_EL2.IL). For an instruction abort, an answer out of range, or a
+ * syndrome without IL, the default holds: an external abort. */
 static void finish_intercept(struct vp *vp, uint64_t action)
 {
     struct guest_regs *v0 = &vp->vtl[VTL0].regs;
     const struct ovbs_intercept_message *m = &vp->intercept;
-    if (action == INTERCEPT_ACTION_RETRY)
+    bool instr = m->access == INTERCEPT_ACCESS_EXECUTE;
+    switch (action) {
+    case INTERCEPT_ACTION_RETRY:
         return;
-    inject_abort(v0, (uint32_t)m->syndrome, m->gva, m->access == INTERCEPT_ACCESS_EXECUTE);
+    case INTERCEPT_ACTION_EMULATED:
+        if (!instr && (m->syndrome & ESR_IL)) {
+            v0->elr += 4;
+            return;
+        }
+        break;
+    case INTERCEPT_ACTION_INJECT_PERMISSION:
+        inject_permission_fault(v0, (uint32_t)m->syndrome, m->gva, instr);
+        return;
+    case INTERCEPT_ACTION_INJECT_ABORT:
+        break;
+    default:
+        if (hv_log_allowed(LOG_SRC_VTL))
+            hv_log("VP %u: VTL1 answered an intercept with unknown action %lu: abort", vp->index,
+                   action);
+        break;
+    }
+    inject_abort(v0, (uint32_t)m->syndrome, m->gva, instr);
 }
 
 void call_vtl_return(struct guest_regs *regs)

@@ -60,6 +60,7 @@ static struct log_source sources[SK_LOG_COUNT] = { /* .rl: log_lock */
     [SK_LOG_TL_LOAD] = { "trustlet loads", { 0 } },
     [SK_LOG_TL_KILL] = { "trustlet kills", { 0 } },
     [SK_LOG_TL_LOG] = { "trustlets' own lines", { 0 } },
+    [SK_LOG_KERNEL] = { "kernel integrity", { 0 } },
 };
 
 bool sk_log_allowed(enum sk_log_source src)

@@ -270,6 +270,9 @@ static void handle_call(struct sk_cpu *cpu)
         break;
     case SC_EVENT_READ: st = sc_event_read(a, &r1, &r2, &r3); break;
     case SC_EVENT_COUNT: st = sc_event_count(a, &r1, &r2, &r3); break;
+    case SC_KERNEL_LAYOUT: st = sc_kernel_layout(a, b, c, io->x[5]); break;
+    case SC_KERNEL_LOCK: st = sc_kernel_lock(a, &r1, &r2, &r3); break;
+    case SC_KERNEL_STATUS: st = sc_kernel_status(&r1, &r2, &r3); break;
     default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
     }
     if (st != HV_STATUS_SUCCESS)
@@ -280,8 +283,10 @@ static void handle_call(struct sk_cpu *cpu)
     io->x[4] = r3;
 }
 
-/* VTL0 broke a protection this kernel set. The policy: log it, and let
- * VTL0 take an abort (the hypervisor injects it). */
+/* VTL0 broke a protection this kernel set. The policy (kernel_lock.c):
+ * a validated jump-label patch is performed and skipped; anything else is
+ * refused, logged with the VP, PC, GPA and access, and reaches VTL0 as a
+ * permission fault or an external abort (the hypervisor injects it). */
 static void handle_intercept(struct sk_cpu *cpu)
 {
     struct sk_io *io = &cpu->io;
@@ -293,12 +298,18 @@ static void handle_intercept(struct sk_cpu *cpu)
         panic("intercept message of another VP");
     cpu->intercepts_seen++;
     uint8_t st = vtl0_page_state(m.gpa);
+    uint64_t action = kl_intercept(cpu, &m);
+    io->x[1] = action;
+    if (action == INTERCEPT_ACTION_EMULATED)
+        return; /* counted and logged as a patch */
     sk_event(SK_EV_INTERCEPT, m.gpa, m.pc);
     if (sk_log_allowed(SK_LOG_INTERCEPT))
-        sk_log("intercept: VTL0 EL%u %s of GPA 0x%lx at PC 0x%lx, page allows %x%s -> abort",
-               m.from_el, m.access < 3 ? access_names[m.access] : "?", m.gpa, m.pc,
-               st & OVBS_ACC_RWX, (st & 0x10) ? " (locked)" : "");
-    io->x[1] = INTERCEPT_ACTION_INJECT_ABORT;
+        sk_log("intercept: VP %u VTL0 EL%u %s of GPA 0x%lx (VA 0x%lx) at PC 0x%lx, page allows "
+               "%x%s%s -> %s", m.vp_index, m.from_el,
+               m.access < 3 ? access_names[m.access] : "?", m.gpa, m.gva_valid ? m.gva : 0,
+               m.pc, st & OVBS_ACC_RWX, (st & STATE_LOCKED) ? " (locked)" : "",
+               (st & STATE_KTEXT) ? " (kernel text)" : "",
+               action == INTERCEPT_ACTION_INJECT_PERMISSION ? "permission fault" : "abort");
 }
 
 /* ---- Exceptions ---------------------------------------------------------- */
@@ -374,8 +385,9 @@ void sk_main(uint64_t vtl1_base, uint64_t vtl1_size, uint64_t nvp)
     trustlets_init();
     sk_cpu_setup(&sk_cpus[0], 0);
     smp_boot((unsigned)(nvp < 64 ? nvp : 64));
-    sk_log("ready: secure calls 0..%u and %u..%u (trustlets), VTL protection enabled",
-           SC_COUNT - 1, SC_TL_LOAD, SC_TL_INFO);
+    sk_log("ready: secure calls 0..%u, %u..%u (trustlets) and %u..%u (kernel integrity), VTL "
+           "protection enabled", SC_COUNT - 1, SC_TL_LOAD, SC_TL_INFO, SC_KERNEL_LAYOUT,
+           SC_KERNEL_STATUS);
     sk_dispatch_loop(&sk_cpus[0], OVBS_VTL1_BOOT_DONE);
 }
 

@@ -16,7 +16,6 @@
 #include <string.h>
 #include "sk.h"
 
-#define STATE_LOCKED 0x10
 #define MAX_PAGES    (1ull << 18) /* 1 GiB per request */
 
 static void describe(char out[5], uint8_t mask)
@@ -47,6 +46,9 @@ static int check_request(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
                 return HV_STATUS_ACCESS_DENIED;
         }
     }
+    /* Once the kernel is locked, kernel-execute stays on its locked text. */
+    if ((mask & OVBS_ACC_XK) && !kl_exec_allowed(state, pages))
+        return HV_STATUS_ACCESS_DENIED;
     return HV_STATUS_SUCCESS;
 }
 
@@ -70,11 +72,12 @@ static int apply(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock)
     struct hv_result r = hvc6(OVBS_MODIFY_VTL_PROTECTION_MASK, 0, gpa, pages, mask, 0, 0);
     if (r.x0 != HV_STATUS_SUCCESS)
         return (int)r.x0;
-    /* A locked page stays locked: protect on it keeps the lock. */
+    /* A locked page stays locked, and locked kernel text stays marked:
+     * protect on it keeps both. */
     uint8_t *state = vtl0_state_span(gpa, pages);
     for (uint64_t i = 0; i < pages; i++) {
         uint8_t locked = (lock || (state[i] & STATE_LOCKED)) ? STATE_LOCKED : 0;
-        state[i] = (uint8_t)mask | locked;
+        state[i] = (uint8_t)(mask | locked | (state[i] & STATE_KTEXT));
     }
     return HV_STATUS_SUCCESS;
 }

@@ -58,6 +58,8 @@ struct frame {
  *   alloc_lock     alloc.c: the page bitmap, first_free, nfree
  *   events_lock    events.c: the event ring and its counters (IRQs masked)
  *   log_lock       log.c: the per-source rate limits (IRQs masked)
+ *   kl_lock        kernel_lock.c: the staged kernel layout, and the step
+ *                  out of KLS_OPEN (taken alone, like the others)
  * None is held while trustlet code runs at EL0, during SC_SPIN,
  * SC_WATCHDOG, SC_CHECKSUM's spin, or a trustlet image's signature check.
  * Each critical section and its bound: docs/sk-smp.md.
@@ -86,6 +88,10 @@ struct frame {
  *       frame, fp, tpidr_el0, pages[], npages, heap_used, pt's tables,
  *       replied, reply_status, reply_len                      claimer
  *   main.c: dma_canary (pointer and page contents)            read-only
+ *   kernel_lock.c: layout, bounds, bounds_known   kl_lock while KLS_OPEN,
+ *          read-only from KLS_LOCKING on; sites[], nsites  the locking VP,
+ *          read-only once sites_ready (release/acquire); kl_state, refusals,
+ *          patches  atomics
  *   __stack_chk_guard (lib/chk.c)  read-only from sk_main on
  */
 struct instance;
@@ -115,6 +121,9 @@ struct sk_cpu {
     /* main.c: SC_STATS counts of this VP; events.c: events this VP
      * recorded (a call that recorded none is counted as refused). Per VP. */
     uint64_t intercepts_seen, interrupt_entries, events_recorded;
+    /* kernel_lock.c: where this VP's last refused access was (a repeat
+     * gets an external abort). Per VP. */
+    uint64_t kl_last_pc, kl_last_gpa;
     /* Scratch buffers, per VP: the copy SC_CHECKSUM works on (main.c), a
      * trustlet's reply, the invoke's request, seal/unseal in and out
      * (trustlet.c). The image a VP loads is per VP too, but outside .bss
@@ -188,6 +197,7 @@ enum sk_log_source {
     SK_LOG_TL_LOAD,   /* trustlet loads, refusals, unloads (trustlet.c) */
     SK_LOG_TL_KILL,   /* trustlets killed (trustlet.c) */
     SK_LOG_TL_LOG,    /* a trustlet's TL_SYS_LOG lines (trustlet.c) */
+    SK_LOG_KERNEL,    /* kernel integrity: layout refusals, patches (kernel_lock.c) */
     SK_LOG_COUNT
 };
 bool sk_log_allowed(enum sk_log_source src);
@@ -242,8 +252,23 @@ uint8_t *vtl0_state_span(uint64_t gpa, uint64_t pages);
 extern struct spinlock vtl0_lock;
 unsigned vtl0_ranges(uint64_t *base, uint64_t *size, unsigned max);
 
+/* The state byte of a VTL0 page: bits 3:0 the access VTL1 lets VTL0 have
+ * (OVBS_ACC_*), then whether it is locked against writing, and whether it
+ * is locked kernel text (the only pages that may be kernel-executable once
+ * the kernel is locked). */
+#define STATE_LOCKED 0x10
+#define STATE_KTEXT  0x20
 /* protect.c: the protection services and their policy. */
 int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock);
+/* kernel_lock.c: kernel integrity (SC_KERNEL_*), and its part of the
+ * protection policy and of every intercept (the action to answer). */
+int sc_kernel_layout(uint64_t kind, uint64_t va, uint64_t gpa, uint64_t pages);
+int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3);
+int sc_kernel_status(uint64_t *r1, uint64_t *r2, uint64_t *r3);
+uint32_t kl_current_state(void);
+bool kl_exec_allowed(const uint8_t *state, uint64_t pages);
+struct ovbs_intercept_message;
+uint64_t kl_intercept(struct sk_cpu *cpu, const struct ovbs_intercept_message *m);
 int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out);
 
 /* trustlet.c: Isolated User Mode. */

@@ -17,7 +17,6 @@
 #include "panic.h"
 #include "sk.h"
 
-#define STATE_LOCKED 0x10
 
 struct range {
     uint64_t base, size;

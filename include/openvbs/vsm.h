@@ -222,10 +222,11 @@ struct ovbs_measurement {
  *   the locked text (ACCESS_DENIED).
  * SC_KERNEL_STATUS: x1 = state (KLS_*), x2 = refused kernel accesses since
  *   the lock, x3 = patches VTL1 validated and performed. */
-#define SC_KERNEL_LAYOUT 16
-#define SC_KERNEL_LOCK   17
-#define SC_KERNEL_STATUS 18
-#define SC_COUNT         19
+/* (16..21 are the trustlet services of trustlet.h) */
+#define SC_KERNEL_LAYOUT 32
+#define SC_KERNEL_LOCK   33
+#define SC_KERNEL_STATUS 34
+#define SC_COUNT         16
 #define KL_RESET         0
 #define KL_KERNEL_TEXT   1 /* the kernel image's code (also its KPTI trampoline) */
 #define KL_KERNEL_RODATA 2 /* the kernel image's read-only data, __ro_after_init included */

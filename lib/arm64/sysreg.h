@@ -49,6 +49,7 @@ static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 #define ISS_DABT_CM         (1u << 8)  /* cache maintenance */
 #define ISS_DABT_FNV        (1u << 10) /* FAR not valid */
 #define FSC_SYNC_EXT_ABORT  0x10
+#define FSC_PERMISSION_L3   0x0f /* permission fault, level 3 */
 
 /* PSTATE/SPSR fields. */
 #define PSR_MODE_EL0t       0x0
