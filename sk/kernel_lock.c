@@ -373,15 +373,23 @@ static bool emulate_patch(const struct ovbs_intercept_message *m)
  * never retries it, as no VMA covers a kernel address. From EL0, or to a
  * user address, Linux's fault handler would find the page present and
  * writable in its own tables and retry for ever: an external abort then.
- * The same refusal twice in a row at one place also gets the external
- * abort, in case a kernel does retry. */
+ * A kernel that retried a permission fault anyway would come back to the
+ * same place at once: after KL_REPEAT_LIMIT refusals in a row at one PC
+ * and GPA on this VP, the external abort ends the loop. (Not on the
+ * second: a fixed-up access may well be tried again on purpose.) */
+#define KL_REPEAT_LIMIT 16
+
 static uint64_t refusal_action(struct sk_cpu *cpu, const struct ovbs_intercept_message *m)
 {
-    bool repeat = cpu->kl_last_pc == m->pc && cpu->kl_last_gpa == m->gpa;
-    cpu->kl_last_pc = m->pc;
-    cpu->kl_last_gpa = m->gpa;
+    if (cpu->kl_last_pc == m->pc && cpu->kl_last_gpa == m->gpa) {
+        cpu->kl_repeats++;
+    } else {
+        cpu->kl_last_pc = m->pc;
+        cpu->kl_last_gpa = m->gpa;
+        cpu->kl_repeats = 0;
+    }
     bool kernel_va = m->from_el == 1 && m->gva_valid && ((m->gva >> TTBR1_VA_BIT) & 1);
-    if (kernel_va && !repeat)
+    if (kernel_va && cpu->kl_repeats < KL_REPEAT_LIMIT)
         return INTERCEPT_ACTION_INJECT_PERMISSION;
     return INTERCEPT_ACTION_INJECT_ABORT;
 }
@@ -389,7 +397,7 @@ static uint64_t refusal_action(struct sk_cpu *cpu, const struct ovbs_intercept_m
 uint64_t kl_intercept(struct sk_cpu *cpu, const struct ovbs_intercept_message *m)
 {
     if (emulate_patch(m)) {
-        cpu->kl_last_pc = cpu->kl_last_gpa = 0;
+        cpu->kl_last_pc = cpu->kl_last_gpa = cpu->kl_repeats = 0;
         return INTERCEPT_ACTION_EMULATED;
     }
     if (kl_current_state() != KLS_OPEN) {

@@ -121,9 +121,9 @@ struct sk_cpu {
     /* main.c: SC_STATS counts of this VP; events.c: events this VP
      * recorded (a call that recorded none is counted as refused). Per VP. */
     uint64_t intercepts_seen, interrupt_entries, events_recorded;
-    /* kernel_lock.c: where this VP's last refused access was (a repeat
-     * gets an external abort). Per VP. */
-    uint64_t kl_last_pc, kl_last_gpa;
+    /* kernel_lock.c: where this VP's last refused access was, and how many
+     * times in a row (a retry loop gets an external abort). Per VP. */
+    uint64_t kl_last_pc, kl_last_gpa, kl_repeats;
     /* Scratch buffers, per VP: the copy SC_CHECKSUM works on (main.c), a
      * trustlet's reply, the invoke's request, seal/unseal in and out
      * (trustlet.c). The image a VP loads is per VP too, but outside .bss
