@@ -120,6 +120,7 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_VTL1_SET_VP_ASSIST, CALL_FROM_VTL1, call_set_vp_assist },
     { OVBS_VTL1_YIELD, CALL_FROM_VTL1, call_vtl1_yield },
     { OVBS_VTL1_ADD_MEASUREMENT, CALL_FROM_VTL1, call_add_measurement },
+    { OVBS_VTL1_VP_DECLINE, CALL_FROM_VTL1, call_vtl1_vp_decline },
 };
 #define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
 

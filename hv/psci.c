@@ -130,6 +130,29 @@ static int64_t psci_cpu_off(void)
     hv_halt_failure();
 }
 
+/* OVBS_VTL1_VP_DECLINE: VTL1, entered on a VP CPU_ON started
+ * (VTL_ENTRY_VP_START), will not let VTL0 run there: after the kernel
+ * lock, VTL0 asked to start at an address outside its locked text. The VP
+ * is off again, as if firmware had not started it (AFFINITY_INFO says
+ * OFF, a later CPU_ON may try again), and this CPU goes back to firmware.
+ * Returns, with INVALID_PARTITION_STATE, only on a VP that is not
+ * starting. */
+void call_vtl1_vp_decline(struct guest_regs *regs)
+{
+    struct hv_cpu *cpu = this_cpu();
+    struct vp *vp = cpu->vp;
+    if (!vtl_vp_decline(vp)) {
+        regs->x[0] = HV_STATUS_INVALID_PARTITION_STATE;
+        return;
+    }
+    hv_log("VP %u: VTL1 declined VTL0's start at 0x%lx: CPU off", vp->index,
+           vp->vtl[VTL0].regs.elr);
+    hv_cpu_stop(cpu);
+    int64_t rc = (int64_t)smc(PSCI_CPU_OFF, 0, 0, 0).x0;
+    hv_log("FATAL: firmware's CPU_OFF returned %ld on CPU %u", rc, cpu->index);
+    hv_halt_failure();
+}
+
 static const uint32_t implemented[] = {
     PSCI_VERSION, PSCI_CPU_SUSPEND_64, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_AFFINITY_INFO_64,
     PSCI_MIGRATE_INFO_TYPE, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES,

@@ -23,7 +23,7 @@ enum vp_event {
     VPE_BOOT,          /* the boot CPU enters the secure kernel */
     VPE_ENABLE,        /* VTL1 enables itself on a VP */
     VPE_CPU_ON,        /* VTL0 starts the VP (PSCI CPU_ON) */
-    VPE_START_FAILED,  /* firmware did not start the CPU */
+    VPE_START_FAILED,  /* firmware did not start the CPU, or VTL1 declined it */
     VPE_READY,         /* VTL1 set the VP up: VTL0 starts */
     VPE_CALL,          /* VTL0's VtlCall */
     VPE_PREEMPT,       /* an interrupt for VTL0 stops the call */

@@ -914,6 +914,19 @@ void vtl_vp_power_on_failed(unsigned index)
     spin_unlock(&t->lock);
 }
 
+/* OVBS_VTL1_VP_DECLINE's side of the machine (psci.c): BOOTING -> ENABLED
+ * for a VP VTL1 was started on and will not let VTL0 run on (VP 0 while
+ * the machine boots is not such a VP). */
+bool vtl_vp_decline(struct vp *vp)
+{
+    if (vp->index == 0 && !hv_owners.boot_done)
+        return false;
+    spin_lock(&vp->lock);
+    bool ok = vp_step(vp, VPE_START_FAILED);
+    spin_unlock(&vp->lock);
+    return ok;
+}
+
 /* PSCI CPU_OFF from VTL0 of the running VP: only while VTL1 is idle there
  * (nothing preempted, no call in progress). VTL1's per-VP context is
  * dropped; it starts again at its registered entry on the next CPU_ON. */

@@ -32,6 +32,7 @@ void call_enable_vp_vtl(struct guest_regs *regs);
 void call_vtl1_vp_ready(struct guest_regs *regs);
 void call_set_vp_assist(struct guest_regs *regs);
 void call_vtl1_yield(struct guest_regs *regs);
+void call_vtl1_vp_decline(struct guest_regs *regs); /* psci.c */
 void call_vp_stats(struct guest_regs *regs);
 
 /* A VTL0 translation fault on its own RAM that a protection change in
@@ -42,6 +43,7 @@ bool vtl_translation_fault_is_transient(uint64_t ipa);
 enum vtl1_state vtl_vp_power_on(unsigned index, uint64_t entry, uint64_t ctx);
 void vtl_vp_power_on_failed(unsigned index);
 bool vtl_vp_power_off(struct vp *vp);
+bool vtl_vp_decline(struct vp *vp);
 enum vtl1_state vtl_vp_state(unsigned index);
 
 /* Set up both VTLs of the boot VP and enter the secure kernel. */

@@ -324,6 +324,20 @@ bool kl_exec_allowed(const uint8_t *state, uint64_t pages)
     return true;
 }
 
+/* smp.c: PSCI CPU_ON's entry point (a physical address: VTL0 starts with
+ * its MMU off) must be locked kernel text once the lock has started. A
+ * refusal counts like any other. */
+bool kl_start_allowed(uint64_t entry)
+{
+    if (kl_current_state() == KLS_OPEN)
+        return true;
+    if (vtl0_is_ram(entry, 4) && (vtl0_page_state(entry) & STATE_KTEXT))
+        return true;
+    __atomic_fetch_add(&refusals, 1, __ATOMIC_RELAXED);
+    sk_event(SK_EV_KERNEL_REFUSED, entry, entry);
+    return false;
+}
+
 /* ---- Intercepts ------------------------------------------------------------ */
 
 /* Linux's aarch64_insn_write: one 32-bit STR of the new instruction through

@@ -267,6 +267,7 @@ int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3);
 int sc_kernel_status(uint64_t *r1, uint64_t *r2, uint64_t *r3);
 uint32_t kl_current_state(void);
 bool kl_exec_allowed(const uint8_t *state, uint64_t pages);
+bool kl_start_allowed(uint64_t entry);
 struct ovbs_intercept_message;
 uint64_t kl_intercept(struct sk_cpu *cpu, const struct ovbs_intercept_message *m);
 int sc_query_range(uint64_t gpa, uint64_t pages, uint64_t out);

@@ -131,6 +131,15 @@ _Noreturn void sk_secondary_main(struct sk_cpu *cpu, uint64_t vp)
         panic("a VP entered with an argument that is not its own");
     sk_cpu_setup(cpu, (unsigned)vp);
     register_assist(cpu);
+    /* After the kernel lock, VTL0 starts only inside its locked text
+     * (kernel_lock.c); otherwise the VP stays off. */
+    uint64_t entry = hvc6(OVBS_GET_VP_REGISTER, vp, 0, VP_REG_PC, 0, 0, 0).x1;
+    if (!kl_start_allowed(entry)) {
+        sk_log("VTL0's CPU_ON entry 0x%lx is not locked kernel text: VP %lu stays off", entry,
+               vp);
+        hvc(OVBS_VTL1_VP_DECLINE, 0, 0, 0);
+        panic("the hypervisor would not decline a starting VP");
+    }
     sk_log("started: VTL1 set up on this VP");
     sk_dispatch_loop(cpu, OVBS_VTL1_VP_READY);
 }

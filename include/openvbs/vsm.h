@@ -72,6 +72,12 @@
  * kernel, for attestation). INSUFFICIENT_MEMORY when the log is full,
  * INVALID_PARAMETER for a name that is not NUL-terminated. */
 #define OVBS_VTL1_ADD_MEASUREMENT  OVBS_FN(0x1d) /* VTL1 EL1: x1 = entry address */
+/* OVBS_VTL1_VP_DECLINE: on a VP VTL1 was entered on with VTL_ENTRY_VP_START,
+ * VTL0 must not run (its CPU_ON entry point is not locked kernel text): the
+ * VP is off again, as if firmware had not started it. Does not return,
+ * except with INVALID_PARTITION_STATE on a VP that is not starting. The
+ * entry point VTL0 asked for is VTL0's PC there (OVBS_GET_VP_REGISTER). */
+#define OVBS_VTL1_VP_DECLINE       OVBS_FN(0x1e) /* VTL1 EL1, on a starting VP */
 
 /* One per VP, in VTL1 memory, registered with OVBS_VTL1_SET_VP_ASSIST
  * (the TLFS "VP assist page" idea). While no_preempt is non-zero VTL1 holds

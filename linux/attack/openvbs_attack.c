@@ -13,6 +13,12 @@
  * read-only) and "self" (a page of ours, unprotected: the control case).
  * "check" reports whether a target is intact after an attack whose thread
  * died (VTL1 checks its canary; a locked page is compared with its pattern).
+ * "ktext" is the page of a kernel function no test calls (__arm64_sys_acct),
+ * compared with the copy taken when it was first named.
+ *
+ * The kernel-integrity attacks (section 6) run after `vbsctl lock-kernel`:
+ * the module is loaded before it, as an exploit that already has kernel
+ * write and execute primitives would be.
  *
  * The memory attacks expect the hypervisor to abort the access: Linux then
  * oopses the writing process, so the result left behind says "started" and
@@ -26,7 +32,9 @@
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/jump_label.h>
 #include <linux/kernel_read_file.h>
+#include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -37,7 +45,10 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/cacheflush.h>
+#include <asm/memory.h>
 #include <asm/sysreg.h>
+#include <asm/uaccess.h>
 
 /* The shared headers define the SMCCC return values with the same
  * numbers as linux/arm-smccc.h: theirs stand. */
@@ -187,6 +198,58 @@ struct target {
 	char what[24];
 };
 
+/* Kernel text: a function's address from kallsyms (not exported; its
+ * address comes from a kprobe on kallsyms_lookup_name, registered and
+ * removed at once at load, before any lock), its physical page through
+ * kimage_voffset, and a copy of that page taken when first named. */
+#define KTEXT_VICTIM "__arm64_sys_acct" /* process accounting: nothing here calls it */
+static unsigned long (*lookup_name)(const char *name);
+static u64 ktext_pa;
+static u8 ktext_copy[PAGE_SIZE];
+
+static int resolve_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	int rc = register_kprobe(&kp);
+
+	if (!rc)
+		unregister_kprobe(&kp);
+	if (!kp.addr)
+		return rc ? rc : -ENOENT;
+	lookup_name = (unsigned long (*)(const char *))kp.addr;
+	return 0;
+}
+
+static unsigned long ksym(const char *name)
+{
+	return lookup_name ? lookup_name(name) : 0;
+}
+
+static u64 kimage_pa(unsigned long va)
+{
+	return (u64)(va - kimage_voffset);
+}
+
+static int ktext_snapshot(void)
+{
+	unsigned long va = ksym(KTEXT_VICTIM);
+
+	if (!va)
+		return -ENOENT;
+	if (!ktext_pa) {
+		ktext_pa = kimage_pa(va) & PAGE_MASK;
+		memcpy(ktext_copy, (void *)(va & PAGE_MASK), PAGE_SIZE);
+	}
+	return 0;
+}
+
+static bool ktext_intact(void)
+{
+	unsigned long va = ksym(KTEXT_VICTIM);
+
+	return va && !memcmp(ktext_copy, (void *)(va & PAGE_MASK), PAGE_SIZE);
+}
+
 static int resolve(const char *arg, struct target *t)
 {
 	static const struct { const char *name; unsigned int owner; bool last; } runs[] = {
@@ -211,6 +274,12 @@ static int resolve(const char *arg, struct target *t)
 		rc = make_locked_page();
 		if (!rc)
 			t->pa = virt_to_phys(locked_page);
+		return rc;
+	}
+	if (!strcmp(arg, "ktext")) {
+		rc = ktext_snapshot();
+		if (!rc)
+			t->pa = ktext_pa;
 		return rc;
 	}
 	for (i = 0; i < ARRAY_SIZE(runs); i++)
@@ -339,6 +408,8 @@ static const char *target_state(const struct target *t)
 	if (!strcmp(t->what, "locked"))
 		return has_pattern(locked_page, LOCKED_SEED, PAGE_SIZE) ? "locked page unchanged"
 								      : "locked page CHANGED";
+	if (!strcmp(t->what, "ktext"))
+		return ktext_intact() ? "kernel text unchanged" : "kernel text CHANGED";
 	return hv(OVBS_HV_NULL, 0, 0, 0).st == HV_STATUS_SUCCESS ? "hypervisor answers"
 								  : "hypervisor SILENT";
 }
@@ -715,6 +786,225 @@ static int a_dma_read(struct attack *a, const char *arg)
 	return 0;
 }
 
+/* ---- 6. Kernel integrity, after the lock -----------------------------------
+ * Each attack reports what VTL1 counted (SC_KERNEL_STATUS: refusals and
+ * validated patches) before and after, and whether the target changed.
+ * A refused EL1 write to a kernel address reaches Linux as a permission
+ * fault, so the accessors with exception fixups return -EFAULT and the
+ * thread lives; refused execution oopses the thread that tried. */
+
+struct klock { u64 state, refusals, patches; };
+
+static struct klock klock_now(void)
+{
+	struct call c = sc(SC_KERNEL_STATUS, 0, 0, 0, 0);
+
+	return (struct klock){ c.r1, c.r2, c.r3 };
+}
+
+static int (*patch_nosync)(void *addr, u32 insn);
+#define A64_BRK_ATTACK 0xd4294820u /* brk #0x4a41: what the attacks try to plant */
+
+/* A 32-bit store with an exception fixup (the way Linux's own
+ * copy_to_kernel_nofault stores): -EFAULT instead of an oops. */
+static int store_u32_nofault(void *dst, u32 v)
+{
+	__put_kernel_nofault(dst, &v, u32, fault);
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+static int store_u64_nofault(void *dst, u64 v)
+{
+	__put_kernel_nofault(dst, &v, u64, fault);
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+/* A writable vmap alias of the page of a kernel-image address. */
+static void *kimage_alias(unsigned long va, struct page **page)
+{
+	*page = pfn_to_page(kimage_pa(va) >> PAGE_SHIFT);
+	return vmap(page, 1, VM_MAP, PAGE_KERNEL);
+}
+
+/* "text_patch", "text_vmap", "text_linear": plant a BRK at the victim
+ * function through Linux's text-patching path (the fixmap alias), through a
+ * writable vmap alias of its page, and through the linear map. */
+static int text_write(struct attack *a, const char *how)
+{
+	unsigned long va = ksym(KTEXT_VICTIM);
+	struct klock before = klock_now(), after;
+	struct page *page;
+	u32 old, now;
+	void *alias;
+	int rc;
+
+	if (!va || ktext_snapshot())
+		return -ENOENT;
+	old = *(u32 *)va;
+	if (!strcmp(how, "patch")) {
+		if (!patch_nosync)
+			return -ENOENT;
+		rc = patch_nosync((void *)va, A64_BRK_ATTACK);
+	} else if (!strcmp(how, "vmap")) {
+		alias = kimage_alias(va, &page);
+		if (!alias)
+			return -ENOMEM;
+		rc = store_u32_nofault(alias + (va & ~PAGE_MASK), A64_BRK_ATTACK);
+		vunmap(alias);
+	} else {
+		rc = store_u32_nofault(lm_alias((void *)va), A64_BRK_ATTACK);
+	}
+	now = *(u32 *)va;
+	after = klock_now();
+	result_set(a, "%s %s at 0x%lx (PA 0x%llx) via %s: status %d\n"
+		   "instruction 0x%08x -> 0x%08x (%s)\nVTL1 refusals %llu -> %llu\n",
+		   a->name, KTEXT_VICTIM, va, kimage_pa(va), how, rc, old, now,
+		   now == old ? "UNCHANGED" : "CHANGED", before.refusals, after.refusals);
+	return 0;
+}
+
+static int a_text_patch(struct attack *a, const char *arg) { return text_write(a, "patch"); }
+static int a_text_vmap(struct attack *a, const char *arg) { return text_write(a, "vmap"); }
+static int a_text_linear(struct attack *a, const char *arg) { return text_write(a, "linear"); }
+
+/* "kdata_write VA": 8 bytes at a kernel-image address (sys_call_table, a
+ * __ro_after_init variable) through a writable vmap alias; put back if
+ * the write went through. */
+static int a_kdata_write(struct attack *a, const char *arg)
+{
+	struct klock before = klock_now(), after;
+	struct page *page;
+	unsigned long va;
+	u64 old, now;
+	void *alias;
+	int rc = kstrtoul(arg, 0, &va);
+
+	if (rc)
+		return rc;
+	if (va & 7)
+		return -EINVAL;
+	old = *(u64 *)va;
+	alias = kimage_alias(va, &page);
+	if (!alias)
+		return -ENOMEM;
+	rc = store_u64_nofault(alias + (va & ~PAGE_MASK), MARKER);
+	now = *(u64 *)va;
+	if (now != old)
+		store_u64_nofault(alias + (va & ~PAGE_MASK), old);
+	vunmap(alias);
+	after = klock_now();
+	result_set(a, "kdata_write 0x%lx (PA 0x%llx) via vmap: status %d\n"
+		   "value 0x%016llx -> 0x%016llx (%s)\nVTL1 refusals %llu -> %llu\n",
+		   va, kimage_pa(va), rc, old, now, now == old ? "UNCHANGED" : "CHANGED",
+		   before.refusals, after.refusals);
+	return 0;
+}
+
+/* "exec_kmalloc", "exec_vmalloc": `mov x0, #0x1234; ret` in fresh kernel
+ * memory, mapped executable at stage 1 through a vmap alias, and called.
+ * Stage 2 no longer lets any page outside the locked text execute at
+ * EL1: the call takes an instruction abort and this thread dies, leaving
+ * "started" behind. */
+static int exec_fresh(struct attack *a, bool from_kmalloc)
+{
+	static const u32 code[] = { 0xd2824680u, 0xd65f03c0u };
+	struct page *page;
+	void *buf = NULL, *alias;
+	u64 (*fn)(void);
+	u64 ret;
+
+	if (from_kmalloc) {
+		buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		page = virt_to_page(buf);
+	} else {
+		page = alloc_page(GFP_KERNEL);
+		if (!page)
+			return -ENOMEM;
+	}
+	alias = vmap(&page, 1, VM_MAP, PAGE_KERNEL_EXEC);
+	if (!alias)
+		return -ENOMEM;
+	memcpy(alias, code, sizeof(code));
+	caches_clean_inval_pou((unsigned long)alias, (unsigned long)alias + sizeof(code));
+	result_set(a, "%s: shellcode at %px (PA 0x%llx): started, not completed", a->name, alias,
+		   (u64)page_to_phys(page));
+	fn = alias;
+	ret = fn();
+	result_set(a, "%s: shellcode at %px returned 0x%llx (EXECUTED)", a->name, alias, ret);
+	vunmap(alias);
+	if (buf)
+		kfree(buf);
+	else
+		__free_page(page);
+	return 0;
+}
+
+static int a_exec_kmalloc(struct attack *a, const char *arg) { return exec_fresh(a, true); }
+static int a_exec_vmalloc(struct attack *a, const char *arg) { return exec_fresh(a, false); }
+
+/* "static_key on|off": our own static key, whose site is in this module's
+ * text (locked with it): Linux patches the site through its text-patching
+ * path, VTL1 validates and performs the write, the branch follows. */
+static DEFINE_STATIC_KEY_FALSE(attack_key);
+
+static noinline bool attack_key_taken(void)
+{
+	return static_branch_unlikely(&attack_key);
+}
+
+static int a_static_key(struct attack *a, const char *arg)
+{
+	struct klock before = klock_now(), after;
+	bool on = !strcmp(arg, "on");
+
+	if (!on && strcmp(arg, "off"))
+		return -EINVAL;
+	if (on)
+		static_branch_enable(&attack_key);
+	else
+		static_branch_disable(&attack_key);
+	after = klock_now();
+	result_set(a, "static_key %s: branch %s\nVTL1 patches %llu -> %llu, refusals %llu -> %llu\n",
+		   arg, attack_key_taken() == on ? "FOLLOWS" : "DOES NOT FOLLOW", before.patches,
+		   after.patches, before.refusals, after.refusals);
+	return 0;
+}
+
+/* "site_wrong": the same patching path, at our static key's own site,
+ * with an instruction that is neither its NOP nor its branch. */
+static int a_site_wrong(struct attack *a, const char *arg)
+{
+	struct klock before = klock_now(), after;
+	struct jump_entry *e = THIS_MODULE->jump_entries;
+	unsigned int i;
+	u32 *site = NULL, old, now;
+	int rc;
+
+	for (i = 0; e && i < THIS_MODULE->num_jump_entries; i++) {
+		if (jump_entry_key(&e[i]) == &attack_key.key) {
+			site = (u32 *)jump_entry_code(&e[i]);
+			break;
+		}
+	}
+	if (!site || !patch_nosync)
+		return -ENOENT;
+	old = *site;
+	rc = patch_nosync(site, A64_BRK_ATTACK);
+	now = *site;
+	after = klock_now();
+	result_set(a, "site_wrong at %px: status %d\ninstruction 0x%08x -> 0x%08x (%s)\n"
+		   "VTL1 refusals %llu -> %llu, patches %llu -> %llu\n", site, rc, old, now,
+		   now == old ? "UNCHANGED" : "CHANGED", before.refusals, after.refusals,
+		   before.patches, after.patches);
+	return 0;
+}
+
 /* ---- debugfs ----------------------------------------------------------------- */
 
 static struct attack attacks[] = {
@@ -729,6 +1019,14 @@ static struct attack attacks[] = {
 	{ .name = "protect", .run = a_protect },
 	{ .name = "dma_write", .run = a_dma_write },
 	{ .name = "dma_read", .run = a_dma_read },
+	{ .name = "text_patch", .run = a_text_patch },
+	{ .name = "text_vmap", .run = a_text_vmap },
+	{ .name = "text_linear", .run = a_text_linear },
+	{ .name = "kdata_write", .run = a_kdata_write },
+	{ .name = "exec_kmalloc", .run = a_exec_kmalloc, .unlocked = true },
+	{ .name = "exec_vmalloc", .run = a_exec_vmalloc, .unlocked = true },
+	{ .name = "static_key", .run = a_static_key },
+	{ .name = "site_wrong", .run = a_site_wrong },
 };
 
 static ssize_t attack_write(struct file *file, const char __user *ubuf, size_t len,
@@ -800,6 +1098,10 @@ static int __init attack_init(void)
 	self_page = (u8 *)get_zeroed_page(GFP_KERNEL);
 	if (!self_page)
 		return -ENOMEM;
+	if (resolve_lookup_name())
+		pr_warn("kallsyms_lookup_name not found: the kernel-text attacks are off\n");
+	else
+		patch_nosync = (int (*)(void *, u32))ksym("aarch64_insn_patch_text_nosync");
 	dir = debugfs_create_dir("openvbs_attack", NULL);
 	for (i = 0; i < ARRAY_SIZE(attacks); i++) {
 		spin_lock_init(&attacks[i].lock);
