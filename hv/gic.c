@@ -499,6 +499,17 @@ static void kick(const struct hv_cpu *target)
     isb();
 }
 
+/* Every other online CPU takes the hypervisor's SGI (el1_pin.c: it then
+ * re-reads what every CPU must apply). */
+void gic_kick_all_others(void)
+{
+    const struct hv_cpu *self = this_cpu();
+    for (unsigned i = 0; i < hv_platform.ncpus; i++) {
+        if (&hv_cpus[i] != self && vtl1_state_running_vtl(vtl_vp_state(i)) >= 0)
+            kick(&hv_cpus[i]);
+    }
+}
+
 /* Whether ICC_SGI1R value v names the CPU with MPIDR m (IRM = 0). */
 static bool sgi_targets(uint64_t v, uint64_t m)
 {
@@ -648,6 +659,8 @@ void gic_handle_irq(struct vp *vp)
          * this VP: place them. If VTL1 runs, that is an interrupt for
          * VTL0 like any other (preempts a call). */
         WRITE_SYSREG(S3_0_C12_C11_1, intid);
+        if (intid == OVBS_HV_RESERVED_SGI)
+            el1_pin_cpu_init(); /* the kernel lock may have pinned EL1 (el1_pin.c) */
         if (vp->active != VTL0 && (vp->wait0.sgis || vp->wait0.nhw))
             vtl_preempt_for_vtl0(vp);
         vgic_flush_waiting(vp);

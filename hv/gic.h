@@ -13,6 +13,7 @@ void gic_cpu_init(struct hv_cpu *cpu);
 void gic_cpu_stop(struct hv_cpu *cpu);
 /* A VTL's write of ICC_SGI1R_EL1 (trapped): virtual SGIs for the targets. */
 void gic_send_sgi(struct vp *vp, uint64_t value);
+void gic_kick_all_others(void);
 /* VTL0's interrupts waiting for a list register, placed (own CPU only). */
 void vgic_flush_waiting(struct vp *vp);
 void vgic_init_state(struct vgic_state *s);

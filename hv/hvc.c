@@ -121,6 +121,7 @@ static const struct hvc_call vendor_calls[] = {
     { OVBS_VTL1_YIELD, CALL_FROM_VTL1, call_vtl1_yield },
     { OVBS_VTL1_ADD_MEASUREMENT, CALL_FROM_VTL1, call_add_measurement },
     { OVBS_VTL1_VP_DECLINE, CALL_FROM_VTL1, call_vtl1_vp_decline },
+    { OVBS_VTL1_PIN_EL1, CALL_FROM_VTL1, call_vtl1_pin_el1 },
 };
 #define NUM_VENDOR_CALLS (sizeof(vendor_calls) / sizeof(vendor_calls[0]))
 

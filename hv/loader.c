@@ -405,6 +405,7 @@ void el2_controls_setup(void)
 {
     idregs_cpu_init(this_cpu()->index);
     WRITE_SYSREG(hcr_el2, HCR_GUEST);
+    el1_pin_cpu_init(); /* a CPU coming online after the kernel lock */
     WRITE_SYSREG(vpidr_el2, READ_SYSREG(midr_el1));
     WRITE_SYSREG(vmpidr_el2, READ_SYSREG(mpidr_el1));
     /* CNTHCTL_EL2 per VTL (vtl.c): EL1PCTEN, the physical counter, for

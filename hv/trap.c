@@ -190,7 +190,7 @@ static __attribute__((noinline)) void sysreg_trap(struct vp *vp, struct guest_re
                                                   uint32_t esr)
 {
     if (!debug_reg_access(regs, esr) && !idregs_access(vp, regs, esr) &&
-        !sgi_write(vp, regs, esr))
+        !sgi_write(vp, regs, esr) && !el1_pin_trap(vp, regs, esr))
         unhandled(vp, regs, esr);
 }
 

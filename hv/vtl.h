@@ -33,6 +33,11 @@ void call_vtl1_vp_ready(struct guest_regs *regs);
 void call_set_vp_assist(struct guest_regs *regs);
 void call_vtl1_yield(struct guest_regs *regs);
 void call_vtl1_vp_decline(struct guest_regs *regs); /* psci.c */
+/* el1_pin.c: VTL0's EL1 translation controls, pinned after the kernel lock. */
+void call_vtl1_pin_el1(struct guest_regs *regs);
+void el1_pin_cpu_init(void);
+bool el1_pin_trap(struct vp *vp, struct guest_regs *regs, uint32_t esr);
+uint64_t el1_pin_refused(void);
 void call_vp_stats(struct guest_regs *regs);
 
 /* A VTL0 translation fault on its own RAM that a protection change in

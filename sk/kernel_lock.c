@@ -268,9 +268,17 @@ static int apply_layout(uint64_t *text_pages, uint64_t *ro_pages)
     return rc != HV_STATUS_SUCCESS ? rc : measure_text(*text_pages);
 }
 
+/* VTL0's EL1 translation controls, as they are on this VP now, pinned on
+ * every CPU by the hypervisor (hv/el1_pin.c). */
+static int pin_el1(uint64_t flags)
+{
+    uint64_t pin = (flags & KL_LOCK_TTBR1_FREE) ? OVBS_PIN_TTBR1_FREE : 0;
+    return (int)hvc(OVBS_VTL1_PIN_EL1, pin, 0, 0).x0;
+}
+
 int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3)
 {
-    if (flags)
+    if (flags & ~(uint64_t)KL_LOCK_TTBR1_FREE)
         return HV_STATUS_INVALID_PARAMETER;
     sk_lock(&kl_lock);
     bool open = __atomic_load_n(&kl_state, __ATOMIC_RELAXED) == KLS_OPEN;
@@ -288,6 +296,8 @@ int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3)
     __atomic_store_n(&sites_ready, 1, __ATOMIC_RELEASE);
     uint64_t text_pages, ro_pages;
     rc = apply_layout(&text_pages, &ro_pages);
+    if (rc == HV_STATUS_SUCCESS)
+        rc = pin_el1(flags);
     if (rc != HV_STATUS_SUCCESS) {
         sk_log("kernel lock failed halfway (status %d): what was applied stays, the lock "
                "cannot be retried", rc);

@@ -1005,6 +1005,55 @@ static int a_site_wrong(struct attack *a, const char *arg)
 	return 0;
 }
 
+/* "cpu_on MPIDR": PSCI CPU_ON of an offline CPU straight to the
+ * hypervisor, at a fresh page of ours (not locked text). PSCI answers at
+ * once; the start itself happens, or not, on that CPU: AFFINITY_INFO
+ * tells, polled for a second. */
+static int a_cpu_on(struct attack *a, const char *arg)
+{
+	struct klock before = klock_now(), after;
+	unsigned long mpidr;
+	struct call on, aff = { 0 };
+	struct page *page;
+	unsigned int i;
+	int rc = kstrtoul(arg, 0, &mpidr);
+
+	if (rc)
+		return rc;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	on = hv(PSCI_CPU_ON_64, mpidr, page_to_phys(page), 0);
+	for (i = 0; i < 100; i++) {
+		msleep(10);
+		aff = hv(PSCI_AFFINITY_INFO_64, mpidr, 0, 0);
+		if ((int)on.st != 0 || aff.st == 1 /* OFF */)
+			break;
+	}
+	after = klock_now();
+	/* Left allocated if the CPU did start there: it would run from it. */
+	if (aff.st == 1)
+		__free_page(page);
+	result_set(a, "cpu_on 0x%lx at PA 0x%llx: PSCI %lld, AFFINITY_INFO %lld (%s)\n"
+		   "VTL1 refusals %llu -> %llu\n", mpidr, (u64)page_to_phys(page), (s64)on.st,
+		   (s64)aff.st, aff.st == 1 ? "off" : aff.st == 0 ? "ON" : "pending",
+		   before.refusals, after.refusals);
+	return 0;
+}
+
+/* "kdata_sym LINK_ADDR LINK_STEXT": kdata_write at a symbol's address
+ * from System.map (link time), slid like the running kernel's _stext. */
+static int a_kdata_sym(struct attack *a, const char *arg)
+{
+	unsigned long link, link_stext, stext = ksym("_stext");
+	char va[24];
+
+	if (sscanf(arg, "%lx %lx", &link, &link_stext) != 2 || !stext)
+		return -EINVAL;
+	snprintf(va, sizeof(va), "0x%lx", link - link_stext + stext);
+	return a_kdata_write(a, va);
+}
+
 /* ---- debugfs ----------------------------------------------------------------- */
 
 static struct attack attacks[] = {
@@ -1027,6 +1076,8 @@ static struct attack attacks[] = {
 	{ .name = "exec_vmalloc", .run = a_exec_vmalloc, .unlocked = true },
 	{ .name = "static_key", .run = a_static_key },
 	{ .name = "site_wrong", .run = a_site_wrong },
+	{ .name = "cpu_on", .run = a_cpu_on },
+	{ .name = "kdata_sym", .run = a_kdata_sym },
 };
 
 static ssize_t attack_write(struct file *file, const char __user *ubuf, size_t len,

