@@ -5,7 +5,8 @@
  * and CONTEXTIDR_EL1 (Arm ARM D13.2.48: TVM covers exactly that set) on
  * every CPU, and the hypervisor performs each write here after checking
  * VTL0's against the values pinned:
- *   SCTLR_EL1  M (bit 0, the stage-1 MMU) and WXN (bit 19) stay as pinned;
+ *   SCTLR_EL1  M (bit 0, the stage-1 MMU) and WXN (bit 19) stay as pinned
+ *              (M set: the MMU cannot be turned off);
  *   TCR_EL1    everything but T0SZ (bits 5:0, the idmap may change it);
  *   TTBR1_EL1  BADDR (bits 47:1): the kernel's page directory stays
  *              swapper_pg_dir (unless VTL1 leaves it free for a kernel that
@@ -98,9 +99,15 @@ static void write_el1(enum tvm_reg r, uint64_t v)
     }
 }
 
-/* Whether VTL0 may write v to r once pinned. */
+/* Whether VTL0 may write v to r once pinned. The pins hold while VTL0's
+ * stage-1 MMU is on (its SCTLR_EL1.M, live in the CPU while VTL0 traps):
+ * a CPU that starts (CPU_ON, only into locked text) runs Linux's own boot
+ * code with the MMU off, which sets these registers up before turning it
+ * on, to the pinned values. */
 static bool vtl0_write_allowed(enum tvm_reg r, uint64_t v)
 {
+    if (!(READ_SYSREG(sctlr_el1) & SCTLR_M))
+        return true;
     switch (r) {
     case R_SCTLR: return (v & (SCTLR_M | SCTLR_WXN)) == pin_sctlr;
     case R_TCR: return (v & ~TCR_T0SZ_MASK) == pin_tcr;

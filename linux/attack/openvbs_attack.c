@@ -1054,6 +1054,44 @@ static int a_kdata_sym(struct attack *a, const char *arg)
 	return a_kdata_write(a, va);
 }
 
+/* "el1_regs": change what the lock pinned. Each write is tried with
+ * interrupts off and read back; a write that went through is undone at
+ * once where that is possible (WXN, TBI1). A TTBR1_EL1 base that went
+ * through cannot be undone: the kernel's own page tables are gone. */
+static int a_el1_regs(struct attack *a, const char *arg)
+{
+	u64 sctlr, tcr, ttbr1, now_sctlr, now_tcr, now_ttbr1;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	sctlr = read_sysreg(sctlr_el1);
+	write_sysreg(sctlr ^ SCTLR_ELx_WXN, sctlr_el1);
+	isb();
+	now_sctlr = read_sysreg(sctlr_el1);
+	if (now_sctlr != sctlr) {
+		write_sysreg(sctlr, sctlr_el1);
+		isb();
+	}
+	tcr = read_sysreg(tcr_el1);
+	write_sysreg(tcr ^ TCR_TBI1, tcr_el1);
+	isb();
+	now_tcr = read_sysreg(tcr_el1);
+	if (now_tcr != tcr) {
+		write_sysreg(tcr, tcr_el1);
+		isb();
+	}
+	ttbr1 = read_sysreg(ttbr1_el1);
+	write_sysreg(ttbr1 + PAGE_SIZE, ttbr1_el1);
+	isb();
+	now_ttbr1 = read_sysreg(ttbr1_el1);
+	local_irq_restore(flags);
+	result_set(a, "SCTLR_EL1.WXN: %s\nTCR_EL1.TBI1: %s\nTTBR1_EL1 base: %s\n",
+		   now_sctlr == sctlr ? "unchanged" : "CHANGED",
+		   now_tcr == tcr ? "unchanged" : "CHANGED",
+		   now_ttbr1 == ttbr1 ? "unchanged" : "CHANGED");
+	return 0;
+}
+
 /* ---- debugfs ----------------------------------------------------------------- */
 
 static struct attack attacks[] = {
@@ -1078,6 +1116,7 @@ static struct attack attacks[] = {
 	{ .name = "site_wrong", .run = a_site_wrong },
 	{ .name = "cpu_on", .run = a_cpu_on },
 	{ .name = "kdata_sym", .run = a_kdata_sym },
+	{ .name = "el1_regs", .run = a_el1_regs },
 };
 
 static ssize_t attack_write(struct file *file, const char __user *ubuf, size_t len,

@@ -71,6 +71,8 @@ def attack_commands():
         child("exec_vmalloc"),
         # Kernel-execute for a page that is not locked text, through the tool.
         f"vbsctl protect {DTB_PAGE:#x} 1 rwxu; echo \"protect xk status $?\"",
+        # The EL1 registers the lock pinned.
+        attack("el1_regs"),
         # A device writing kernel text.
         attack("dma_write", "ktext"),
         attack("check", "ktext"),
@@ -188,6 +190,15 @@ def test_protect_cannot_grant_kernel_execute():
     s = section(f"vbsctl protect {DTB_PAGE:#x} 1 rwxu; echo \"protect xk status $?\"")
     assert "protect xk status 0" not in s, s
     assert "ACCESS_DENIED" in s, s
+
+
+def test_pinned_el1_registers_refused():
+    s = section(attack("el1_regs"))
+    assert s.splitlines()[-3:] == ["SCTLR_EL1.WXN: unchanged", "TCR_EL1.TBI1: unchanged",
+                                   "TTBR1_EL1 base: unchanged"], s
+    for reg in ("SCTLR_EL1", "TCR_EL1", "TTBR1_EL1"):
+        assert re.search(r"\[hv\] VP \d: VTL0 write of 0x[0-9a-f]+ to %s at PC 0x[0-9a-f]+ "
+                         r"refused: pinned" % reg, out()), reg
 
 
 def test_dma_into_kernel_text_refused():
