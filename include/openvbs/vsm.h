@@ -250,7 +250,7 @@ struct ovbs_measurement {
 #define KL_MODULE_RODATA 4 /* a loaded module's read-only data and ro_after_init */
 #define KL_JUMP_TABLE    5 /* a jump table (the kernel's or a module's) */
 #define KL_MAX_RANGES    1024
-#define KL_MAX_JUMP_SITES 32768
+#define KL_MAX_JUMP_SITES 16384 /* a distribution kernel has ~7,500 of its own */
 #define KL_LOCK_TTBR1_FREE (1u << 0)
 #define KLS_OPEN         0
 #define KLS_LOCKING      1

@@ -22,13 +22,15 @@ def boot(commands, append="", icount=False, timeout=ovbs_qemu.DEFAULT_TIMEOUT):
                                    timeout=timeout)
 
 
-def linux_boot(commands, append="", timeout=300, icount=False):
+def linux_boot(commands, append="", timeout=300, icount=False, cmdline=""):
     """Boot Debian's Linux in VTL0 (make linux built it) and run `commands`,
     one shell command a line, through /init's ovbs-script: the output ends
-    with "console: N failure(s)" and Boot.ok() holds only if none failed."""
+    with "console: N failure(s)" and Boot.ok() holds only if none failed.
+    `cmdline` is added to Linux's own command line."""
     build = os.environ.get("OVBS_BUILD", "build")
     extra, hv = ovbs_qemu.linux_args(os.path.join(build, "linux", "Image"),
-                                     os.path.join(build, "linux", "initramfs.cpio"))
+                                     os.path.join(build, "linux", "initramfs.cpio"),
+                                     cmdline=f"{ovbs_qemu.LINUX_CMDLINE} {cmdline}".strip())
     return ovbs_qemu.scripted_boot(qemu_args() + extra, ovbs_qemu.linux_script(commands),
                                    append=f"{append} {hv}".strip(), icount=icount,
                                    timeout=timeout, wait_for=ovbs_qemu.LINUX_READY)

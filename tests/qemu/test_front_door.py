@@ -86,7 +86,8 @@ def test_intercept_logged_on_both_sides():
     b = boot("attack write_readonly_page\n")
     assert b.ok(), b.output[-3000:]
     assert "breaks VTL1's protection" in b.output and "intercept to VTL1" in b.output
-    assert "[sk] intercept: VTL0 EL1 write" in b.output
+    assert re.search(r"\[sk\] intercept: VP \d VTL0 EL1 write of GPA 0x[0-9a-f]+ \(VA 0x[0-9a-f]+\) "
+                     r"at PC 0x[0-9a-f]+, page allows 1 -> abort", b.output), b.output[-3000:]
 
 
 def test_console_events_command():

@@ -220,3 +220,52 @@ def test_cpu_on_outside_locked_text_refused():
 def test_modules_neither_load_nor_unload_after_the_lock():
     assert "insmod status 0" not in out() and re.search(r"insmod status [1-9]", out())
     assert re.search(r"rmmod status [1-9]", out()), out()[-3000:]
+
+
+# ---- Normal operation after a lock at the start of the initramfs ----------
+
+WORKLOAD = [
+    "vbsctl stats | grep -i 'kernel lock'",
+    "busybox uname -a; busybox ls / > /dev/null; busybox ps > /dev/null; free > /dev/null",
+    "mount -t tmpfs tmpfs /mnt && echo kept > /mnt/f && cat /mnt/f && umount /mnt",
+    "ip link set lo up && ping -c 2 -W 2 127.0.0.1 > /dev/null && echo PING-OK",
+    "for i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'exit 0'; done; echo FORKS-OK",
+    f"mount -t tracefs tracefs {TRACE} && echo 1 > {FORK_EVENT} && sh -c true && "
+    f"echo 0 > {FORK_EVENT} && grep -q sched_process_fork {TRACE}/trace && echo TRACE-OK",
+    "vbsctl bpf-check",
+    "echo 0 > /sys/devices/system/cpu/cpu2/online && echo 1 > /sys/devices/system/cpu/cpu2/online "
+    "&& echo \"CPUS $(cat /sys/devices/system/cpu/online)\"",
+    "sysctl -w kernel.sched_schedstats=1 > /dev/null && sysctl -w kernel.sched_schedstats=0 > /dev/null "
+    "&& echo SCHEDSTATS-OK",
+    "vbsctl stats",
+    "dmesg | grep -iE 'oops|warning|bug:|call trace|unable to handle|refused' ; echo DMESG-END",
+]
+
+_boot2 = {}
+
+
+def workload():
+    if "b" not in _boot2:
+        _boot2["b"] = linux_boot("\n".join(WORKLOAD) + "\n", cmdline="openvbs.lock_kernel=1",
+                                 timeout=480)
+    return _boot2["b"]
+
+
+def test_normal_operation_after_a_lock_at_boot():
+    b = workload()
+    text = b.output.replace("\r", "")
+    assert b.ok(), text[-5000:]
+    assert "[sk] kernel locked:" in text, text[-5000:]
+    for marker in ("PING-OK", "FORKS-OK", "TRACE-OK", "CPUS 0-3", "SCHEDSTATS-OK"):
+        assert marker in text, (marker, text[-5000:])
+    dm = text.split("linux# dmesg", 1)[1].split("DMESG-END", 1)[0]
+    noise = [l for l in dm.splitlines()[1:] if l.strip() and not l.startswith(("[hv]", "[sk]"))]
+    assert noise == [], noise
+    # Nothing the workload did was refused; static keys were patched.
+    assert not re.search(r"\[sk\] intercept: ", text), text[-5000:]
+    assert re.search(r"\[sk\] kernel patch: VP \d jump site", text), text[-5000:]
+
+
+def test_bpf_socket_filter_after_the_lock():
+    text = workload().output.replace("\r", "")
+    assert re.search(r"bpf-check: socket filter .* passed", text), text[-3000:]
