@@ -369,13 +369,20 @@ LINUX_INC   := include/openvbs/hvcall.h include/openvbs/vsm.h include/openvbs/tr
 	include/openvbs/linux_ioctl.h
 LINUX_TLS   := $(B)/trustlets/echo.tl $(B)/trustlets/keyholder.tl
 
-linux: $(LINUX_B)/Image $(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl $(LINUX_B)/initramfs.cpio
+linux: $(LINUX_B)/Image $(LINUX_B)/System.map $(LINUX_B)/openvbs.ko $(LINUX_B)/vbsctl \
+	$(LINUX_B)/initramfs.cpio
 
 $(LINUX_B)/Image: | $(DEPS_OK)
 	./scripts/fetch-linux.sh $(B)
 
+# The kernel's System.map, from Debian's -dbg package (the same script; it
+# fetches only what is missing).
+$(LINUX_B)/System.map: | $(LINUX_B)/Image
+	./scripts/fetch-linux.sh $(B)
+
 # Kbuild writes its objects next to the sources: build a copy under build/.
-$(LINUX_B)/openvbs.ko: linux/module/openvbs.c linux/module/Kbuild linux/module/shim/stdint.h \
+$(LINUX_B)/openvbs.ko: linux/module/openvbs_main.c linux/module/kernel_lock.c linux/module/openvbs_mod.h \
+		linux/module/Kbuild linux/module/shim/stdint.h \
 		$(LINUX_INC) $(LINUX_B)/Image
 	rm -rf $(LINUX_B)/module && mkdir -p $(LINUX_B)/module && cp -r linux/module/. $(LINUX_B)/module/
 	$(MAKE) -C $(LINUX_B)/root/usr/src/linux-headers-$$(cat $(LINUX_B)/kernel-release.txt) \
@@ -405,7 +412,7 @@ $(LINUX_B)/echo-tampered.tl: $(B)/trustlets/echo.tl
 		open(sys.argv[2], "wb").write(d)' $< $@
 
 $(LINUX_B)/initramfs.cpio: linux/initramfs/init linux/initramfs/ovbs-script linux/initramfs/mkcpio.sh \
-		$(LINUX_B)/Image \
+		$(LINUX_B)/Image $(LINUX_B)/System.map linux/module/kernel_lock.c \
 		$(LINUX_B)/openvbs.ko $(LINUX_B)/openvbs_attack.ko $(LINUX_B)/vbsctl $(LINUX_TLS) \
 		$(LINUX_B)/echo-tampered.tl
 	linux/initramfs/mkcpio.sh $(LINUX_B) $@ $(LINUX_TLS) $(LINUX_B)/echo-tampered.tl

@@ -7,14 +7,56 @@
 # Downloads with `apt-get download` into BUILD/linux/debs/, unpacks each
 # package with `dpkg-deb -x` into BUILD/linux/root/, points the arm64
 # headers' Makefile at the unpacked common headers, and copies the kernel
-# Image to BUILD/linux/Image. A stamp file makes a rerun free; delete
-# BUILD/linux/.fetched (or `make clean`) to pick up a newer kernel.
+# Image to BUILD/linux/Image. The kernel's System.map (only in Debian's
+# -dbg package) goes to BUILD/linux/System.map: the kernel integrity lock
+# reads the link-time layout from it (docs/linux.md). A stamp file makes a
+# rerun free; delete BUILD/linux/.fetched (or `make clean`) to pick up a
+# newer kernel.
 set -eu
 
 B=${1:-build}
 L=$B/linux
 STAMP=$L/.fetched
-[ -f "$STAMP" ] && [ -f "$L/Image" ] && exit 0
+[ -f "$STAMP" ] && [ -f "$L/Image" ] && [ -f "$L/System.map" ] && exit 0
+
+# apt-get download, run as root, fetches as the user _apt, who cannot write
+# into a build tree owned by someone else: apt then warns and downloads as
+# root anyway. Say so up front instead (the files are only unpacked here,
+# never installed).
+apt_download() {
+    if [ "$(id -u)" = 0 ]; then
+        apt-get download -q -o APT::Sandbox::User=root "$@"
+    else
+        apt-get download -q "$@"
+    fi
+}
+
+# Debian ships System.map only in linux-image-ABI-arm64-dbg (about 800 MB of
+# debug info): download it, take the one file out of its data archive and
+# drop the rest at once, so build/ stays small.
+fetch_system_map() {
+    abi=$1
+    dbg=linux-image-$abi-arm64-dbg:arm64
+    tmp=$L/dbg.tmp
+    echo "fetch-linux: $dbg (for System.map only)"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    (cd "$tmp" && apt_download "$dbg")
+    dpkg-deb --fsys-tarfile "$tmp"/*.deb |
+        tar -xO "./usr/lib/debug/boot/System.map-$abi-arm64" > "$tmp/System.map"
+    # A map of this kernel names _stext as a text symbol; an empty or
+    # truncated extraction does not.
+    grep -q ' [Tt] _stext$' "$tmp/System.map" ||
+        { echo "fetch-linux: no usable System.map in $dbg" >&2; exit 1; }
+    mv "$tmp/System.map" "$L/System.map"
+    rm -rf "$tmp"
+}
+
+# Fetched before this script knew about System.map: only the map is missing.
+if [ -f "$STAMP" ] && [ -f "$L/Image" ]; then
+    fetch_system_map "$(sed 's/-arm64$//' "$L/kernel-release.txt")"
+    exit 0
+fi
 
 HOST_ARCH=$(dpkg --print-architecture)
 
@@ -54,7 +96,7 @@ echo "fetch-linux: $PKGS"
 rm -rf "$L/debs" "$L/root"
 mkdir -p "$L/debs" "$L/root"
 # apt-get download writes into the current directory.
-(cd "$L/debs" && apt-get download -q $PKGS)
+(cd "$L/debs" && apt_download $PKGS)
 for deb in "$L"/debs/*.deb; do
     dpkg-deb -x "$deb" "$L/root"
 done
@@ -71,5 +113,6 @@ sed -i "s|^include /usr/src/$COMMON/Makefile|include $ROOT_ABS/usr/src/$COMMON/M
 # compressed: QEMU's -kernel and the hypervisor take it as it is.
 cp "$L/root/boot/vmlinuz-$ABI-arm64" "$L/Image"
 echo "$ABI-arm64" > "$L/kernel-release.txt"
+fetch_system_map "$ABI"
 echo "$PKGS" > "$STAMP"
 echo "fetch-linux: kernel $ABI-arm64 in $L/Image, headers in $L/root/usr/src/$HEADERS"

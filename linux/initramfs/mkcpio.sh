@@ -7,7 +7,8 @@
 # Uncompressed newc, reproducible: staged files with one fixed mtime, a
 # sorted file list, owner 0:0 (cpio --reproducible -R 0:0). Holds busybox
 # (its applet links are made by /init at boot: the arm64 binary cannot run
-# here to list them), /init, the modules, vbsctl and the trustlet images.
+# here to list them), /init, the modules, vbsctl, the trustlet images and
+# the lines of the kernel's System.map the kernel lock needs.
 set -eu
 L=$1
 OUT=$2
@@ -33,6 +34,19 @@ printf '%s\n' virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng 
     > "$S/lib/modules/debian/order"
 # Test-only (tests/qemu/test_linux_attacks.py insmods it; /init does not).
 cp "$L/openvbs_attack.ko" "$S/lib/modules/openvbs_attack.ko"
+# A Debian module /init never loads: after the kernel lock, insmod of it
+# must be refused (tests/qemu/test_linux_kernel_lock.py).
+mkdir -p "$S/lib/modules/debian/extra"
+cp "$L"/root/lib/modules/*/kernel/lib/crc-itu-t.ko "$S/lib/modules/debian/extra/"
+# The kernel lock reads the kernel's layout from /boot/System.map-RELEASE
+# (docs/linux.md). Debian's full map is 4.7 MB; the module needs only the
+# symbols it names with KL_SYM(...) in linux/module/kernel_lock.c, so only
+# their lines ship (same format: the module reads either file alike).
+mkdir -p "$S/boot"
+SYMS=$(grep -v '#define' linux/module/kernel_lock.c | grep -o 'KL_SYM([A-Za-z0-9_]*)' |
+    sed 's/^KL_SYM(\(.*\))$/\1/' | sort -u | paste -sd'|')
+[ -n "$SYMS" ] || { echo "mkcpio: no KL_SYM names in linux/module/kernel_lock.c" >&2; exit 1; }
+grep -E " ($SYMS)\$" "$L/System.map" > "$S/boot/System.map-$(cat "$L/kernel-release.txt")"
 cp "$L/vbsctl" "$S/bin/vbsctl"
 for tl in "$@"; do
     cp "$tl" "$S/lib/openvbs/"

@@ -32,6 +32,9 @@ static const char usage_text[] =
     "  tl unload HANDLE          unload a trustlet instance\n"
     "  measurements              the hypervisor's measured boot images (SHA-256)\n"
     "  stats                     event counters of the hypervisor and the secure kernel\n"
+    "  lock-kernel [--system-map PATH]\n"
+    "                            lock the kernel's code and read-only data (VTL1 keeps them);\n"
+    "                            PATH defaults to /boot/System.map-$(uname -r)\n"
     "  bench [N]                 time N null secure calls (default 1000); needs hv.bench\n"
     "  clock [LABEL]             the virtual counter since reset in ns (no device needed)\n"
     "  --help                    this text\n"
@@ -252,8 +255,10 @@ static const char *const hv_event_names[] = {
 };
 static const char *const sk_event_names[] = {
     "intercept", "protection refused", "secure call refused", "trustlet refused",
-    "trustlet killed", "lines suppressed", "spurious timer",
+    "trustlet killed", "lines suppressed", "spurious timer", "kernel access refused",
+    "kernel patched",
 };
+static const char *const kernel_lock_states[] = { "open", "locking", "locked" };
 
 static void print_counts(const char *who, unsigned long long next, const uint64_t *count,
                          unsigned kinds, const char *const *names, unsigned named)
@@ -282,6 +287,9 @@ static int cmd_stats(void)
                  sizeof(hv_event_names) / sizeof(hv_event_names[0]));
     print_counts("secure kernel", s.sk_next_seq, s.sk_count, s.sk_kinds, sk_event_names,
                  sizeof(sk_event_names) / sizeof(sk_event_names[0]));
+    printf("kernel lock: %s, %llu kernel accesses refused, %llu patches validated\n",
+           s.kernel_state <= KLS_LOCKED ? kernel_lock_states[s.kernel_state] : "?",
+           (unsigned long long)s.kernel_refusals, (unsigned long long)s.kernel_patches);
     printf("virtual processors: %u\n", info.vp_count);
     for (unsigned i = 0; i < info.vp_count; i++) {
         const struct ovbs_ioc_vp *v = &info.vp[i];
@@ -538,6 +546,32 @@ static int cmd_clock(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- lock-kernel ---------------------------------------------------------- */
+
+static int cmd_lock_kernel(int argc, char **argv)
+{
+    struct ovbs_ioc_lock_kernel l;
+    memset(&l, 0, sizeof(l));
+    if (argc == 2 && !strcmp(argv[0], "--system-map")) {
+        if (!argv[1][0] || strlen(argv[1]) >= sizeof(l.system_map))
+            return usage_error("lock-kernel: PATH must be 1..%u bytes",
+                               (unsigned)sizeof(l.system_map) - 1);
+        strcpy(l.system_map, argv[1]);
+    } else if (argc != 0) {
+        return usage_error("usage: lock-kernel [--system-map PATH]");
+    }
+    int rc = call(OVBS_IOC_LOCK_KERNEL, &l.head, "lock-kernel");
+    if (rc == EXIT_IO && dev_fd >= 0)
+        fprintf(stderr, "vbsctl: lock-kernel: the module's reason is in dmesg\n");
+    if (rc)
+        return rc;
+    printf("kernel locked: %llu text pages (r+x), %llu read-only pages, %llu jump sites; "
+           "%u modules, %u ranges; KASLR slide 0x%llx\n",
+           (unsigned long long)l.text_pages, (unsigned long long)l.ro_pages,
+           (unsigned long long)l.jump_sites, l.modules, l.ranges, (unsigned long long)l.slide);
+    return EXIT_OK;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -551,7 +585,7 @@ int main(int argc, char **argv)
     }
     static const char *const known[] = {
         "info", "map", "protect", "lock", "prot", "tl", "measurements", "stats", "bench",
-        "clock",
+        "clock", "lock-kernel",
     };
     unsigned k = 0;
     while (k < sizeof(known) / sizeof(known[0]) && strcmp(c, known[k]))
@@ -575,7 +609,8 @@ int main(int argc, char **argv)
     case 6: rc = cmd_measurements(); break;
     case 7: rc = cmd_stats(); break;
     case 8: rc = cmd_bench(n, args); break;
-    default: rc = cmd_clock(n, args); break;
+    case 9: rc = cmd_clock(n, args); break;
+    default: rc = cmd_lock_kernel(n, args); break;
     }
     fflush(stdout);
     return rc;

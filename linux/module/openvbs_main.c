@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* openvbs.c: Linux kernel module, EL1 of VTL0. Finds the OpenVBS hypervisor
- * and gives root user space /dev/openvbs, whose ioctls (ABI in
- * include/openvbs/linux_ioctl.h) make hypercalls and secure calls to VTL1.
+/* openvbs_main.c: Linux kernel module openvbs.ko, EL1 of VTL0. Finds the
+ * OpenVBS hypervisor and gives root user space /dev/openvbs, whose ioctls
+ * (ABI in include/openvbs/linux_ioctl.h) make hypercalls and secure calls
+ * to VTL1. The kernel integrity lock is in kernel_lock.c.
  *
  * Two rules shape every call here:
  *  - VTL1 never sees a user pointer. Arguments are copied in and checked
@@ -27,17 +28,7 @@
 #include <linux/uaccess.h>
 #include <asm/sysreg.h>
 #include <asm/virt.h>
-
-/* linux/arm-smccc.h defines the SMCCC return values too, with the same
- * numbers: let the shared header's definitions stand. */
-#undef SMCCC_RET_SUCCESS
-#undef SMCCC_RET_NOT_SUPPORTED
-#undef SMCCC_RET_NOT_REQUIRED
-#undef SMCCC_RET_INVALID_PARAMETER
-#include "openvbs/hvcall.h"
-#include "openvbs/vsm.h"
-#include "openvbs/trustlet.h"
-#include "openvbs/linux_ioctl.h"
+#include "openvbs_mod.h"
 
 /* A hypercall that never enters VTL1: fast, needs no pinning. */
 static struct arm_smccc_res hv_call(u32 fn, u64 a1, u64 a2, u64 a3)
@@ -49,7 +40,7 @@ static struct arm_smccc_res hv_call(u32 fn, u64 a1, u64 a2, u64 a3)
 }
 
 /* A secure call (OVBS_VTL_CALL): x0 = status, x1..x3 = results. */
-static struct arm_smccc_res vtl_call(u64 service, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
+struct arm_smccc_res vtl_call(u64 service, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 {
 	struct arm_smccc_res res;
 
@@ -61,7 +52,7 @@ static struct arm_smccc_res vtl_call(u64 service, u64 a2, u64 a3, u64 a4, u64 a5
 
 /* Every raw status becomes an errno (0 for success); the raw value goes
  * back to user space in head.status. */
-static long status_result(struct ovbs_ioc_head *head, u64 status)
+long status_result(struct ovbs_ioc_head *head, u64 status)
 {
 	head->status = status;
 	return -(long)ovbs_status_lookup(status)->err;
@@ -209,6 +200,7 @@ static long do_stats(struct ovbs_ioc_stats *a)
 	a->sk_next_seq = r.a2;
 	for (k = 0; k < kinds; k++)
 		a->sk_count[k] = vtl_call(SC_EVENT_COUNT, k, 0, 0, 0, 0).a1;
+	ovbs_kl_stats(a);
 	return 0;
 }
 
@@ -384,6 +376,7 @@ union ioc_arg {
 	struct ovbs_ioc_query query;
 	struct ovbs_ioc_stats stats;
 	struct ovbs_ioc_bench bench;
+	struct ovbs_ioc_lock_kernel lock_kernel;
 	struct ovbs_ioc_tl_load tl_load;
 	struct ovbs_ioc_tl_handle tl_handle;
 	struct ovbs_ioc_tl_invoke tl_invoke;
@@ -401,6 +394,7 @@ static long ovbs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	switch (cmd) {
 	case OVBS_IOC_INFO: case OVBS_IOC_MEMMAP: case OVBS_IOC_MEASUREMENT:
 	case OVBS_IOC_PROTECT: case OVBS_IOC_QUERY: case OVBS_IOC_STATS: case OVBS_IOC_BENCH:
+	case OVBS_IOC_LOCK_KERNEL:
 	case OVBS_IOC_TL_LOAD: case OVBS_IOC_TL_OPEN: case OVBS_IOC_TL_INVOKE:
 	case OVBS_IOC_TL_CLOSE: case OVBS_IOC_TL_UNLOAD:
 		break;
@@ -428,6 +422,7 @@ static long ovbs_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	case OVBS_IOC_QUERY: ret = do_query(&a->query); break;
 	case OVBS_IOC_STATS: ret = do_stats(&a->stats); break;
 	case OVBS_IOC_BENCH: ret = do_bench(&a->bench); break;
+	case OVBS_IOC_LOCK_KERNEL: ret = ovbs_lock_kernel(&a->lock_kernel); break;
 	case OVBS_IOC_TL_LOAD: ret = do_tl_load(&a->tl_load); break;
 	case OVBS_IOC_TL_INVOKE: ret = do_tl_invoke(&a->tl_invoke); break;
 	default: ret = do_tl_handle(cmd, &a->tl_handle); break;
@@ -501,11 +496,19 @@ static int __init ovbs_init(void)
 	}
 	pr_info("openvbs: OpenVBS hypervisor %u.%u found; /dev/openvbs ready\n",
 		(u32)r.a0, (u32)r.a1);
-	return 0;
+	/* Last: with lock_kernel=1 this starts the lock, which must find the
+	 * module whole. */
+	err = ovbs_kl_init();
+	if (err) {
+		pr_err("openvbs: cannot register the module notifier: %d\n", err);
+		misc_deregister(&ovbs_misc);
+	}
+	return err;
 }
 
 static void __exit ovbs_exit(void)
 {
+	ovbs_kl_exit();
 	misc_deregister(&ovbs_misc);
 }
 
