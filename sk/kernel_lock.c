@@ -27,6 +27,12 @@
 #include "sk.h"
 
 #define CHUNK_PAGES 4096 /* pages per vtl0_lock section while stripping XK */
+/* What VTL0 keeps of locked pages. Text: read and kernel-execute. Read-only
+ * data: read, and user-execute, because Linux maps one piece of it to every
+ * process as code (the vDSO's text lives in .rodata); executing it at EL0
+ * gives an attacker nothing they lack, and EL1 still cannot. */
+#define TEXT_MASK   (OVBS_ACC_R | OVBS_ACC_XK)
+#define RODATA_MASK (OVBS_ACC_R | OVBS_ACC_XU)
 #define ISS_DABT_ISV   (1u << 24)
 #define ISS_DABT_SAS(e) (((e) >> 22) & 3)
 #define ISS_DABT_SRT(e) (((e) >> 16) & 31)
@@ -258,7 +264,7 @@ static int apply_layout(uint64_t *text_pages, uint64_t *ro_pages)
             bool text = kl_is_text(r->kind);
             if (text != (pass == 1))
                 continue;
-            int rc = set_locked(r->gpa, r->pages, text ? OVBS_ACC_R | OVBS_ACC_XK : OVBS_ACC_R, text);
+            int rc = set_locked(r->gpa, r->pages, text ? TEXT_MASK : RODATA_MASK, text);
             if (rc != HV_STATUS_SUCCESS)
                 return rc;
             *(text ? text_pages : ro_pages) += r->pages;
