@@ -400,9 +400,11 @@ $(LINUX_B)/openvbs_attack.ko: linux/attack/openvbs_attack.c linux/attack/Kbuild 
 		OVBS_INCLUDE=$(abspath include) OVBS_SHIM=$(abspath linux/module/shim) modules
 	$(LINUX_CROSS)strip --strip-debug -o $@ $(LINUX_B)/attack/openvbs_attack.ko
 
-$(LINUX_B)/vbsctl: linux/vbsctl/vbsctl.c $(LINUX_INC) | $(DEPS_OK)
+$(LINUX_B)/vbsctl: linux/vbsctl/vbsctl.c linux/vbsctl/kernel_checks.c linux/vbsctl/kernel_checks.h \
+		$(LINUX_INC) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(LINUX_CROSS)gcc -static -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude $< -o $@
+	$(LINUX_CROSS)gcc -static -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \
+		$(filter %.c,$^) -o $@
 
 # A trustlet image with one byte of its ELF flipped: the secure kernel must
 # refuse it (its hash no longer matches the signed one).

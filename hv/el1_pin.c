@@ -7,10 +7,16 @@
  * VTL0's against the values pinned:
  *   SCTLR_EL1  M (bit 0, the stage-1 MMU) and WXN (bit 19) stay as pinned
  *              (M set: the MMU cannot be turned off);
- *   TCR_EL1    everything but T0SZ (bits 5:0, the idmap may change it);
- *   TTBR1_EL1  BADDR (bits 47:1): the kernel's page directory stays
- *              swapper_pg_dir (unless VTL1 leaves it free for a kernel that
- *              switches TTBR1 itself: KPTI's trampoline).
+ *   TCR_EL1    the fields that say how the kernel's half is translated:
+ *              T1SZ, A1, EPD1, TG1, TBI1 (Linux sets others per CPU as it
+ *              enables features: HA, HD, E0PD1, TCMA1; and T0SZ for the
+ *              idmap);
+ *   TTBR1_EL1  BADDR (bits 47:1): the kernel's page directory is the one
+ *              of the lock (swapper_pg_dir), or one of at most two more
+ *              VTL1 names, which it checked are locked read-only pages of
+ *              the kernel image: Linux's reserved_pg_dir (empty, set for a
+ *              moment whenever TTBR1 is replaced) and, with KPTI, its
+ *              trampoline's tramp_pg_dir.
  * A refused write is not performed, counted and logged, and VTL0 goes on
  * after the MSR. VTL1's own writes are performed as asked: HCR_EL2 is one
  * register per CPU and is not switched between VTLs, which keeps the VTL
@@ -34,7 +40,7 @@
 #define HCR_EL2_TVM    (1ull << 26)
 #define SCTLR_M        (1ull << 0)
 #define SCTLR_WXN      (1ull << 19)
-#define TCR_T0SZ_MASK  0x3full
+#define TCR_PINNED     ((0x3full << 16) | (1ull << 22) | (1ull << 23) | (3ull << 30) | (1ull << 38))
 #define TTBR_BADDR     0x0000fffffffffffeul
 
 /* ISS of a trapped MSR (EC 0x18) without Rt and the direction. */
@@ -61,8 +67,8 @@ static const char *const tvm_name[R_COUNT] = {
 
 static uint32_t pin_active;      /* atomic: set once */
 static uint64_t pin_sctlr;       /* SCTLR_EL1 & (M | WXN) at the pin */
-static uint64_t pin_tcr;         /* TCR_EL1 & ~T0SZ at the pin */
-static uint64_t pin_ttbr1;       /* TTBR1_EL1 & BADDR at the pin, 0: free */
+static uint64_t pin_tcr;         /* TCR_EL1 & TCR_PINNED at the pin */
+static uint64_t pin_ttbr1[3];    /* the TTBR1_EL1 bases allowed (0: none) */
 static uint64_t refused_writes;  /* atomic */
 
 /* This CPU traps the writes if the machine is pinned. */
@@ -110,8 +116,13 @@ static bool vtl0_write_allowed(enum tvm_reg r, uint64_t v)
         return true;
     switch (r) {
     case R_SCTLR: return (v & (SCTLR_M | SCTLR_WXN)) == pin_sctlr;
-    case R_TCR: return (v & ~TCR_T0SZ_MASK) == pin_tcr;
-    case R_TTBR1: return !pin_ttbr1 || (v & TTBR_BADDR) == pin_ttbr1;
+    case R_TCR: return (v & TCR_PINNED) == pin_tcr;
+    case R_TTBR1:
+        for (unsigned i = 0; i < 3; i++) {
+            if (pin_ttbr1[i] && (v & TTBR_BADDR) == pin_ttbr1[i])
+                return true;
+        }
+        return false;
     default: return true;
     }
 }
@@ -140,14 +151,15 @@ bool el1_pin_trap(struct vp *vp, struct guest_regs *regs, uint32_t esr)
     return true;
 }
 
-/* OVBS_VTL1_PIN_EL1: x1 = flags (OVBS_PIN_TTBR1_FREE). Pins VTL0's values
- * of this VP as they are now (VTL1 calls it from VTL0's secure call, so
- * they are in VTL0's saved context). Once only: ACCESS_DENIED after. */
+/* OVBS_VTL1_PIN_EL1: x1 = flags (0), x2 and x3 = two more TTBR1_EL1 bases
+ * to allow (0: none; page-aligned). Pins VTL0's values of this VP as they
+ * are now (VTL1 calls it from VTL0's secure call, so they are in VTL0's
+ * saved context). Once only: ACCESS_DENIED after. */
 void call_vtl1_pin_el1(struct guest_regs *regs)
 {
     struct vp *vp = this_cpu()->vp;
-    uint64_t flags = regs->x[1];
-    if (flags & ~(uint64_t)OVBS_PIN_TTBR1_FREE) {
+    uint64_t flags = regs->x[1], extra0 = regs->x[2], extra1 = regs->x[3];
+    if (flags || ((extra0 | extra1) & (0xfffull | ~TTBR_BADDR))) {
         regs->x[0] = HV_STATUS_INVALID_PARAMETER;
         return;
     }
@@ -157,14 +169,16 @@ void call_vtl1_pin_el1(struct guest_regs *regs)
     }
     const struct el1_sysregs *s = &vp->vtl[VTL0].sys;
     pin_sctlr = s->sctlr & (SCTLR_M | SCTLR_WXN);
-    pin_tcr = s->tcr & ~TCR_T0SZ_MASK;
-    pin_ttbr1 = (flags & OVBS_PIN_TTBR1_FREE) ? 0 : s->ttbr1 & TTBR_BADDR;
+    pin_tcr = s->tcr & TCR_PINNED;
+    pin_ttbr1[0] = s->ttbr1 & TTBR_BADDR;
+    pin_ttbr1[1] = extra0;
+    pin_ttbr1[2] = extra1;
     __atomic_store_n(&pin_active, 1, __ATOMIC_RELEASE);
     el1_pin_cpu_init();
     gic_kick_all_others();
-    hv_log("VP %u: VTL0's EL1 registers pinned: SCTLR_EL1 M/WXN 0x%lx, TCR_EL1 0x%lx (but T0SZ), "
-           "TTBR1_EL1 base %s0x%lx", vp->index, pin_sctlr, pin_tcr, pin_ttbr1 ? "" : "free, was ",
-           s->ttbr1 & TTBR_BADDR);
+    hv_log("VP %u: VTL0's EL1 registers pinned: SCTLR_EL1 M/WXN 0x%lx, TCR_EL1 0x%lx (T1SZ A1 EPD1 "
+           "TG1 TBI1), TTBR1_EL1 base 0x%lx (or 0x%lx, 0x%lx)", vp->index, pin_sctlr, pin_tcr,
+           pin_ttbr1[0], pin_ttbr1[1], pin_ttbr1[2]);
     regs->x[0] = HV_STATUS_SUCCESS;
 }
 

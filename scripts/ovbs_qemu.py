@@ -197,6 +197,17 @@ def with_smp(qemu_args, n):
 # /init's first line: `vbsctl clock` reads CNTVCT_EL0 (linux/initramfs/init).
 LINUX_START = "OPENVBS-INIT-START"
 LINUX_START_NS = re.compile(r"^OPENVBS-INIT-START (\d+) ns", re.M)
+# /init's last line before the shell (after the kernel lock, if asked for).
+LINUX_SHELL_NS = re.compile(r"^OPENVBS-SHELL-START (\d+) ns", re.M)
+# The kernel-integrity numbers, in the hypervisor's boot: the same Linux
+# timings before and after `vbsctl lock-kernel` (docs/kernel-integrity.md).
+LINUX_LOCK_BENCH = ["vbsctl bench 1000", "vbsctl bench switch 2000", "vbsctl bench flip 20",
+                    "vbsctl lock-kernel", "vbsctl bench switch 2000", "vbsctl bench flip 20"]
+# Measured twice in that boot: first unlocked, then locked.
+LINUX_TWICE = {"linux_context_switch": ("linux_context_switch_unpinned",
+                                        "linux_context_switch_pinned"),
+               "linux_static_key_flip": ("linux_static_key_flip_unlocked",
+                                         "linux_static_key_flip_locked")}
 # Nothing host-dependent may reach the guest before the marker: a fixed
 # seed for QEMU's guest randomness (RNDR, which seeds KASLR when the device
 # tree has no kaslr-seed, and the virtio-rng devices' builtin backend), and
@@ -216,17 +227,33 @@ def bare_linux_args(qemu_args, image, initrd):
     return args + ["-kernel", image, "-initrd", initrd]
 
 
-def linux_start_boot(qemu_args, append, commands=""):
+def linux_start_boot(qemu_args, append, commands="", marker=LINUX_START_NS):
     """A deterministic Linux boot (icount) whose script runs after /init's
     marker; returns the boot and the marker's virtual nanoseconds."""
     boot = scripted_boot(qemu_args + LINUX_DETERMINISM, linux_script(commands), append=append,
                          icount=True, wait_for=LINUX_READY, timeout=300)
-    m = LINUX_START_NS.search(boot.output)
+    m = marker.search(boot.output)
     if not boot.ok() or not m:
         sys.stdout.write(boot.output)
         print("ovbs_qemu: Linux benchmark boot failed", file=sys.stderr)
         return boot, None
     return boot, int(m.group(1))
+
+
+def lock_metrics(output):
+    """The kernel-integrity metrics of the hypervisor's boot, or None."""
+    found = re.findall(r"^BENCH (\w+) (\d+)$", output, re.M)
+    metrics = {}
+    for name, (first, second) in LINUX_TWICE.items():
+        values = [int(v) for n, v in found if n == name]
+        if len(values) != 2:
+            return None
+        metrics[first], metrics[second] = values
+    lock = [int(v) for n, v in found if n == "linux_lock_kernel"]
+    if len(lock) != 1:
+        return None
+    metrics["linux_lock_kernel"] = lock[0]
+    return metrics
 
 
 def linux_bench(qemu_args, image, initrd):
@@ -236,8 +263,22 @@ def linux_bench(qemu_args, image, initrd):
     # hv.bench: the call bench counts EL2 and VTL1. It changes nothing on
     # the boot path but what the PMU counts (hv/loader.c, hv/vtl.c).
     hv_boot, hv_ns = linux_start_boot(qemu_args + extra, f"hv.bench {hv}",
-                                      "vbsctl bench 1000")
+                                      "\n".join(LINUX_LOCK_BENCH))
     if hv_ns is None:
+        return None
+    locked = lock_metrics(hv_boot.output)
+    shell = LINUX_SHELL_NS.search(hv_boot.output)
+    if locked is None or not shell:
+        sys.stdout.write(hv_boot.output)
+        print("ovbs_qemu: no kernel-lock metrics from the hypervisor's boot", file=sys.stderr)
+        return None
+    # The same boot with the kernel locked at the start of the initramfs.
+    extra_l, hv_l = linux_args(image, initrd, cmdline=f"{LINUX_CMDLINE} openvbs.lock_kernel=1")
+    lock_boot, lock_shell_ns = linux_start_boot(qemu_args + extra_l, f"hv.bench {hv_l}",
+                                                marker=LINUX_SHELL_NS)
+    if lock_shell_ns is None or "OPENVBS-KERNEL-LOCKED" not in lock_boot.output:
+        sys.stdout.write(lock_boot.output)
+        print("ovbs_qemu: the locked boot did not lock", file=sys.stderr)
         return None
     bare_boot, bare_ns = linux_start_boot(bare_linux_args(qemu_args, image, initrd),
                                           LINUX_CMDLINE)
@@ -248,6 +289,11 @@ def linux_bench(qemu_args, image, initrd):
         sys.stdout.write(hv_boot.output)
         print("ovbs_qemu: no linux_vtl_call_null from vbsctl bench", file=sys.stderr)
         return None
+    for name in LINUX_TWICE:
+        metrics.pop(name, None)
+    metrics.update(locked)
+    metrics["linux_boot_to_shell"] = int(shell.group(1))
+    metrics["linux_boot_to_shell_locked"] = lock_shell_ns
     metrics["linux_boot_to_init_hv"] = hv_ns
     metrics["linux_boot_to_init_bare"] = bare_ns
     metrics["linux_boot_ratio_permille"] = (hv_ns * 1000 + bare_ns // 2) // bare_ns

@@ -275,16 +275,27 @@ static int apply_layout(uint64_t *text_pages, uint64_t *ro_pages)
 }
 
 /* VTL0's EL1 translation controls, as they are on this VP now, pinned on
- * every CPU by the hypervisor (hv/el1_pin.c). */
-static int pin_el1(uint64_t flags)
+ * every CPU by the hypervisor (hv/el1_pin.c), with the other page
+ * directories TTBR1_EL1 may hold. */
+static int pin_el1(const uint64_t pgdir[2])
 {
-    uint64_t pin = (flags & KL_LOCK_TTBR1_FREE) ? OVBS_PIN_TTBR1_FREE : 0;
-    return (int)hvc(OVBS_VTL1_PIN_EL1, pin, 0, 0).x0;
+    return (int)hvc(OVBS_VTL1_PIN_EL1, 0, pgdir[0], pgdir[1]).x0;
 }
 
-int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3)
+/* A page directory TTBR1_EL1 may also hold must be a page of the kernel's
+ * staged read-only data: locked, so nobody can fill it with mappings. */
+static bool pgdir_ok(uint64_t gpa)
 {
-    if (flags & ~(uint64_t)KL_LOCK_TTBR1_FREE)
+    if (!gpa)
+        return true;
+    const struct kl_range *r = kl_range_at(&layout, gpa);
+    return !(gpa & (SK_PAGE - 1)) && r && r->kind == KL_KERNEL_RODATA;
+}
+
+int sc_kernel_lock(uint64_t flags, const uint64_t pgdir[2], uint64_t *r1, uint64_t *r2,
+                   uint64_t *r3)
+{
+    if (flags)
         return HV_STATUS_INVALID_PARAMETER;
     sk_lock(&kl_lock);
     bool open = __atomic_load_n(&kl_state, __ATOMIC_RELAXED) == KLS_OPEN;
@@ -295,6 +306,10 @@ int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3)
         return HV_STATUS_INVALID_VTL_STATE;
     /* From here the layout is this VP's alone to read: staging is closed. */
     int rc = check_whole_layout();
+    if (rc == HV_STATUS_SUCCESS && (!pgdir_ok(pgdir[0]) || !pgdir_ok(pgdir[1]))) {
+        sk_log("kernel lock: a TTBR1 page directory that is not locked kernel read-only data");
+        rc = HV_STATUS_INVALID_PARAMETER;
+    }
     if (rc != HV_STATUS_SUCCESS) {
         __atomic_store_n(&kl_state, KLS_OPEN, __ATOMIC_RELEASE); /* nothing changed */
         return rc;
@@ -303,7 +318,7 @@ int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3)
     uint64_t text_pages, ro_pages;
     rc = apply_layout(&text_pages, &ro_pages);
     if (rc == HV_STATUS_SUCCESS)
-        rc = pin_el1(flags);
+        rc = pin_el1(pgdir);
     if (rc != HV_STATUS_SUCCESS) {
         sk_log("kernel lock failed halfway (status %d): what was applied stays, the lock "
                "cannot be retried", rc);

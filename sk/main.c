@@ -271,7 +271,7 @@ static void handle_call(struct sk_cpu *cpu)
     case SC_EVENT_READ: st = sc_event_read(a, &r1, &r2, &r3); break;
     case SC_EVENT_COUNT: st = sc_event_count(a, &r1, &r2, &r3); break;
     case SC_KERNEL_LAYOUT: st = sc_kernel_layout(a, b, c, io->x[5]); break;
-    case SC_KERNEL_LOCK: st = sc_kernel_lock(a, &r1, &r2, &r3); break;
+    case SC_KERNEL_LOCK: st = sc_kernel_lock(a, &io->x[3], &r1, &r2, &r3); break;
     case SC_KERNEL_STATUS: st = sc_kernel_status(&r1, &r2, &r3); break;
     default: st = HV_STATUS_INVALID_HYPERCALL_CODE; break;
     }

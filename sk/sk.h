@@ -263,7 +263,8 @@ int sc_protect(uint64_t gpa, uint64_t pages, uint64_t mask, bool lock);
 /* kernel_lock.c: kernel integrity (SC_KERNEL_*), and its part of the
  * protection policy and of every intercept (the action to answer). */
 int sc_kernel_layout(uint64_t kind, uint64_t va, uint64_t gpa, uint64_t pages);
-int sc_kernel_lock(uint64_t flags, uint64_t *r1, uint64_t *r2, uint64_t *r3);
+int sc_kernel_lock(uint64_t flags, const uint64_t pgdir[2], uint64_t *r1, uint64_t *r2,
+                   uint64_t *r3);
 int sc_kernel_status(uint64_t *r1, uint64_t *r2, uint64_t *r3);
 uint32_t kl_current_state(void);
 bool kl_exec_allowed(const uint8_t *state, uint64_t pages);

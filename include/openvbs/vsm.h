@@ -78,14 +78,14 @@
  * except with INVALID_PARTITION_STATE on a VP that is not starting. The
  * entry point VTL0 asked for is VTL0's PC there (OVBS_GET_VP_REGISTER). */
 #define OVBS_VTL1_VP_DECLINE       OVBS_FN(0x1e) /* VTL1 EL1, on a starting VP */
-/* OVBS_VTL1_PIN_EL1: x1 = flags. From now on the hypervisor traps VTL0's
- * writes of its EL1 translation controls (HCR_EL2.TVM) on every CPU and
- * refuses those that change what is pinned: SCTLR_EL1.M and .WXN, TCR_EL1
- * but T0SZ, and TTBR1_EL1's base address (not with OVBS_PIN_TTBR1_FREE,
- * for a kernel that switches TTBR1 itself: KPTI). The values are VTL0's
- * on the calling VP now. Once only (ACCESS_DENIED after). */
-#define OVBS_VTL1_PIN_EL1          OVBS_FN(0x1f) /* VTL1 EL1: x1 = flags */
-#define OVBS_PIN_TTBR1_FREE        (1u << 0)
+/* OVBS_VTL1_PIN_EL1: x1 = flags (0), x2, x3 = two more TTBR1_EL1 base
+ * addresses to allow (0: none). From now on the hypervisor traps VTL0's
+ * writes of its EL1 translation controls (HCR_EL2.TVM) on every CPU and,
+ * while VTL0's MMU is on, refuses those that change what is pinned:
+ * SCTLR_EL1.M and .WXN; TCR_EL1.T1SZ, A1, EPD1, TG1, TBI1; TTBR1_EL1's base
+ * (the one of now, x2 or x3). The values are VTL0's on the calling VP now.
+ * Once only (ACCESS_DENIED after). hv/el1_pin.c. */
+#define OVBS_VTL1_PIN_EL1          OVBS_FN(0x1f) /* VTL1 EL1: x1 = 0, x2, x3 = bases */
 
 /* One per VP, in VTL1 memory, registered with OVBS_VTL1_SET_VP_ASSIST
  * (the TLFS "VP assist page" idea). While no_preempt is non-zero VTL1 holds
@@ -227,15 +227,17 @@ struct ovbs_measurement {
  *   locked, INVALID_PARAMETER/INVALID_ALIGNMENT for a range that is not
  *   page-aligned VTL0 RAM, overlaps a staged range, or (KL_KERNEL_*) lies
  *   outside the kernel image the hypervisor measured.
- * SC_KERNEL_LOCK: x2 = flags (KL_LOCK_*): checks the staged layout as a whole (at least
+ * SC_KERNEL_LOCK: x2 = 0, x3 and x4 = GPAs of up to two page directories
+ *   TTBR1_EL1 may also hold (0: none; Linux's reserved_pg_dir, and with KPTI
+ *   tramp_pg_dir), each a page of staged kernel read-only data: checks the
+ *   staged layout as a whole (at least
  *   one KL_KERNEL_TEXT range), then: text R+XK locked, read-only data R
  *   locked, every other VTL0 RAM page loses XK; the text is hashed into the
  *   measurement log ("vtl0-ktext-lock"); the jump tables give the only
  *   writes VTL1 will emulate. x1 = text pages, x2 = read-only pages, x3 =
  *   jump sites. From then on no secure call can give XK to a page outside
  *   the locked text (ACCESS_DENIED), PSCI CPU_ON starts VTL0 only inside
- *   it, and VTL0's EL1 translation controls are pinned (OVBS_VTL1_PIN_EL1;
- *   KL_LOCK_TTBR1_FREE leaves TTBR1_EL1's base free, for KPTI).
+ *   it, and VTL0's EL1 translation controls are pinned (OVBS_VTL1_PIN_EL1).
  * SC_KERNEL_STATUS: x1 = state (KLS_*), x2 = refused kernel accesses since
  *   the lock, x3 = patches VTL1 validated and performed. */
 /* (16..21 are the trustlet services of trustlet.h) */
@@ -251,7 +253,6 @@ struct ovbs_measurement {
 #define KL_JUMP_TABLE    5 /* a jump table (the kernel's or a module's) */
 #define KL_MAX_RANGES    1024
 #define KL_MAX_JUMP_SITES 16384 /* a distribution kernel has ~7,500 of its own */
-#define KL_LOCK_TTBR1_FREE (1u << 0)
 #define KLS_OPEN         0
 #define KLS_LOCKING      1
 #define KLS_LOCKED       2

@@ -905,43 +905,54 @@ static int a_kdata_write(struct attack *a, const char *arg)
 }
 
 /* "exec_kmalloc", "exec_vmalloc": `mov x0, #0x1234; ret` in fresh kernel
- * memory, mapped executable at stage 1 through a vmap alias, and called.
- * Stage 2 no longer lets any page outside the locked text execute at
- * EL1: the call takes an instruction abort and this thread dies, leaving
- * "started" behind. */
+ * memory, made executable at stage 1 the way an exploit would, and called:
+ * vmalloc memory with set_memory_x; a kmalloc page through a vmap alias
+ * whose vm area is marked VM_ALLOC first, so that set_memory_x takes it
+ * too (neither function is exported: kallsyms gives them). Before the
+ * lock the call returns 0x1234 (the control case). After it, stage 2 lets
+ * no page outside the locked text execute at EL1: the call takes an
+ * instruction abort and this thread dies, leaving "started" behind. */
 static int exec_fresh(struct attack *a, bool from_kmalloc)
 {
 	static const u32 code[] = { 0xd2824680u, 0xd65f03c0u };
+	int (*set_x)(unsigned long addr, int numpages) = (void *)ksym("set_memory_x");
+	struct vm_struct *(*find_area)(const void *addr) = (void *)ksym("find_vm_area");
+	struct vm_struct *area;
 	struct page *page;
-	void *buf = NULL, *alias;
+	void *buf, *code_va;
 	u64 (*fn)(void);
 	u64 ret;
+	int rc;
 
-	if (from_kmalloc) {
-		buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		page = virt_to_page(buf);
-	} else {
-		page = alloc_page(GFP_KERNEL);
-		if (!page)
-			return -ENOMEM;
-	}
-	alias = vmap(&page, 1, VM_MAP, PAGE_KERNEL_EXEC);
-	if (!alias)
+	if (!set_x || !find_area)
+		return -ENOENT;
+	buf = from_kmalloc ? kmalloc(PAGE_SIZE, GFP_KERNEL) : vmalloc(PAGE_SIZE);
+	if (!buf)
 		return -ENOMEM;
-	memcpy(alias, code, sizeof(code));
-	caches_clean_inval_pou((unsigned long)alias, (unsigned long)alias + sizeof(code));
-	result_set(a, "%s: shellcode at %px (PA 0x%llx): started, not completed", a->name, alias,
-		   (u64)page_to_phys(page));
-	fn = alias;
+	code_va = buf;
+	if (from_kmalloc) {
+		page = virt_to_page(buf);
+		code_va = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+		area = code_va ? find_area(code_va) : NULL;
+		if (!area) {
+			kfree(buf);
+			return -ENOMEM;
+		}
+		area->flags |= VM_ALLOC;
+	}
+	memcpy(code_va, code, sizeof(code));
+	rc = set_x((unsigned long)code_va, 1);
+	if (rc)
+		return rc;
+	caches_clean_inval_pou((unsigned long)code_va, (unsigned long)code_va + sizeof(code));
+	result_set(a, "%s: shellcode at %px (PA 0x%llx), executable at stage 1: started, not "
+		   "completed", a->name, code_va,
+		   (u64)page_to_phys(from_kmalloc ? virt_to_page(buf) : vmalloc_to_page(buf)));
+	fn = code_va;
 	ret = fn();
-	result_set(a, "%s: shellcode at %px returned 0x%llx (EXECUTED)", a->name, alias, ret);
-	vunmap(alias);
-	if (buf)
-		kfree(buf);
-	else
-		__free_page(page);
+	result_set(a, "%s: shellcode at %px returned 0x%llx (EXECUTED)", a->name, code_va, ret);
+	/* Left mapped and allocated: freeing executable pages needs the
+	 * attacker's clean-up, not ours. */
 	return 0;
 }
 

@@ -45,6 +45,7 @@
 	KL_SYM(__start___jump_table) KL_SYM(__stop___jump_table)	\
 	KL_SYM(__entry_tramp_text_start) KL_SYM(__entry_tramp_text_end)	\
 	KL_SYM(swapper_pg_dir) KL_SYM(__init_begin) KL_SYM(_end)	\
+	KL_SYM(reserved_pg_dir) KL_SYM(tramp_pg_dir)			\
 	KL_SYM(modules) KL_SYM(schedule) KL_SYM(kimage_voffset)
 
 enum kl_sym {
@@ -305,20 +306,21 @@ static long stage_image(struct kl_ctx *c, u32 kind, enum kl_sym from, enum kl_sy
 	return stage(c, kind, va, va - kimage_voffset, (end - va) >> PAGE_SHIFT);
 }
 
-/* [_text, swapper_pg_dir): text and the KPTI trampoline (run through a
+/* [_stext, swapper_pg_dir): text and the KPTI trampoline (run through a
  * fixmap alias on every EL0 exception) as text, everything else read-only:
- * the Image header page, rodata with __ro_after_init and the jump table,
+ * rodata with __ro_after_init and the jump table,
  * hyp rodata, the hibernate/kexec page (copied before use, never run in
  * place) and the idmap, tramp and reserved page tables. swapper_pg_dir
- * onwards stays writable: Linux writes it through FIX_PGD. */
+ * onwards stays writable: Linux writes it through FIX_PGD. [_text, _stext)
+ * is not the kernel's after boot: arm64_memblock_init reserves the image
+ * from _stext, and the rest of the header's 64 KiB segment is free memory
+ * (a process ran from it once that page was locked). */
 static long stage_kernel(struct kl_ctx *c)
 {
 	const struct kl_map *m = &c->map;
 	long err;
 
 	err = stage_image(c, KL_KERNEL_TEXT, SYM__stext, SYM__etext);
-	if (!err)
-		err = stage_image(c, KL_KERNEL_RODATA, SYM__text, SYM__stext);
 	if (!err)
 		err = stage_image(c, KL_KERNEL_RODATA, SYM__etext, SYM___entry_tramp_text_start);
 	if (!err)
@@ -531,10 +533,14 @@ static bool vtl1_unlocked(void)
 
 static long describe_and_lock(struct kl_ctx *c)
 {
-	/* Under KPTI the trampoline switches TTBR1_EL1 between tramp_pg_dir
-	 * and swapper_pg_dir on every EL0 entry and exit: its base cannot be
-	 * pinned then. */
-	u64 flags = cpus_have_cap(ARM64_UNMAP_KERNEL_AT_EL0) ? KL_LOCK_TTBR1_FREE : 0;
+	/* The page directories TTBR1_EL1 holds besides swapper_pg_dir, which
+	 * VTL1 then allows for it: reserved_pg_dir, set for a moment whenever
+	 * Linux replaces TTBR1 (idmap_cpu_replace_ttbr1, CPU bring-up), and
+	 * under KPTI tramp_pg_dir, which the trampoline switches to on every
+	 * exit to EL0. Both are locked read-only with the rodata. */
+	u64 reserved = c->map.addr[SYM_reserved_pg_dir] - kimage_voffset;
+	u64 tramp = cpus_have_cap(ARM64_UNMAP_KERNEL_AT_EL0) ?
+		    c->map.addr[SYM_tramp_pg_dir] - kimage_voffset : 0;
 	struct ovbs_ioc_lock_kernel *a = c->a;
 	struct arm_smccc_res r;
 	unsigned int i;
@@ -547,7 +553,7 @@ static long describe_and_lock(struct kl_ctx *c)
 		err = stage_module(c, c->mods[i]);
 	if (err)
 		return err;
-	r = vtl_call(SC_KERNEL_LOCK, flags, 0, 0, 0, 0);
+	r = vtl_call(SC_KERNEL_LOCK, 0, reserved, tramp, 0, 0);
 	if (r.a0 != HV_STATUS_SUCCESS) {
 		pr_err("openvbs: kernel lock: VTL1 refused the lock of %u ranges: status 0x%llx %s\n",
 		       a->ranges, (u64)r.a0, ovbs_status_lookup(r.a0)->name);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "openvbs/linux_ioctl.h"
+#include "kernel_checks.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -36,6 +37,9 @@ static const char usage_text[] =
     "                            lock the kernel's code and read-only data (VTL1 keeps them);\n"
     "                            PATH defaults to /boot/System.map-$(uname -r)\n"
     "  bench [N]                 time N null secure calls (default 1000); needs hv.bench\n"
+    "  bench switch [N]          time N pipe round trips between two processes on CPU 0\n"
+    "  bench flip [N]            time N on/off flips of a static key (kernel.sched_schedstats)\n"
+    "  bpf-check                 a BPF socket filter on UDP loopback keeps and drops what it should\n"
     "  clock [LABEL]             the virtual counter since reset in ns (no device needed)\n"
     "  --help                    this text\n"
     "MASK: a number (r=1 w=2 x=4 u=8) or letters from 'rwxu' ('-' ignored, '-' alone = none);\n"
@@ -497,9 +501,24 @@ static unsigned long long ticks_to_ns(unsigned long long ticks, unsigned long lo
  * virtual clock in ns, so cycles per CNTVCT tick must be 10^9 / CNTFRQ. */
 #define BENCH_REPEATS 5
 
+static int cmd_bench_linux(int argc, char **argv)
+{
+    unsigned long long n = 0;
+    int flip = !strcmp(argv[0], "flip");
+    if (argc > 2 || (argc == 2 && !parse_u64(argv[1], &n)))
+        return usage_error("usage: bench %s [N]", argv[0]);
+    if (argc == 1)
+        n = flip ? 20 : 2000;
+    if (!n || n > 1000000)
+        return usage_error("bench %s: N must be 1..1000000", argv[0]);
+    return flip ? cmd_bench_flip(n) : cmd_bench_switch(n);
+}
+
 static int cmd_bench(int argc, char **argv)
 {
     unsigned long long n = 1000;
+    if (argc >= 1 && (!strcmp(argv[0], "switch") || !strcmp(argv[0], "flip")))
+        return cmd_bench_linux(argc, argv);
     if (argc > 1 || (argc == 1 && !parse_u64(argv[0], &n)))
         return usage_error("usage: bench [N]");
     if (!n || n > OVBS_IOC_BENCH_MAX_ROUNDS)
@@ -560,7 +579,11 @@ static int cmd_lock_kernel(int argc, char **argv)
     } else if (argc != 0) {
         return usage_error("usage: lock-kernel [--system-map PATH]");
     }
+    unsigned long long t0, t1, freq;
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t0) : : "memory");
     int rc = call(OVBS_IOC_LOCK_KERNEL, &l.head, "lock-kernel");
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t1) : : "memory");
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
     if (rc == EXIT_IO && dev_fd >= 0)
         fprintf(stderr, "vbsctl: lock-kernel: the module's reason is in dmesg\n");
     if (rc)
@@ -569,6 +592,8 @@ static int cmd_lock_kernel(int argc, char **argv)
            "%u modules, %u ranges; KASLR slide 0x%llx\n",
            (unsigned long long)l.text_pages, (unsigned long long)l.ro_pages,
            (unsigned long long)l.jump_sites, l.modules, l.ranges, (unsigned long long)l.slide);
+    /* The lock's own time, System.map read included (make bench). */
+    printf("BENCH linux_lock_kernel %llu\n", freq ? ticks_to_ns(t1 - t0, freq) : 0);
     return EXIT_OK;
 }
 
@@ -585,7 +610,7 @@ int main(int argc, char **argv)
     }
     static const char *const known[] = {
         "info", "map", "protect", "lock", "prot", "tl", "measurements", "stats", "bench",
-        "clock", "lock-kernel",
+        "clock", "lock-kernel", "bpf-check",
     };
     unsigned k = 0;
     while (k < sizeof(known) / sizeof(known[0]) && strcmp(c, known[k]))
@@ -595,7 +620,7 @@ int main(int argc, char **argv)
     /* Commands without arguments take none. Arguments are checked before
      * the device is opened (by the first call), so a usage error is 2
      * whether or not the module is there. */
-    if ((k <= 1 || k == 6 || k == 7) && argc != 2)
+    if ((k <= 1 || k == 6 || k == 7 || k == 11) && argc != 2)
         return usage_error("%s takes no arguments", c);
     int n = argc - 2, rc;
     char **args = argv + 2;
@@ -610,7 +635,8 @@ int main(int argc, char **argv)
     case 7: rc = cmd_stats(); break;
     case 8: rc = cmd_bench(n, args); break;
     case 9: rc = cmd_clock(n, args); break;
-    default: rc = cmd_lock_kernel(n, args); break;
+    case 10: rc = cmd_lock_kernel(n, args); break;
+    default: rc = cmd_bpf_check(); break;
     }
     fflush(stdout);
     return rc;
