@@ -40,11 +40,11 @@ mkdir -p "$S/lib/modules/debian/extra"
 cp "$L"/root/lib/modules/*/kernel/lib/crc-itu-t.ko "$S/lib/modules/debian/extra/"
 # The kernel lock reads the kernel's layout from /boot/System.map-RELEASE
 # (docs/linux.md). Debian's full map is 4.7 MB; the module needs only the
-# symbols it names with KL_SYM(...) in linux/module/kernel_lock.c, so only
+# symbols it names with KL_SYM(...) (and KL_SYM_OPT) in linux/module/kernel_lock.c, so only
 # their lines ship (same format: the module reads either file alike).
 mkdir -p "$S/boot"
-SYMS=$(grep -v '#define' linux/module/kernel_lock.c | grep -o 'KL_SYM([A-Za-z0-9_]*)' |
-    sed 's/^KL_SYM(\(.*\))$/\1/' | sort -u | paste -sd'|')
+SYMS=$(grep -v '#define' linux/module/kernel_lock.c | grep -o 'KL_SYM\(_OPT\)\{0,1\}([A-Za-z0-9_]*)' |
+    sed 's/^[^(]*(\(.*\))$/\1/' | sort -u | paste -sd'|')
 [ -n "$SYMS" ] || { echo "mkcpio: no KL_SYM names in linux/module/kernel_lock.c" >&2; exit 1; }
 grep -E " ($SYMS)\$" "$L/System.map" > "$S/boot/System.map-$(cat "$L/kernel-release.txt")"
 cp "$L/vbsctl" "$S/bin/vbsctl"

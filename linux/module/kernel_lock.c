@@ -35,13 +35,17 @@
 #define KL_COMING_TRIES 250         /* 20 ms apart: a loading module gets 5 s to finish */
 #define KL_BPF_JIT      "/proc/sys/net/core/bpf_jit_enable"
 
-/* The symbols the lock reads from System.map, one KL_SYM each.
- * linux/initramfs/mkcpio.sh greps the KL_SYM(...) names out of this file to
- * ship a System.map with only these lines. schedule and kimage_voffset are
- * the anchors: the module takes their addresses directly. */
+/* The symbols the lock reads from System.map, one KL_SYM each (KL_SYM_OPT:
+ * may be absent). linux/initramfs/mkcpio.sh greps these names out of this
+ * file to ship a System.map with only their lines. schedule and
+ * kimage_voffset are the anchors: the module takes their addresses
+ * directly. The vDSO images (the 64-bit one, then the compat one of
+ * COMPAT_VDSO) are code user space runs from the kernel's rodata pages. */
 #define KL_SYMBOLS							\
 	KL_SYM(_text) KL_SYM(_stext) KL_SYM(_etext)			\
 	KL_SYM(__start_rodata) KL_SYM(__end_rodata)			\
+	KL_SYM(vdso_start) KL_SYM(vdso_end)				\
+	KL_SYM_OPT(vdso32_start) KL_SYM_OPT(vdso32_end)			\
 	KL_SYM(__start___jump_table) KL_SYM(__stop___jump_table)	\
 	KL_SYM(__entry_tramp_text_start) KL_SYM(__entry_tramp_text_end)	\
 	KL_SYM(swapper_pg_dir) KL_SYM(__init_begin) KL_SYM(_end)	\
@@ -49,15 +53,27 @@
 
 enum kl_sym {
 #define KL_SYM(s) SYM_##s,
+#define KL_SYM_OPT(s) SYM_##s,
 	KL_SYMBOLS
 #undef KL_SYM
+#undef KL_SYM_OPT
 	SYM_COUNT
 };
 
 static const char *const kl_sym_name[SYM_COUNT] = {
 #define KL_SYM(s) #s,
+#define KL_SYM_OPT(s) #s,
 	KL_SYMBOLS
 #undef KL_SYM
+#undef KL_SYM_OPT
+};
+
+static const bool kl_sym_optional[SYM_COUNT] = {
+#define KL_SYM(s) false,
+#define KL_SYM_OPT(s) true,
+	KL_SYMBOLS
+#undef KL_SYM
+#undef KL_SYM_OPT
 };
 
 struct kl_map {
@@ -163,7 +179,7 @@ static int map_parse(const char *path, const char *buf, size_t size, struct kl_m
 		map_note(m, addr, name, name_len, &twice);
 	}
 	for (k = 0; k < SYM_COUNT; k++) {
-		if (!m->seen[k]) {
+		if (!m->seen[k] && !kl_sym_optional[k]) {
 			pr_err("openvbs: kernel lock: %s has no symbol %s\n", path, kl_sym_name[k]);
 			return -ENOENT;
 		}
@@ -215,20 +231,30 @@ static bool ordered(const struct kl_map *m, const enum kl_sym *seq, unsigned int
 static int layout_check(const struct kl_map *m)
 {
 	static const enum kl_sym seq[] = {
-		SYM__text, SYM__stext, SYM__etext, SYM___start_rodata, SYM___start___jump_table,
+		SYM__text, SYM__stext, SYM__etext, SYM___start_rodata, SYM_vdso_start,
+		SYM_vdso_end, SYM___start___jump_table,
 		SYM___stop___jump_table, SYM___end_rodata, SYM___entry_tramp_text_start,
 		SYM___entry_tramp_text_end, SYM_swapper_pg_dir, SYM___init_begin, SYM_modules,
 		SYM__end,
 	};
 	static const enum kl_sym aligned[] = {
 		SYM__text, SYM__stext, SYM__etext, SYM___entry_tramp_text_start,
-		SYM___entry_tramp_text_end, SYM_swapper_pg_dir,
+		SYM___entry_tramp_text_end, SYM_swapper_pg_dir, SYM_vdso_start, SYM_vdso_end,
 	};
 	u64 jt = m->addr[SYM___stop___jump_table] - m->addr[SYM___start___jump_table];
 	unsigned int i;
 
 	if (!ordered(m, seq, ARRAY_SIZE(seq)))
 		return -EINVAL;
+	if (m->seen[SYM_vdso32_start] != m->seen[SYM_vdso32_end] ||
+	    (m->seen[SYM_vdso32_start] &&
+	     (m->addr[SYM_vdso32_start] != m->addr[SYM_vdso_end] ||
+	      m->addr[SYM_vdso32_end] <= m->addr[SYM_vdso32_start] ||
+	      m->addr[SYM_vdso32_end] > m->addr[SYM___start___jump_table] ||
+	      !PAGE_ALIGNED(m->addr[SYM_vdso32_end])))) {
+		pr_err("openvbs: kernel lock: System.map's compat vDSO does not follow the vDSO\n");
+		return -EINVAL;
+	}
 	for (i = 0; i < ARRAY_SIZE(aligned); i++) {
 		if (!PAGE_ALIGNED(m->addr[aligned[i]])) {
 			pr_err("openvbs: kernel lock: %s at 0x%llx is not page-aligned\n",
@@ -296,21 +322,57 @@ static long stage(struct kl_ctx *c, u32 kind, u64 va, u64 gpa, u64 pages)
 
 /* A piece of the kernel image [from, to) (runtime VAs): physically
  * contiguous, its PA is the VA minus kimage_voffset (__pa_symbol). */
-static long stage_image(struct kl_ctx *c, u32 kind, enum kl_sym from, enum kl_sym to)
+static long stage_va(struct kl_ctx *c, u32 kind, u64 va, u64 end)
 {
-	u64 va = c->map.addr[from], end = c->map.addr[to];
-
 	if (end == va)
 		return 0;
 	return stage(c, kind, va, va - kimage_voffset, (end - va) >> PAGE_SHIFT);
 }
 
-/* [_text, swapper_pg_dir): text and the KPTI trampoline (run through a
+static long stage_image(struct kl_ctx *c, u32 kind, enum kl_sym from, enum kl_sym to)
+{
+	return stage_va(c, kind, c->map.addr[from], c->map.addr[to]);
+}
+
+/* The vDSO pages hold code user space runs in place: locked read-only they
+ * need user-execute too, which KL_KERNEL_RODATA does not give. Until the
+ * ABI has such a kind (KL_KERNEL_VDSO, proposed), they stay out of the
+ * lock, writable as before, and the log says so. */
+static long stage_vdso(struct kl_ctx *c, u64 start, u64 end)
+{
+#ifdef KL_KERNEL_VDSO
+	return stage_va(c, KL_KERNEL_VDSO, start, end);
+#else
+	pr_warn("openvbs: kernel lock: the vDSO (%llu pages) stays unlocked: VTL1 has no read-only user-executable kind\n",
+		(end - start) >> PAGE_SHIFT);
+	return 0;
+#endif
+}
+
+/* Rodata from _etext to the KPTI trampoline, the vDSO pages apart. */
+static long stage_rodata(struct kl_ctx *c)
+{
+	const struct kl_map *m = &c->map;
+	u64 vdso_end = m->seen[SYM_vdso32_end] ? m->addr[SYM_vdso32_end] : m->addr[SYM_vdso_end];
+	long err;
+
+	err = stage_va(c, KL_KERNEL_RODATA, m->addr[SYM__etext], m->addr[SYM_vdso_start]);
+	if (!err)
+		err = stage_vdso(c, m->addr[SYM_vdso_start], vdso_end);
+	if (!err)
+		err = stage_va(c, KL_KERNEL_RODATA, vdso_end, m->addr[SYM___entry_tramp_text_start]);
+	return err;
+}
+
+/* [_stext, swapper_pg_dir): text and the KPTI trampoline (run through a
  * fixmap alias on every EL0 exception) as text, everything else read-only:
- * the Image header page, rodata with __ro_after_init and the jump table,
- * hyp rodata, the hibernate/kexec page (copied before use, never run in
- * place) and the idmap, tramp and reserved page tables. swapper_pg_dir
- * onwards stays writable: Linux writes it through FIX_PGD. */
+ * rodata with __ro_after_init and the jump table (but the vDSO,
+ * stage_vdso), hyp rodata, the hibernate/kexec page (copied before use,
+ * never run in place) and the idmap, tramp and reserved page tables.
+ * Not [_text, _stext), the Image header: arm64_memblock_init reserves the
+ * image from _stext, so Linux gives those 64 KiB to the page allocator
+ * (locked, they faulted user space that got them). swapper_pg_dir onwards
+ * stays writable: Linux writes it through FIX_PGD. */
 static long stage_kernel(struct kl_ctx *c)
 {
 	const struct kl_map *m = &c->map;
@@ -318,9 +380,7 @@ static long stage_kernel(struct kl_ctx *c)
 
 	err = stage_image(c, KL_KERNEL_TEXT, SYM__stext, SYM__etext);
 	if (!err)
-		err = stage_image(c, KL_KERNEL_RODATA, SYM__text, SYM__stext);
-	if (!err)
-		err = stage_image(c, KL_KERNEL_RODATA, SYM__etext, SYM___entry_tramp_text_start);
+		err = stage_rodata(c);
 	if (!err)
 		err = stage_image(c, KL_KERNEL_RODATA, SYM___entry_tramp_text_end, SYM_swapper_pg_dir);
 	if (!err)
