@@ -146,8 +146,9 @@ bool el1_pin_trap(struct vp *vp, struct guest_regs *regs, uint32_t esr)
                    "lock", vp->index, v, tvm_name[r], regs->elr - 4);
         return true;
     }
+    /* No ISB: the ERET back to the guest is a context synchronization
+     * event, after which the write governs the guest's instructions. */
     write_el1((enum tvm_reg)r, v);
-    isb();
     return true;
 }
 

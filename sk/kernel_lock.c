@@ -295,7 +295,7 @@ static bool pgdir_ok(uint64_t gpa)
 int sc_kernel_lock(uint64_t flags, const uint64_t pgdir[2], uint64_t *r1, uint64_t *r2,
                    uint64_t *r3)
 {
-    if (flags)
+    if (flags & ~(uint64_t)KL_LOCK_PIN_EL1)
         return HV_STATUS_INVALID_PARAMETER;
     sk_lock(&kl_lock);
     bool open = __atomic_load_n(&kl_state, __ATOMIC_RELAXED) == KLS_OPEN;
@@ -317,7 +317,7 @@ int sc_kernel_lock(uint64_t flags, const uint64_t pgdir[2], uint64_t *r1, uint64
     __atomic_store_n(&sites_ready, 1, __ATOMIC_RELEASE);
     uint64_t text_pages, ro_pages;
     rc = apply_layout(&text_pages, &ro_pages);
-    if (rc == HV_STATUS_SUCCESS)
+    if (rc == HV_STATUS_SUCCESS && (flags & KL_LOCK_PIN_EL1))
         rc = pin_el1(pgdir);
     if (rc != HV_STATUS_SUCCESS) {
         sk_log("kernel lock failed halfway (status %d): what was applied stays, the lock "

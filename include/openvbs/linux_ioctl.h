@@ -135,7 +135,12 @@ struct ovbs_ioc_lock_kernel {
     uint32_t modules;        /* out: loaded modules described */
     uint32_t ranges;         /* out: SC_KERNEL_LAYOUT ranges staged */
     uint64_t slide;          /* out: runtime minus link-time address (KASLR) */
+    uint32_t options;        /* in: OVBS_LOCK_* */
+    uint32_t reserved;       /* 0 */
 };
+/* Pin SCTLR_EL1/TCR_EL1/TTBR1_EL1 too (KL_LOCK_PIN_EL1): every context
+ * switch then traps (docs/kernel-integrity.md, "EL1 registers"). */
+#define OVBS_LOCK_PIN_EL1     (1u << 0)
 
 /* OVBS_IOC_TL_LOAD: the module copies the signed image into kernel memory
  * and hands VTL1 its physical address (SC_TL_LOAD). */

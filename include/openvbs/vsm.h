@@ -227,7 +227,7 @@ struct ovbs_measurement {
  *   locked, INVALID_PARAMETER/INVALID_ALIGNMENT for a range that is not
  *   page-aligned VTL0 RAM, overlaps a staged range, or (KL_KERNEL_*) lies
  *   outside the kernel image the hypervisor measured.
- * SC_KERNEL_LOCK: x2 = 0, x3 and x4 = GPAs of up to two page directories
+ * SC_KERNEL_LOCK: x2 = flags (KL_LOCK_PIN_EL1), x3 and x4 = GPAs of up to two page directories
  *   TTBR1_EL1 may also hold (0: none; Linux's reserved_pg_dir, and with KPTI
  *   tramp_pg_dir), each a page of staged kernel read-only data: checks the
  *   staged layout as a whole (at least
@@ -237,7 +237,9 @@ struct ovbs_measurement {
  *   writes VTL1 will emulate. x1 = text pages, x2 = read-only pages, x3 =
  *   jump sites. From then on no secure call can give XK to a page outside
  *   the locked text (ACCESS_DENIED), PSCI CPU_ON starts VTL0 only inside
- *   it, and VTL0's EL1 translation controls are pinned (OVBS_VTL1_PIN_EL1).
+ *   it, and with KL_LOCK_PIN_EL1 VTL0's EL1 translation controls are pinned
+ *   (OVBS_VTL1_PIN_EL1; off by default: docs/kernel-integrity.md has the
+ *   cost). x3 and x4 matter only then.
  * SC_KERNEL_STATUS: x1 = state (KLS_*), x2 = refused kernel accesses since
  *   the lock, x3 = patches VTL1 validated and performed. */
 /* (16..21 are the trustlet services of trustlet.h) */
@@ -253,6 +255,7 @@ struct ovbs_measurement {
 #define KL_JUMP_TABLE    5 /* a jump table (the kernel's or a module's) */
 #define KL_MAX_RANGES    1024
 #define KL_MAX_JUMP_SITES 16384 /* a distribution kernel has ~7,500 of its own */
+#define KL_LOCK_PIN_EL1  (1u << 0)
 #define KLS_OPEN         0
 #define KLS_LOCKING      1
 #define KLS_LOCKED       2

@@ -77,6 +77,9 @@ struct kl_ctx {
 static bool lock_kernel;
 module_param(lock_kernel, bool, 0400);
 MODULE_PARM_DESC(lock_kernel, "lock the kernel (integrity lock) right after loading");
+static bool pin_el1;
+module_param(pin_el1, bool, 0400);
+MODULE_PARM_DESC(pin_el1, "with lock_kernel: also pin SCTLR_EL1, TCR_EL1 and TTBR1_EL1");
 static char *system_map = "";
 module_param(system_map, charp, 0400);
 MODULE_PARM_DESC(system_map, "System.map for the lock (default /boot/System.map-RELEASE)");
@@ -553,7 +556,8 @@ static long describe_and_lock(struct kl_ctx *c)
 		err = stage_module(c, c->mods[i]);
 	if (err)
 		return err;
-	r = vtl_call(SC_KERNEL_LOCK, 0, reserved, tramp, 0, 0);
+	r = vtl_call(SC_KERNEL_LOCK, (a->options & OVBS_LOCK_PIN_EL1) ? KL_LOCK_PIN_EL1 : 0,
+		     reserved, tramp, 0, 0);
 	if (r.a0 != HV_STATUS_SUCCESS) {
 		pr_err("openvbs: kernel lock: VTL1 refused the lock of %u ranges: status 0x%llx %s\n",
 		       a->ranges, (u64)r.a0, ovbs_status_lookup(r.a0)->name);
@@ -614,7 +618,8 @@ long ovbs_lock_kernel(struct ovbs_ioc_lock_kernel *a)
 	struct kl_ctx *c;
 	long err;
 
-	if (!memchr(a->system_map, '\0', sizeof(a->system_map)))
+	if (!memchr(a->system_map, '\0', sizeof(a->system_map)) ||
+	    (a->options & ~OVBS_LOCK_PIN_EL1) || a->reserved)
 		return -EINVAL;
 	a->text_pages = a->ro_pages = a->jump_sites = a->slide = 0;
 	a->modules = a->ranges = 0;
@@ -647,6 +652,7 @@ static void kl_work_fn(struct work_struct *w)
 		return;
 	}
 	strscpy(a->system_map, system_map ? system_map : "", sizeof(a->system_map));
+	a->options = pin_el1 ? OVBS_LOCK_PIN_EL1 : 0;
 	ovbs_lock_kernel(a);
 	kfree(a);
 }

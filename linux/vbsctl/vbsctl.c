@@ -33,8 +33,9 @@ static const char usage_text[] =
     "  tl unload HANDLE          unload a trustlet instance\n"
     "  measurements              the hypervisor's measured boot images (SHA-256)\n"
     "  stats                     event counters of the hypervisor and the secure kernel\n"
-    "  lock-kernel [--system-map PATH]\n"
+    "  lock-kernel [--pin-el1] [--system-map PATH]\n"
     "                            lock the kernel's code and read-only data (VTL1 keeps them);\n"
+    "                            --pin-el1 also pins SCTLR/TCR/TTBR1_EL1 (context switches trap);\n"
     "                            PATH defaults to /boot/System.map-$(uname -r)\n"
     "  bench [N]                 time N null secure calls (default 1000); needs hv.bench\n"
     "  bench switch [N]          time N pipe round trips between two processes on CPU 0\n"
@@ -571,13 +572,18 @@ static int cmd_lock_kernel(int argc, char **argv)
 {
     struct ovbs_ioc_lock_kernel l;
     memset(&l, 0, sizeof(l));
-    if (argc == 2 && !strcmp(argv[0], "--system-map")) {
-        if (!argv[1][0] || strlen(argv[1]) >= sizeof(l.system_map))
-            return usage_error("lock-kernel: PATH must be 1..%u bytes",
-                               (unsigned)sizeof(l.system_map) - 1);
-        strcpy(l.system_map, argv[1]);
-    } else if (argc != 0) {
-        return usage_error("usage: lock-kernel [--system-map PATH]");
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--pin-el1")) {
+            l.options |= OVBS_LOCK_PIN_EL1;
+        } else if (!strcmp(argv[i], "--system-map") && i + 1 < argc) {
+            i++;
+            if (!argv[i][0] || strlen(argv[i]) >= sizeof(l.system_map))
+                return usage_error("lock-kernel: PATH must be 1..%u bytes",
+                                   (unsigned)sizeof(l.system_map) - 1);
+            strcpy(l.system_map, argv[i]);
+        } else {
+            return usage_error("usage: lock-kernel [--pin-el1] [--system-map PATH]");
+        }
     }
     unsigned long long t0, t1, freq;
     __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t0) : : "memory");

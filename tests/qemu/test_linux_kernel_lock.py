@@ -56,7 +56,7 @@ def attack_commands():
         attack("static_key", "on"),
         attack("static_key", "off"),
         attack("exec_vmalloc"),
-        "vbsctl lock-kernel",
+        "vbsctl lock-kernel --pin-el1",
         "vbsctl measurements",
         # Static keys after the lock: ours, and a core tracepoint's.
         attack("static_key", "on"),
@@ -146,7 +146,7 @@ def test_kernel_lock_applies_and_is_measured():
 def test_static_keys_flip_after_the_lock():
     before = [section(attack("static_key", s)) for s in ("on", "off")]
     assert all("branch FOLLOWS" in s for s in before), before
-    texts = out().split("linux# vbsctl lock-kernel\n", 1)[1]
+    texts = out().split("linux# vbsctl lock-kernel --pin-el1\n", 1)[1]
     after = [texts.split(f"linux# {attack('static_key', s)}\n", 1)[1].split("linux# ", 1)[0]
              for s in ("on", "off")]
     for s in after:
