@@ -42,6 +42,12 @@ def child(name, arg="x"):
 
 
 KSTAT = "vbsctl stats | grep '^kernel lock:'"
+MAP = "/boot/System.map-*"
+BADMAP_NONE = "vbsctl lock-kernel --system-map /nonexistent; echo \"no map status $?\""
+BADMAP_MOVED = (f"awk '$3 == \"schedule\" {{ $1 = \"ffff800008000000\" }} {{ print }}' {MAP} > /tmp/moved "
+                "&& vbsctl lock-kernel --system-map /tmp/moved; echo \"moved map status $?\"")
+BADMAP_MISSING = (f"grep -v ' modules$' {MAP} > /tmp/missing && vbsctl lock-kernel --system-map "
+                  "/tmp/missing; echo \"missing symbol status $?\"")
 
 
 def attack_commands():
@@ -56,7 +62,11 @@ def attack_commands():
         attack("static_key", "on"),
         attack("static_key", "off"),
         attack("exec_vmalloc"),
+        # Bad layouts are refused with nothing changed: no map, a map of
+        # another build (one anchor moved), a symbol missing.
+        BADMAP_NONE, BADMAP_MOVED, BADMAP_MISSING, KSTAT,
         "vbsctl lock-kernel --pin-el1",
+        "vbsctl lock-kernel; echo \"second lock status $?\"",
         "vbsctl measurements",
         # Static keys after the lock: ours, and a core tracepoint's.
         attack("static_key", "on"),
@@ -123,6 +133,17 @@ def refusals(text):
     m = re.search(r"VTL1 refusals (\d+) -> (\d+)", text)
     assert m, text
     return int(m.group(1)), int(m.group(2))
+
+
+def test_bad_layouts_are_refused_and_change_nothing():
+    text = out()
+    for what in ("no map", "moved map", "missing symbol"):
+        assert f"{what} status 3\n" in text, (what, text[-3000:])
+    assert "is not this kernel's" in text, text[-3000:]
+    assert "has no symbol modules" in text, text[-3000:]
+    # Still open after the three, and locked once only.
+    assert re.search(r"linux# " + re.escape(KSTAT) + r"\nkernel lock: open,", text), text[-3000:]
+    assert "second lock status 1\n" in text and "INVALID_VTL_STATE" in text, text[-3000:]
 
 
 def test_kernel_lock_applies_and_is_measured():
