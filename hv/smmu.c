@@ -9,7 +9,9 @@
  *                  or, with IDR0.S2P, a stage-2 STE (VMID 1) -> the same
  *                     tables in stage-2 format  [untested on hardware]
  *   CMDQ: 256 commands, polled (CMD_SYNC with no signal).
- *   EVTQ: 128 records, drained on its interrupt and by the event calls.
+ *   EVTQ: 1,024 records (32 KiB), drained on its interrupt and by the event
+ *         calls: room for every fault of one 1 KiB transfer QEMU's SMMU
+ *         reports access by access.
  *
  * Every StreamID a PCIe requester ID can give (the iommu-map covers RIDs
  * 0-0xffff, and VTL0 numbers its buses itself) therefore lands on the same
@@ -104,7 +106,8 @@
 #define STRTAB_SPLIT         6  /* an L2 table of 64 STEs is one 4 KiB page */
 #define MAX_SID_BITS         16 /* PCIe requester IDs */
 #define CMDQ_LOG2            8
-#define EVTQ_LOG2            7
+#define EVTQ_LOG2            10
+#define EVTQ_PAGES           ((1u << EVTQ_LOG2) * 32 / 4096) /* 32-byte records */
 #define CMD_TIMEOUT_DIV      10 /* a command batch gets 1/10 s */
 
 /* The driver's state: one SMMU, one CPU (the boot CPU drives it). */
@@ -467,7 +470,7 @@ static void setup_queues(void)
     smmu.cmdq_log2 = IDR1_CMDQS(smmu.idr1) < CMDQ_LOG2 ? IDR1_CMDQS(smmu.idr1) : CMDQ_LOG2;
     smmu.evtq_log2 = IDR1_EVENTQS(smmu.idr1) < EVTQ_LOG2 ? IDR1_EVENTQS(smmu.idr1) : EVTQ_LOG2;
     smmu.cmdq = alloc_or_stop(1, "command queue");
-    smmu.evtq = alloc_or_stop(1, "event queue");
+    smmu.evtq = alloc_or_stop(EVTQ_PAGES, "event queue");
     *reg64(SMMU_CMDQ_BASE) = smmu_queue_base(pa(smmu.cmdq), smmu.cmdq_log2, smmu.coherent);
     *reg32(SMMU_CMDQ_PROD) = 0;
     *reg32(SMMU_CMDQ_CONS) = 0;
@@ -584,7 +587,7 @@ uint64_t smmu_stream_pages(void)
 
 uint64_t smmu_queue_pages(void)
 {
-    return smmu.present ? 2 : 0;
+    return smmu.present ? 1 + EVTQ_PAGES : 0;
 }
 
 /* ---- Events and errors ---------------------------------------------------- */

@@ -238,8 +238,8 @@ struct ovbs_measurement {
  *   jump sites. From then on no secure call can give XK to a page outside
  *   the locked text (ACCESS_DENIED), PSCI CPU_ON starts VTL0 only inside
  *   it, and with KL_LOCK_PIN_EL1 VTL0's EL1 translation controls are pinned
- *   (OVBS_VTL1_PIN_EL1; off by default: docs/kernel-integrity.md has the
- *   cost). x3 and x4 matter only then.
+ *   (OVBS_VTL1_PIN_EL1; docs/kernel-integrity.md has the cost). x3 and x4
+ *   matter only then.
  * SC_KERNEL_STATUS: x1 = state (KLS_*), x2 = refused kernel accesses since
  *   the lock, x3 = patches VTL1 validated and performed. */
 /* (16..21 are the trustlet services of trustlet.h) */
