@@ -138,9 +138,10 @@ struct ovbs_ioc_lock_kernel {
     uint32_t options;        /* in: OVBS_LOCK_* */
     uint32_t reserved;       /* 0 */
 };
-/* Pin SCTLR_EL1/TCR_EL1/TTBR1_EL1 too (KL_LOCK_PIN_EL1; vbsctl does by
- * default): every context switch then traps three times, +5% on the
- * context-switch test (docs/kernel-integrity.md, "Numbers"). */
+/* Pin SCTLR_EL1/TCR_EL1/TTBR1_EL1 too (KL_LOCK_PIN_EL1, vbsctl
+ * --pin-el1): every context switch then traps three times, +12% on the
+ * context-switch test, so it is not the default (docs/kernel-integrity.md,
+ * "Numbers"). */
 #define OVBS_LOCK_PIN_EL1     (1u << 0)
 
 /* OVBS_IOC_TL_LOAD: the module copies the signed image into kernel memory

@@ -77,9 +77,9 @@ struct kl_ctx {
 static bool lock_kernel;
 module_param(lock_kernel, bool, 0400);
 MODULE_PARM_DESC(lock_kernel, "lock the kernel (integrity lock) right after loading");
-static bool pin_el1 = true;
+static bool pin_el1;
 module_param(pin_el1, bool, 0400);
-MODULE_PARM_DESC(pin_el1, "with lock_kernel: also pin SCTLR_EL1, TCR_EL1 and TTBR1_EL1 (default)");
+MODULE_PARM_DESC(pin_el1, "with lock_kernel: also pin SCTLR_EL1, TCR_EL1 and TTBR1_EL1");
 static char *system_map = "";
 module_param(system_map, charp, 0400);
 MODULE_PARM_DESC(system_map, "System.map for the lock (default /boot/System.map-RELEASE)");

@@ -33,9 +33,9 @@ static const char usage_text[] =
     "  tl unload HANDLE          unload a trustlet instance\n"
     "  measurements              the hypervisor's measured boot images (SHA-256)\n"
     "  stats                     event counters of the hypervisor and the secure kernel\n"
-    "  lock-kernel [--no-pin-el1] [--system-map PATH]\n"
-    "                            lock the kernel's code and read-only data (VTL1 keeps them)\n"
-    "                            and pin SCTLR/TCR/TTBR1_EL1 (--no-pin-el1: do not);\n"
+    "  lock-kernel [--pin-el1] [--system-map PATH]\n"
+    "                            lock the kernel's code and read-only data (VTL1 keeps them);\n"
+    "                            --pin-el1 also pins SCTLR/TCR/TTBR1_EL1 (context switches trap);\n"
     "                            PATH defaults to /boot/System.map-$(uname -r)\n"
     "  bench [N]                 time N null secure calls (default 1000); needs hv.bench\n"
     "  bench switch [N]          time N pipe round trips between two processes on CPU 0\n"
@@ -572,10 +572,9 @@ static int cmd_lock_kernel(int argc, char **argv)
 {
     struct ovbs_ioc_lock_kernel l;
     memset(&l, 0, sizeof(l));
-    l.options = OVBS_LOCK_PIN_EL1;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-pin-el1")) {
-            l.options &= ~(uint32_t)OVBS_LOCK_PIN_EL1;
+        if (!strcmp(argv[i], "--pin-el1")) {
+            l.options |= OVBS_LOCK_PIN_EL1;
         } else if (!strcmp(argv[i], "--system-map") && i + 1 < argc) {
             i++;
             if (!argv[i][0] || strlen(argv[i]) >= sizeof(l.system_map))
@@ -583,7 +582,7 @@ static int cmd_lock_kernel(int argc, char **argv)
                                    (unsigned)sizeof(l.system_map) - 1);
             strcpy(l.system_map, argv[i]);
         } else {
-            return usage_error("usage: lock-kernel [--no-pin-el1] [--system-map PATH]");
+            return usage_error("usage: lock-kernel [--pin-el1] [--system-map PATH]");
         }
     }
     unsigned long long t0, t1, freq;

@@ -65,7 +65,7 @@ def attack_commands():
         # Bad layouts are refused with nothing changed: no map, a map of
         # another build (one anchor moved), a symbol missing.
         BADMAP_NONE, BADMAP_MOVED, BADMAP_MISSING, KSTAT,
-        "vbsctl lock-kernel",
+        "vbsctl lock-kernel --pin-el1",
         "vbsctl lock-kernel; echo \"second lock status $?\"",
         "vbsctl measurements",
         # Static keys after the lock: ours, and a core tracepoint's.
@@ -167,7 +167,7 @@ def test_kernel_lock_applies_and_is_measured():
 def test_static_keys_flip_after_the_lock():
     before = [section(attack("static_key", s)) for s in ("on", "off")]
     assert all("branch FOLLOWS" in s for s in before), before
-    texts = out().split("linux# vbsctl lock-kernel\n", 1)[1]
+    texts = out().split("linux# vbsctl lock-kernel --pin-el1\n", 1)[1]
     after = [texts.split(f"linux# {attack('static_key', s)}\n", 1)[1].split("linux# ", 1)[0]
              for s in ("on", "off")]
     for s in after:
@@ -293,7 +293,8 @@ _boot2 = {}
 
 def workload():
     if "b" not in _boot2:
-        _boot2["b"] = linux_boot("\n".join(WORKLOAD) + "\n", cmdline="openvbs.lock_kernel=1",
+        _boot2["b"] = linux_boot("\n".join(WORKLOAD) + "\n",
+                                 cmdline="openvbs.lock_kernel=1 openvbs.pin_el1=1",
                                  timeout=480)
     return _boot2["b"]
 
