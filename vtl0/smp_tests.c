@@ -944,16 +944,12 @@ static bool t_smp_cpu_off_busy(void)
  * time. The top 2 MiB of VTL0 RAM, which nothing here uses. */
 #define SWEEP_CALLS 1500
 
-static uint64_t sweep_pages(void)
+uint64_t sweep_pages(void)
 {
     return (vtl0_ram_base + vtl0_ram_size - (2u << 20)) & ~((2ull << 20) - 1);
 }
 
-struct vp_stats {
-    uint64_t preemptions, yields, deferred;
-};
-
-static struct vp_stats vp_stats(unsigned vp)
+struct vp_stats vp_stats(unsigned vp)
 {
     struct hv_result r = hvc(OVBS_HV_VP_STATS, vp, 0, 0);
     return (struct vp_stats){ r.x2 & 0xffffffffu, r.x2 >> 32, r.x3 };
@@ -1061,6 +1057,10 @@ const struct test smp_tests[] = {
       "more SGIs at once than a VP has list registers" },
     { "smp_protect_race", true, t_smp_protect_race,
       "two VPs make one page read-only and read-write at the same moment" },
+    { "smp_protect_record_race", true, t_smp_protect_record_race,
+      "another VP's protect between a protect's hypercall and its record" },
+    { "smp_copy_out_race", true, t_smp_copy_out_race,
+      "make a reply's page read-only while a copy out to it is preempted" },
     { "smp_cpu_off_on", false, t_smp_cpu_off_on, "CPU_OFF, AFFINITY_INFO, CPU_ON of CPU 3" },
     { "smp_cpu_off_busy", true, t_smp_cpu_off_busy,
       "CPU_OFF of a CPU whose secure call is preempted" },
@@ -1076,6 +1076,9 @@ const struct test smp_tests[] = {
     { "smp_deferred_yield", false, t_smp_deferred_yield,
       "a deferred preemption comes when VTL1 leaves its critical section" },
     { "smp_stress", false, t_smp_stress, "seeded mix of operations on 4 CPUs" },
+    /* Only in a boot of its own: no newer echo may have loaded before. */
+    { "smp_rollback_race", true, t_smp_rollback_race,
+      "install a newer version between an older one's rollback checks" },
     /* Only in a boot with more CPUs than the secure kernel enables. */
     { "smp_cpu_on_unenabled", true, t_smp_cpu_on_unenabled,
       "CPU_ON of a 5th CPU (QEMU -smp 6 only)" },

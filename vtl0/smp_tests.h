@@ -31,6 +31,13 @@ uint64_t event_count(bool sk, unsigned kind);
 uint64_t protect_read_only(uint64_t gpa);   /* SC_PROTECT of one page: status */
 uint64_t protect_writable(uint64_t gpa);
 uint64_t store_marker(uint64_t gpa);        /* 1 if STORE_MARKER was stored */
+uint64_t sweep_pages(void);                 /* the top 2 MiB of VTL0 RAM, no one's */
+/* The hypervisor's counts for a VP (OVBS_HV_VP_STATS): calls preempted for
+ * VTL0, yields after a deferral, preemptions deferred. */
+struct vp_stats {
+    uint64_t preemptions, yields, deferred;
+};
+struct vp_stats vp_stats(unsigned vp);
 /* Trustlet calls with this CPU's own reply buffer. */
 uint64_t smp_load_echo(void);
 struct hv_result smp_tl_invoke(uint64_t session, uint64_t cmd, const void *in, uint64_t len);
@@ -42,8 +49,12 @@ bool t_smp_stress(void);
 bool t_smp_sgi_while_active(void);
 bool t_smp_sgi_overflow(void);
 /* smp_vtl1_tests.c: a trustlet's budget while VTL0 holds its call; two VPs
- * changing one page at once. */
+ * changing one page at once; another VP's change aimed inside a protect, a
+ * copy out and a load. */
 bool t_tl_budget_excludes_preemption(void);
+bool t_smp_protect_record_race(void);
+bool t_smp_copy_out_race(void);
+bool t_smp_rollback_race(void);
 bool t_smp_protect_race(void);                    /* stress.c, the make-test size */
 bool smp_stress(uint64_t ops, uint64_t seed);
 bool stress_command(const char *arg);

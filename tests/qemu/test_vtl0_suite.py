@@ -4,7 +4,7 @@ model names must exist."""
 import os
 import re
 
-from test_smp import SMP_TESTS
+from test_smp import OWN_BOOT_TESTS, SMP_TESTS
 
 from conftest import suite_boot, vtl0_test_names
 from doc_tests import documented_tests, host_test_missing
@@ -35,7 +35,7 @@ def test_threat_model_tests_exist():
     assert len(found.vtl0) >= 60 and len(found.host) >= 25, (len(found.vtl0), len(found.host))
     # The multiprocessor tests run in their own boot (`smp NAME`, test_smp.py,
     # whose test_smp_list_is_complete holds the kernel's `smp list` to it).
-    listed = set(vtl0_test_names()) | set(SMP_TESTS) | {"smp_cpu_on_unenabled"}
+    listed = set(vtl0_test_names()) | set(SMP_TESTS) | set(OWN_BOOT_TESTS)
     missing = [f"{where}: VTL0 test `{name}` is not in the kernel's `test list`"
                for name, where in sorted(found.vtl0.items()) if name not in listed]
     for (name, file), where in sorted(found.host.items(), key=str):
