@@ -130,6 +130,10 @@ static bool vtl0_write_allowed(enum tvm_reg r, uint64_t v)
 /* A trapped MSR of one of TVM's registers: false for anything else. */
 bool el1_pin_trap(struct vp *vp, struct guest_regs *regs, uint32_t esr)
 {
+    /* Unpinned, nothing traps for us: leave at once, since every trapped
+     * MSR comes here first (an IPI's ICC_SGI1R_EL1 write among them). */
+    if (!__atomic_load_n(&pin_active, __ATOMIC_RELAXED))
+        return false;
     if (esr & 1)
         return false; /* TVM traps writes only: a read is not ours */
     int r = tvm_reg_of(esr);

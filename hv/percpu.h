@@ -137,6 +137,12 @@ struct vp {
     struct vtimer_ppi vtimer0;      /* gic lock (gicr.c): VTL0's view of the PPI */
     struct vgic_waiting wait0;      /* VTL0's interrupts waiting for a list register */
     struct vtl_ctx vtl[VTL_COUNT];  /* own */
+    /* Last: kept out of the offsets the VTL switch uses (immediates). */
+    struct {                        /* own: the preempted call's VTL1 context */
+        struct guest_regs regs;     /* while a nested intercept runs (vtl.c) */
+        struct el1_sysregs sys;
+    } nested;
+    uint64_t nested_intercepts;     /* own: statistics */
 };
 
 /* One per physical CPU, reached through TPIDR_EL2; only that CPU writes

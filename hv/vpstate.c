@@ -22,6 +22,8 @@ const struct vp_transition vp_transitions[] = {
     { VTL1_IN_INTERCEPT, VPE_RETURN,        VTL1_IDLE,         "call_vtl_return" },
     { VTL1_IN_INTERRUPT, VPE_RETURN,        VTL1_IDLE,         "call_vtl_return" },
     { VTL1_IDLE,         VPE_CPU_OFF,       VTL1_ENABLED,      "psci_cpu_off" },
+    { VTL1_PREEMPTED,    VPE_INTERCEPT,     VTL1_IN_NESTED_INTERCEPT, "vtl_intercept" },
+    { VTL1_IN_NESTED_INTERCEPT, VPE_RETURN, VTL1_PREEMPTED,    "call_vtl_return" },
 };
 const unsigned vp_transition_count = sizeof(vp_transitions) / sizeof(vp_transitions[0]);
 
@@ -36,6 +38,7 @@ int vp_next_state(enum vtl1_state from, enum vp_event event)
 
 static const char *const names[VTL1_STATE_COUNT] = {
     "off", "enabled", "booting", "idle", "in-call", "preempted", "in-intercept", "in-interrupt",
+    "in-nested-intercept",
 };
 
 const char *vtl1_state_name(enum vtl1_state s)
@@ -53,6 +56,7 @@ int vtl1_state_running_vtl(enum vtl1_state s)
     case VTL1_IN_CALL:
     case VTL1_IN_INTERCEPT:
     case VTL1_IN_INTERRUPT:
+    case VTL1_IN_NESTED_INTERCEPT:
         return 1;
     default:
         return -1;

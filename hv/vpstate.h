@@ -16,6 +16,9 @@ enum vtl1_state {
                         * VtlCall on the same VP resumes it */
     VTL1_IN_INTERCEPT, /* VTL1 decides about a VTL0 protection violation */
     VTL1_IN_INTERRUPT, /* VTL1 handles its own interrupt */
+    VTL1_IN_NESTED_INTERCEPT, /* VTL1 decides about a protection violation
+                               * VTL0 made while a call of this VP is
+                               * preempted; the call stays preempted */
     VTL1_STATE_COUNT
 };
 

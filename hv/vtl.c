@@ -8,6 +8,8 @@
  *        --VTL1's timer while VTL0 runs--> IN_INTERRUPT --VtlReturn--> IDLE
  *        --CPU_OFF--> ENABLED
  *   IN_CALL --interrupt for VTL0--> PREEMPTED --the same VtlCall--> IN_CALL
+ *   PREEMPTED --VTL0 breaks a protection--> IN_NESTED_INTERCEPT
+ *             --VtlReturn--> PREEMPTED (the same call, put back whole)
  *   (the table is vpstate.c; docs/smp.md draws it). Each VP's machine runs
  *   on its own CPU; other CPUs only touch a VP that is not running (CPU_ON,
  *   OVBS_ENABLE_VP_VTL), under that VP's lock.
@@ -312,6 +314,60 @@ void call_vtl_call(struct guest_regs *regs)
     r->x[7] = vp->index;
 }
 
+/* ---- Nested intercepts ----------------------------------------------------
+ * VTL0 runs while VTL1 is IDLE or PREEMPTED. Preempted, VTL1's context is the
+ * secure call's, stopped at any instruction (at EL0 in a trustlet, too), and
+ * VTL0 decides when it resumes: an intercept then must not wait for that,
+ * nor be dropped (a validated kernel patch would fail at random), nor run on
+ * the call's registers. So VTL1 is entered at a second entry point of its
+ * own choosing, on a stack of its own, and the call's context waits in
+ * vp->nested. The call holds no VTL1 lock (it could not have been preempted
+ * inside a critical section, assist.no_preempt), so the nested entry takes
+ * any it needs. */
+
+#define SPSR_EL1H_DAIF  0x3c5ull          /* EL1h, D, A, I and F masked */
+#define CPACR_EL1_FPEN  (3ull << 20)      /* 0: FP/SIMD traps at EL0 and EL1 */
+
+/* VTL1 registered a nested entry and stack on this VP, in its own memory. */
+static bool nested_entry_ok(const struct vp *vp)
+{
+    const struct ovbs_vp_assist *a = vp->assist;
+    if (!a)
+        return false;
+    uint64_t pc = a->nested_entry, sp = a->nested_sp;
+    return pc && sp && !(pc & 3) && !(sp & 15) && owner_of(&hv_owners, pc) == OWNER_VTL1 &&
+           owner_of(&hv_owners, sp - 16) == OWNER_VTL1;
+}
+
+/* Before the switch into VTL1: the call's context aside, the nested entry's
+ * in its place. FP/SIMD traps to VTL1's EL1, because the registers may hold
+ * the call's values (a trustlet's, or BearSSL's), which the nested entry
+ * must neither read nor change. */
+static void nested_enter(struct vp *vp)
+{
+    struct vtl_ctx *v1 = &vp->vtl[VTL1];
+    vp->nested.regs = v1->regs;
+    vp->nested.sys = v1->sys;
+    v1->regs.elr = vp->assist->nested_entry;
+    v1->regs.spsr = SPSR_EL1H_DAIF;
+    v1->sys.sp_el1 = vp->assist->nested_sp;
+    v1->sys.cpacr &= ~CPACR_EL1_FPEN;
+    vp->nested_intercepts++;
+}
+
+/* After the nested entry's VtlReturn, VTL0 switched in: the call's context
+ * back as it was. VTL1's virtual timer kept running meanwhile and stays as
+ * it is now; its interrupt state (vgic) was never put aside. */
+static void nested_leave(struct vp *vp)
+{
+    struct vtl_ctx *v1 = &vp->vtl[VTL1];
+    uint64_t cntv_ctl = v1->sys.cntv_ctl, cntv_cval = v1->sys.cntv_cval;
+    v1->regs = vp->nested.regs;
+    v1->sys = vp->nested.sys;
+    v1->sys.cntv_ctl = cntv_ctl;
+    v1->sys.cntv_cval = cntv_cval;
+}
+
 /* VTL1's answer (vsm.h, INTERCEPT_ACTION_*). EMULATED means VTL1 did the
  * data access itself (a validated jump-label write): VTL0 goes on after
  * the instruction, which a data abort with ISV reports as 4 bytes long
@@ -365,6 +421,10 @@ void call_vtl_return(struct guest_regs *regs)
             v0->x[i] = regs->x[i + 1];
     } else if (was == VTL1_IN_INTERCEPT) {
         finish_intercept(vp, regs->x[1]);
+    } else if (was == VTL1_IN_NESTED_INTERCEPT) {
+        uint64_t action = regs->x[1]; /* regs is about to be the call's again */
+        nested_leave(vp);
+        finish_intercept(vp, action);
     }
 }
 
@@ -408,8 +468,15 @@ static unsigned access_of(uint32_t esr, bool instr)
 
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
 {
+    bool nested = vp->vtl1 == VTL1_PREEMPTED;
+    if (nested && !nested_entry_ok(vp)) {
+        if (hv_log_allowed(LOG_SRC_INTERCEPTS))
+            hv_log("VP %u: VTL0 access to GPA 0x%lx while its call is preempted and VTL1 has no "
+                   "nested entry: default action", vp->index, ipa);
+        return false;
+    }
     if (!vp_step(vp, VPE_INTERCEPT))
-        return false; /* VTL1 is busy (perhaps a preempted call): default action */
+        return false; /* VTL1 is busy: default action */
     vp->intercepts++;
     const struct guest_regs *v0 = &vp->vtl[VTL0].regs;
     struct ovbs_intercept_message *m = &vp->intercept;
@@ -423,10 +490,12 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
     m->syndrome = esr;
     hv_event(OVBS_EV_INTERCEPT, ipa, esr);
     if (hv_log_allowed(LOG_SRC_INTERCEPTS))
-        hv_log("VP %u: VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1",
+        hv_log("VP %u: VTL0 EL%u %s of GPA 0x%lx (PC 0x%lx) breaks VTL1's protection (%x) -> intercept to VTL1%s",
                vp->index, m->from_el, m->access == INTERCEPT_ACCESS_WRITE ? "write" :
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
-               owner_vtl0_access(&hv_owners, ipa));
+               owner_vtl0_access(&hv_owners, ipa), nested ? " (nested: its call is preempted)" : "");
+    if (nested)
+        nested_enter(vp);
     struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_INTERCEPT);
     r->x[1] = m->vp_index | ((uint64_t)m->access << 32);
     r->x[2] = m->pc;

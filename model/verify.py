@@ -29,7 +29,7 @@ class Run:
 P2 = ["-DNCPU=2", "-DPAGES=1", "-DCHANGES=2"]
 PROTECT_MUTANTS = ["NO_TLBI", "LOCAL_TLBI", "NO_VMALLE1", "NO_DSB_ISHST", "NO_SYNC_WAIT",
                    "WEAK_DSB", "WEAK_SYNC"]
-VP_MUTANTS = ["CROSS_VP", "PREEMPTED_OFF", "ON_WHEN_OFF"]
+VP_MUTANTS = ["CROSS_VP", "PREEMPTED_OFF", "ON_WHEN_OFF", "NESTED_DROPS_CALL"]
 
 RUNS = (
     [Run("protect-2cpu", "protect", P2, "holds", True, 22),

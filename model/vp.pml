@@ -25,6 +25,8 @@
  *                  any VP: VTL0 on one VP resumes another VP's call
  *   PREEMPTED_OFF  a row that lets CPU_OFF through while a call is preempted
  *   ON_WHEN_OFF    a row that lets CPU_ON start a VP VTL1 never enabled
+ *   NESTED_DROPS_CALL  the VtlReturn of a nested intercept goes to idle:
+ *                  the preempted call under it is lost
  */
 
 #ifndef NVP
@@ -40,6 +42,7 @@
 #define VTL1_PREEMPTED    5
 #define VTL1_IN_INTERCEPT 6
 #define VTL1_IN_INTERRUPT 7
+#define VTL1_IN_NESTED_INTERCEPT 8
 
 #define VPE_BOOT          0
 #define VPE_ENABLE        1
@@ -57,7 +60,8 @@
 /* vtl1_state_running_vtl (hv/vpstate.c): 0, 1, or -1 (not running) */
 #define RUNS_VTL0(s) ((s) == VTL1_IDLE || (s) == VTL1_PREEMPTED)
 #define RUNS_VTL1(s) ((s) == VTL1_BOOTING || (s) == VTL1_IN_CALL || \
-                      (s) == VTL1_IN_INTERCEPT || (s) == VTL1_IN_INTERRUPT)
+                      (s) == VTL1_IN_INTERCEPT || (s) == VTL1_IN_INTERRUPT || \
+                      (s) == VTL1_IN_NESTED_INTERCEPT)
 
 byte state[NVP];   /* struct vp's vtl1 field, one per VP */
 bool starting[NVP]; /* psci_cpu_on has set BOOTING and waits for firmware */
@@ -97,6 +101,12 @@ inline step(w, e, done) {
     :: prev == VTL1_IN_INTERCEPT && e == VPE_RETURN -> state[w] = VTL1_IDLE              /* ROW: VTL1_IN_INTERCEPT VPE_RETURN VTL1_IDLE call_vtl_return */
     :: prev == VTL1_IN_INTERRUPT && e == VPE_RETURN -> state[w] = VTL1_IDLE              /* ROW: VTL1_IN_INTERRUPT VPE_RETURN VTL1_IDLE call_vtl_return */
     :: prev == VTL1_IDLE && e == VPE_CPU_OFF -> state[w] = VTL1_ENABLED                  /* ROW: VTL1_IDLE VPE_CPU_OFF VTL1_ENABLED psci_cpu_off */
+    :: prev == VTL1_PREEMPTED && e == VPE_INTERCEPT -> state[w] = VTL1_IN_NESTED_INTERCEPT /* ROW: VTL1_PREEMPTED VPE_INTERCEPT VTL1_IN_NESTED_INTERCEPT vtl_intercept */
+#ifndef NESTED_DROPS_CALL
+    :: prev == VTL1_IN_NESTED_INTERCEPT && e == VPE_RETURN -> state[w] = VTL1_PREEMPTED  /* ROW: VTL1_IN_NESTED_INTERCEPT VPE_RETURN VTL1_PREEMPTED call_vtl_return */
+#else
+    :: prev == VTL1_IN_NESTED_INTERCEPT && e == VPE_RETURN -> state[w] = VTL1_IDLE       /* MUTANT: the preempted call is lost */
+#endif
 #ifdef PREEMPTED_OFF
     :: prev == VTL1_PREEMPTED && e == VPE_CPU_OFF -> state[w] = VTL1_ENABLED             /* MUTANT: off while a call waits */
 #endif
@@ -185,8 +195,14 @@ end:
         fi;
         t = 0
     :: atomic { RUNS_VTL0(state[v]) ->
-        /* vtl_intercept: VTL0 broke a protection (entered only from idle) */
-        step(v, VPE_INTERCEPT, ok) }
+        /* vtl_intercept: VTL0 broke a protection. VTL1 is entered from
+         * idle, and also while v's call is preempted: then on its own
+         * entry, and the call stays preempted (nested intercept) */
+        before = call[v];
+        step(v, VPE_INTERCEPT, ok);
+        assert(ok);
+        assert(call[v] == before);
+        before = 0 }
     :: atomic { RUNS_VTL0(state[v]) ->
         /* vtl_shadow_timer_fired: VTL1's own timer while VTL0 runs */
         step(v, VPE_INTERRUPT, ok) }
@@ -196,7 +212,11 @@ end:
         /* call_vtl_return: VtlReturn ends a call, intercept or interrupt */
         step(v, VPE_RETURN, ok);
         assert(ok == (prev != VTL1_BOOTING));
-        if :: ok && prev == VTL1_IN_CALL -> call[v] = 0 :: else -> skip fi }
+        if :: ok && prev == VTL1_IN_CALL -> call[v] = 0 :: else -> skip fi;
+        /* a call ends only by its own VtlReturn: one left preempted under
+         * a nested intercept is preempted again after it */
+        assert(state[v] != VTL1_IDLE || call[v] == 0);
+        assert(prev != VTL1_IN_NESTED_INTERCEPT || state[v] == VTL1_PREEMPTED) }
     :: atomic { RUNS_VTL1(state[v]) && !starting[v] ->
         /* call_vtl1_vp_ready (vp_ready): VTL1 has set the VP up */
         step(v, VPE_READY, ok);

@@ -5,5 +5,6 @@
 #define OVBS_SK_CPU_OFFSETS_H
 #define SK_MAX_VPS       4     /* VPs this secure kernel runs on */
 #define SK_STACK_SIZE    32768 /* each VP's own EL1 stack */
+#define SK_NESTED_STACK_SIZE 8192 /* and its stack for nested intercepts */
 #define SK_CPU_KCTX      64    /* offsetof(struct sk_cpu, kctx): after the assist */
 #endif

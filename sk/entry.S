@@ -78,6 +78,19 @@ sk_secondary_entry:
 1:  mov     x1, #2
     b       sk_fatal_stub
 
+/* An intercept while this VP's secure call is preempted (vsm.h, nested
+ * intercepts): EL1h, DAIF masked, SP_EL1 = this VP's nested stack,
+ * x0 = VTL_ENTRY_INTERCEPT, x1..x6 = the message, TPIDR_EL1 and the MMU as
+ * the call left them. main.c answers with VtlReturn, which never returns:
+ * the hypervisor puts the call's context back. */
+    .global sk_nested_entry
+sk_nested_entry:
+    mov     x29, #0                 /* no frame below: the call's is not ours */
+    mov     x30, #0
+    bl      sk_nested_intercept
+    mov     x1, #3
+    b       sk_fatal_stub
+
 #include "arm64/el1_vectors.inc"
 
     EL1_VECTORS sk_vectors, sk_exception
@@ -304,6 +317,13 @@ sk_stack_top:                       /* the boot VP's, also after a restart */
     .global sk_vp_stacks
 sk_vp_stacks:
     .space  SK_STACK_SIZE * (SK_MAX_VPS - 1)
+
+/* Every VP's stack for nested intercepts, VP i's top at
+ * sk_nested_stacks + (i + 1) * SK_NESTED_STACK_SIZE (smp.c). */
+    .balign 16
+    .global sk_nested_stacks
+sk_nested_stacks:
+    .space  SK_NESTED_STACK_SIZE * SK_MAX_VPS
 
 /* The kernel context of entry_macros.inc's KCTX_SAVE/KCTX_RESTORE, kept in
  * this VP's struct sk_cpu (TPIDR_EL1 + SK_CPU_KCTX) instead of one global:

@@ -287,9 +287,8 @@ static void handle_call(struct sk_cpu *cpu)
  * a validated jump-label patch is performed and skipped; anything else is
  * refused, logged with the VP, PC, GPA and access, and reaches VTL0 as a
  * permission fault or an external abort (the hypervisor injects it). */
-static void handle_intercept(struct sk_cpu *cpu)
+static void handle_intercept(struct sk_cpu *cpu, struct sk_io *io)
 {
-    struct sk_io *io = &cpu->io;
     struct ovbs_intercept_message m;
     struct hv_result r = hvc(OVBS_GET_INTERCEPT, (uint64_t)(uintptr_t)&m, sizeof(m), 0);
     if (r.x0 != HV_STATUS_SUCCESS || m.gpa != io->x[4] || m.pc != io->x[2])
@@ -310,6 +309,35 @@ static void handle_intercept(struct sk_cpu *cpu)
                m.pc, st & OVBS_ACC_RWX, (st & STATE_LOCKED) ? " (locked)" : "",
                (st & STATE_KTEXT) ? " (kernel text)" : "",
                action == INTERCEPT_ACTION_INJECT_PERMISSION ? "permission fault" : "abort");
+}
+
+/* A nested intercept (vsm.h): VTL0 broke a protection while this VP's
+ * secure call is preempted. Entered from sk_nested_entry on this VP's
+ * nested stack, masked, with the call's context put aside by the
+ * hypervisor, which brings it back after our VtlReturn: so nothing here
+ * touches the call's state. It has its own io, leaves the FP/SIMD
+ * registers alone (trapped: sk_exception stops on a use), and gives back
+ * the VP's event count, which the call compares to see whether it
+ * recorded an event (note_refused). The call holds no lock (it could not
+ * be preempted in a critical section), so taking ours here cannot wait on
+ * it. */
+_Noreturn void sk_nested_intercept(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
+                                   uint64_t x4, uint64_t x5, uint64_t x6);
+_Noreturn void sk_nested_intercept(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
+                                   uint64_t x4, uint64_t x5, uint64_t x6)
+{
+    struct sk_cpu *cpu = this_cpu();
+    struct sk_io io = { .x = { x0, x1, x2, x3, x4, x5, x6, 0 } };
+    if (x0 != VTL_ENTRY_INTERCEPT || cpu->in_nested)
+        panic("nested entry for something other than one intercept");
+    uint64_t events = cpu->events_recorded;
+    cpu->in_nested = true;
+    cpu->nested_intercepts++;
+    handle_intercept(cpu, &io);
+    cpu->events_recorded = events;
+    cpu->in_nested = false;
+    sk_leave(&io, OVBS_VTL_RETURN);
+    panic("the hypervisor resumed a nested intercept");
 }
 
 /* ---- Exceptions ---------------------------------------------------------- */
@@ -340,6 +368,8 @@ void sk_exception(struct frame *f, unsigned kind)
         return;
     }
     if (kind == 0 && ESR_EC(f->esr) == EC_FP_SIMD) {
+        if (this_cpu()->in_nested)
+            panic("FP/SIMD in a nested intercept: the registers are the preempted call's");
         fp_kernel_trap(); /* BearSSL's first FP/SIMD instruction: runs again */
         return;
     }
@@ -407,7 +437,7 @@ _Noreturn void sk_dispatch_loop(struct sk_cpu *cpu, uint32_t first_fid)
                 handle_call(cpu);
             break;
         case VTL_ENTRY_INTERCEPT:
-            handle_intercept(cpu);
+            handle_intercept(cpu, io);
             break;
         case VTL_ENTRY_INTERRUPT:
             /* The timer is pending on our virtual interface: IRQs are

@@ -24,6 +24,8 @@ struct sk_io {
 };
 void sk_leave(struct sk_io *io, uint32_t fid);
 void sk_secondary_entry(void); /* entry.S: a VP's VTL_ENTRY_VP_START */
+void sk_nested_entry(void);     /* entry.S: an intercept while a call is preempted */
+extern char sk_nested_stacks[]; /* entry.S: SK_NESTED_STACK_SIZE per VP */
 void sk_scrub_and_return(struct sk_io *io);
 void sk_runaway(void);
 extern char sk_runaway_loop[], sk_runaway_escape[];
@@ -121,6 +123,10 @@ struct sk_cpu {
     /* main.c: SC_STATS counts of this VP; events.c: events this VP
      * recorded (a call that recorded none is counted as refused). Per VP. */
     uint64_t intercepts_seen, interrupt_entries, events_recorded;
+    /* main.c: a nested intercept runs on this VP (its call preempted),
+     * and how many did. Per VP. */
+    bool in_nested;
+    uint64_t nested_intercepts;
     /* kernel_lock.c: where this VP's last refused access was, and how many
      * times in a row (a retry loop gets an external abort). Per VP. */
     uint64_t kl_last_pc, kl_last_gpa, kl_repeats;

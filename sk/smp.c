@@ -75,6 +75,10 @@ void sk_cpu_setup(struct sk_cpu *cpu, unsigned vp)
     cpu->index = vp;
     cpu->assist.no_preempt = 0;
     cpu->assist.preempt_deferred = 0;
+    cpu->assist.nested_entry = (uint64_t)(uintptr_t)sk_nested_entry;
+    cpu->assist.nested_sp = (uint64_t)(uintptr_t)sk_nested_stacks +
+                            (uint64_t)(vp + 1) * SK_NESTED_STACK_SIZE;
+    cpu->in_nested = false;
     cpu->running = NULL;
     cpu->runaway_active = false;
     for (unsigned i = 0; i < 8; i++)

@@ -864,10 +864,10 @@ static uint64_t fp_plant(uint64_t marker)
     return r.x0 == HV_STATUS_SUCCESS && r.x1 == 0;
 }
 
-/* How many of the 64 q halves, plus TPIDR_EL0, carry marker's pattern. */
-static uint64_t fp_dump_matches(uint64_t marker)
+/* How many of the 64 q halves, plus TPIDR_EL0, carry marker's pattern in
+ * the register spy's dump that invoke r left in this CPU's reply buffer. */
+static uint64_t dump_matches(struct hv_result r, uint64_t marker)
 {
-    struct hv_result r = smp_tl_invoke(fp_session, REGSPY_DUMP, "", 0);
     if (r.x0 != HV_STATUS_SUCCESS || r.x1 != 0 || r.x2 != sizeof(struct regspy_dump))
         return 0;
     struct regspy_dump got, want;
@@ -877,6 +877,11 @@ static uint64_t fp_dump_matches(uint64_t marker)
     for (unsigned i = 0; i < 64; i++)
         n += got.q[i] == want.q[i];
     return n;
+}
+
+static uint64_t fp_dump_matches(uint64_t marker)
+{
+    return dump_matches(smp_tl_invoke(fp_session, REGSPY_DUMP, "", 0), marker);
 }
 
 static bool t_smp_tl_fp(void)
@@ -898,6 +903,72 @@ static bool t_smp_tl_fp(void)
             "%lu of 65\n", seen2, seen1);
     return note(ran && planted0 && planted2 && seen2 == 65 && seen1 == 65,
                 "a trustlet's FP/SIMD and thread registers follow it to the next VP it runs on");
+}
+
+/* A nested intercept over a trustlet: on VP 1 the register spy plants
+ * its FP/SIMD and thread registers and counts down at EL0 of VTL1; VTL0's
+ * timer preempts it there, and from the interrupt VTL0 writes a page VTL1
+ * made read-only. The secure kernel decides about that write on its nested
+ * entry while the trustlet's registers are live in the hardware; the
+ * trustlet then resumes, and its dump must still show every planted value
+ * (the nested entry runs with FP/SIMD trapped and its own stack). */
+#define NESTED_MARK 0xf1f10000000000b1ull
+#define NESTED_SPIN 2000000ull
+static uint8_t nested_tl_page[4096] __attribute__((aligned(4096)));
+static volatile uint64_t nested_tl_store, nested_tl_delivered;
+
+static void nested_tl_store_now(void)
+{
+    if (!irq_hit_in_call)
+        return;
+    unsigned me = this_cpu()->index;
+    uint64_t before = hvc(OVBS_HV_VP_STATS, me, 0, 0).x1 >> 32;
+    nested_tl_store = probe_store(pa(nested_tl_page), 0x5a);
+    nested_tl_delivered = (hvc(OVBS_HV_VP_STATS, me, 0, 0).x1 >> 32) - before;
+}
+
+static uint64_t nested_tl_run(uint64_t session)
+{
+    unsigned me = this_cpu()->index;
+    static uint64_t in[2] = { NESTED_MARK, NESTED_SPIN };
+    bool hit = false;
+    struct hv_result r = { 0 };
+    for (int attempt = 0; attempt < 5 && !hit; attempt++) {
+        nested_tl_store = nested_tl_delivered = 0;
+        tl_outs[me].buf = pa(tl_reply[me]);
+        tl_outs[me].max = sizeof(tl_reply[me]);
+        uint64_t io[7] = { OVBS_VTL_CALL, SC_TL_INVOKE, session, REGSPY_PLANT_SPIN_DUMP, pa(in),
+                           sizeof(in), pa(&tl_outs[me]) };
+        r = vcall_with_timer_io(PREEMPT_TICKS, nested_tl_store_now, &hit, io);
+    }
+    return hit ? dump_matches(r, NESTED_MARK) : 0;
+}
+
+static bool t_smp_nested_intercept_tl(void)
+{
+    if (!need_cpus())
+        return false;
+    struct hv_result l = vcall(SC_TL_LOAD, pa(tl_regspy_a_start),
+                               (uint64_t)(tl_regspy_a_end - tl_regspy_a_start), 0);
+    uint64_t session = l.x0 == HV_STATUS_SUCCESS ? tl_open_session(REGSPY_A_ID) : 0;
+    if (!session)
+        return note(false, "could not load the register spy");
+    nested_tl_page[0] = 0x22;
+    uint64_t gpa = pa(nested_tl_page);
+    bool prot = vcall(SC_PROTECT, gpa, 1, OVBS_ACC_R).x0 == HV_STATUS_SUCCESS;
+    uint64_t kept = 0;
+    bool ran = prot && smp_run(1, nested_tl_run, session, &kept);
+    bool back = vcall(SC_PROTECT, gpa, 1, OVBS_ACC_RWX).x0 == HV_STATUS_SUCCESS;
+    vcall(SC_TL_CLOSE, session, 0, 0);
+    vcall(SC_TL_UNLOAD, l.x1, 0, 0);
+    kprintf("    trustlet preempted on VP 1, store from VTL0 there: %s, intercepts delivered "
+            "%lu, page 0x%x; the trustlet's registers after: %lu of 65 as planted\n",
+            nested_tl_store == PROBE_FAULT_VALUE ? "faulted" : "WENT THROUGH",
+            (unsigned long)nested_tl_delivered, nested_tl_page[0], kept);
+    return note(ran && back && nested_tl_store == PROBE_FAULT_VALUE && nested_tl_delivered == 1 &&
+                    nested_tl_page[0] == 0x22 && kept == 65,
+                "an intercept while a trustlet is preempted reaches VTL1's nested entry; the "
+                "trustlet's FP/SIMD and thread registers survive it");
 }
 
 /* CPU_OFF from a CPU whose secure call is preempted (from the interrupt
@@ -1071,6 +1142,8 @@ const struct test smp_tests[] = {
       "unload a trustlet instance while another CPU invokes it" },
     { "smp_tl_busy", true, t_smp_tl_busy, "invoke or unload an instance preempted elsewhere" },
     { "smp_tl_fp", true, t_smp_tl_fp, "read a trustlet's FP registers through another VP" },
+    { "smp_nested_intercept_tl", false, t_smp_nested_intercept_tl,
+      "intercept while a trustlet with live FP registers is preempted" },
     { "smp_preempt_lock_holder", true, t_smp_preempt_lock_holder,
       "preempt VTL1 inside a critical section and stall the other VPs" },
     { "smp_deferred_yield", false, t_smp_deferred_yield,

@@ -618,6 +618,8 @@ const struct test tests[] = {
     { "intercepts_reach_vtl1", false, t_intercepts_reach_vtl1, "VTL1 sees violations" },
     { "interrupt_preempts_vtl1", false, t_interrupt_preempts_vtl1,
       "VTL0 interrupt during a secure call" },
+    { "nested_intercept", false, t_nested_intercept,
+      "intercept while a secure call is preempted" },
     { "nested_call_while_preempted", false, t_nested_call_while_preempted,
       "second secure call during a preempted one" },
     { "pmu_count_vtl1", true, a_pmu_count_vtl1, "count VTL1's work with VTL0's PMU" },

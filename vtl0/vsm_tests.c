@@ -479,6 +479,67 @@ bool t_interrupt_preempts_vtl1(void)
                 "VTL0's timer stopped VTL1 at once; the call resumed and completed correctly");
 }
 
+/* A nested intercept (vsm.h): VTL0 writes a page VTL1 made read-only while
+ * a secure call is preempted. VTL1 must decide about it on its nested
+ * entry: the hypervisor and the secure kernel each count one intercept
+ * more, the VP is preempted before and after, VTL0's store faults and
+ * changes nothing, and the call then resumes with its own result, so its
+ * context came back whole. Without nested delivery the hypervisor would
+ * inject its default abort and neither count would move. Two rounds: an
+ * SC_SPIN, then an SC_CHECKSUM whose frames are live on VTL1's stack while
+ * it spins (a second nested entry must not land on them). */
+static uint8_t nested_page[4096] __attribute__((aligned(4096)));
+static volatile uint64_t nested_store, nested_before, nested_after;
+
+static void store_while_preempted(void)
+{
+    if (!irq_hit_in_call)
+        return; /* a late interrupt: VTL1 is idle, an ordinary intercept */
+    unsigned me = this_cpu()->index;
+    nested_before = hvc(OVBS_HV_VP_STATS, me, 0, 0).x1;
+    nested_store = probe_store(pa(nested_page), 0x5a);
+    nested_after = hvc(OVBS_HV_VP_STATS, me, 0, 0).x1;
+}
+
+/* One preempted call with a store from its interrupt; true if all held. */
+static bool nested_round(const char *what, uint64_t service, uint64_t a, uint64_t b, uint64_t c,
+                         uint64_t expect)
+{
+    uint64_t seen_before = vcall(SC_STATS, 0, 0, 0).x1;
+    bool hit = false;
+    nested_store = nested_before = nested_after = 0;
+    struct hv_result r = call_with_timer(service, a, b, c, store_while_preempted, &hit);
+    uint64_t seen_after = vcall(SC_STATS, 0, 0, 0).x1;
+    unsigned state_before = nested_before & 0xff, state_after = nested_after & 0xff;
+    uint64_t hv_delivered = (nested_after >> 32) - (nested_before >> 32);
+    kprintf("    %s preempted: %s; VP state %u -> %u, intercepts delivered %lu, seen by VTL1 "
+            "%lu; store %s, page 0x%x; call: status %ld, %s result\n", what, hit ? "yes" : "no",
+            state_before, state_after, hv_delivered, seen_after - seen_before,
+            nested_store == PROBE_FAULT_VALUE ? "faulted" : "WENT THROUGH", nested_page[0],
+            (long)r.x0, r.x1 == expect ? "its own" : "a WRONG");
+    return hit && state_before == 5 && state_after == 5 && hv_delivered == 1 &&
+           seen_after == seen_before + 1 && nested_store == PROBE_FAULT_VALUE &&
+           nested_page[0] == 0x11 && r.x0 == HV_STATUS_SUCCESS && r.x1 == expect;
+}
+
+bool t_nested_intercept(void)
+{
+    nested_page[0] = 0x11;
+    uint64_t gpa = pa(nested_page);
+    if (vcall(SC_PROTECT, gpa, 1, OVBS_ACC_R).x0 != HV_STATUS_SUCCESS)
+        return note(false, "could not make the page read-only");
+    for (unsigned i = 0; i < sizeof(buffer); i++)
+        buffer[i] = (uint8_t)(i * 5 + 1);
+    bool spin = nested_round("SC_SPIN", SC_SPIN, SPIN_ITERATIONS, 0, 0,
+                             sc_spin_result(SPIN_ITERATIONS));
+    bool sum = nested_round("SC_CHECKSUM", SC_CHECKSUM, pa(buffer), sizeof(buffer),
+                            SPIN_ITERATIONS, fnv1a(buffer, sizeof(buffer)));
+    bool restored = vcall(SC_PROTECT, gpa, 1, OVBS_ACC_RWX).x0 == HV_STATUS_SUCCESS;
+    return note(spin && sum && restored,
+                "an intercept while a call is preempted reaches VTL1 (nested entry); the call "
+                "resumes whole");
+}
+
 /* VTL0's PMU must not count VTL1's work: the hypervisor stops it while
  * VTL1 runs (pmu_on_switch, PMCR_EL0.E clear; not under hv.bench, which
  * make test never uses). The cycle counter, counting EL1 and EL0 (the

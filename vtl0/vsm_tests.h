@@ -14,6 +14,7 @@ bool t_vtl_call_null(void);
 bool t_measurement_log(void);
 bool t_execute_only(void);
 bool t_interrupt_preempts_vtl1(void);
+bool t_nested_intercept(void);
 bool t_nested_call_while_preempted(void);
 bool a_reissue_preempted_call(void);
 bool a_pmu_count_vtl1(void);

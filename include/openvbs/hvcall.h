@@ -95,8 +95,8 @@
 /* Per-VP statistics, any caller: x1 = VP index. x0 = status
  * (HV_STATUS_INVALID_VP_INDEX if there is no such VP), x1 = bits 7:0 the
  * VP's state (enum vtl1_state of hv/vpstate.h: 0 off, 1 enabled, 2 booting,
- * 3 idle, 4 in call, 5 preempted, 6 in intercept, 7 in interrupt) | bits
- * 63:32 intercepts delivered to VTL1 there, x2 = bits 31:0 secure calls
+ * 3 idle, 4 in call, 5 preempted, 6 in intercept, 7 in interrupt, 8 in nested
+ * intercept) | bits 63:32 intercepts delivered to VTL1 there (nested ones too), x2 = bits 31:0 secure calls
  * preempted there (yields included) | bits 63:32 of those, the ones VTL1
  * asked for with OVBS_VTL1_YIELD after a deferral, x3 = preemptions VTL1
  * deferred there (an interrupt for VTL0 during a critical section). */

@@ -39,7 +39,7 @@ struct ovbs_ioc_head {
 /* OVBS_IOC_INFO: what the hypervisor says about itself and every VP. */
 #define OVBS_IOC_MAX_VPS     16
 struct ovbs_ioc_vp {
-    uint32_t state;          /* OVBS_HV_VP_STATS x1 bits 7:0 (0 off ... 7 in interrupt) */
+    uint32_t state;          /* OVBS_HV_VP_STATS x1 bits 7:0 (0 off ... 8 in nested intercept) */
     uint32_t intercepts;     /* intercepts delivered to VTL1 on this VP */
     uint32_t preempted;      /* secure calls preempted there (yields included) */
     uint32_t yields;         /* of those, the ones VTL1 yielded after a deferral */

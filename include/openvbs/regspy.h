@@ -21,6 +21,11 @@ enum regspy_cmd {
     REGSPY_READ_CNTVCT = 8,
     REGSPY_USE_SVE = 9,    /* RDVL: SVE registers, never switched */
     REGSPY_USE_SME = 10,   /* SMSTART: streaming mode and ZA */
+    REGSPY_PLANT_SPIN_DUMP = 11, /* input: marker, iterations (8 bytes each):
+                                  * PLANT, count down, then reply as DUMP:
+                                  * the registers must survive what runs
+                                  * meanwhile (a preemption, a nested
+                                  * intercept) */
 };
 #define REGSPY_FIRST_FORBIDDEN REGSPY_READ_PMCCNTR
 #define REGSPY_LAST_FORBIDDEN  REGSPY_USE_SME

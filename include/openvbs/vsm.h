@@ -23,6 +23,16 @@
  *   An interrupt for VTL0 arrives while VTL1 runs: the VP returns to VTL0 at
  *   once with its PC back on the VtlCall; re-executing the call resumes VTL1
  *   where it stopped (the call completes as if never interrupted).
+ *
+ *   VTL0 breaks a protection while that call is preempted (a nested
+ *   intercept): the hypervisor puts the call's VTL1 context aside and
+ *   enters VTL1 at its assist's nested_entry, EL1h with DAIF masked,
+ *   SP_EL1 = nested_sp, FP/SIMD trapped to EL1 (CPACR_EL1.FPEN = 0),
+ *   x0..x6 as for any intercept. Its OVBS_VTL_RETURN answers the intercept
+ *   and never returns there: the call's context comes back whole (only
+ *   VTL1's virtual timer and interrupts keep what happened meanwhile), and
+ *   the call stays preempted. Without a nested entry VTL0 gets the default
+ *   action, an external abort.
  */
 #ifndef OPENVBS_VSM_H
 #define OPENVBS_VSM_H
@@ -101,7 +111,11 @@ struct ovbs_vp_assist {
                                          * preempted call, the system-counter ticks
                                          * it spent preempted: time VTL0 took,
                                          * which no budget of VTL1's should count */
-    uint64_t reserved[6];
+    /* VTL1 writes both before it registers the assist; 0: no nested
+     * intercepts on this VP. In VTL1 memory. */
+    uint64_t nested_entry;              /* 4-byte aligned PC */
+    uint64_t nested_sp;                 /* 16-byte aligned SP_EL1 */
+    uint64_t reserved[4];
 };
 
 /* Entry reasons, in VTL1's x0 when it is entered. */

@@ -31,6 +31,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/jump_label.h>
 #include <linux/kernel_read_file.h>
@@ -805,19 +806,17 @@ static struct klock klock_now(void)
 static int (*patch_nosync)(void *addr, u32 insn);
 #define A64_BRK_ATTACK 0xd4294820u /* brk #0x4a41: what the attacks try to plant */
 
-/* A 32-bit store with an exception fixup (the way Linux's own
- * copy_to_kernel_nofault stores): -EFAULT instead of an oops. */
-static int store_u32_nofault(void *dst, u32 v)
+/* One store of `size` bytes (4 or 8: a single str, as the stage-2 check
+ * sees it) with an exception fixup, the way Linux's own
+ * copy_to_kernel_nofault stores: -EFAULT instead of an oops. */
+static int store_nofault(void *dst, u64 v, size_t size)
 {
-	__put_kernel_nofault(dst, &v, u32, fault);
-	return 0;
-fault:
-	return -EFAULT;
-}
+	u32 v32 = (u32)v;
 
-static int store_u64_nofault(void *dst, u64 v)
-{
-	__put_kernel_nofault(dst, &v, u64, fault);
+	if (size == sizeof(u32))
+		__put_kernel_nofault(dst, &v32, u32, fault);
+	else
+		__put_kernel_nofault(dst, &v, u64, fault);
 	return 0;
 fault:
 	return -EFAULT;
@@ -853,10 +852,10 @@ static int text_write(struct attack *a, const char *how)
 		alias = kimage_alias(va, &page);
 		if (!alias)
 			return -ENOMEM;
-		rc = store_u32_nofault(alias + (va & ~PAGE_MASK), A64_BRK_ATTACK);
+		rc = store_nofault(alias + (va & ~PAGE_MASK), A64_BRK_ATTACK, 4);
 		vunmap(alias);
 	} else {
-		rc = store_u32_nofault(lm_alias((void *)va), A64_BRK_ATTACK);
+		rc = store_nofault(lm_alias((void *)va), A64_BRK_ATTACK, 4);
 	}
 	now = *(u32 *)va;
 	after = klock_now();
@@ -891,10 +890,10 @@ static int a_kdata_write(struct attack *a, const char *arg)
 	alias = kimage_alias(va, &page);
 	if (!alias)
 		return -ENOMEM;
-	rc = store_u64_nofault(alias + (va & ~PAGE_MASK), MARKER);
+	rc = store_nofault(alias + (va & ~PAGE_MASK), MARKER, 8);
 	now = *(u64 *)va;
 	if (now != old)
-		store_u64_nofault(alias + (va & ~PAGE_MASK), old);
+		store_nofault(alias + (va & ~PAGE_MASK), old, 8);
 	vunmap(alias);
 	after = klock_now();
 	result_set(a, "kdata_write 0x%lx (PA 0x%llx) via vmap: status %d\n"
@@ -1016,6 +1015,95 @@ static int a_site_wrong(struct attack *a, const char *arg)
 	return 0;
 }
 
+/* Our static key's jump-table entry (its site and branch target). */
+static struct jump_entry *attack_key_entry(void)
+{
+	struct jump_entry *e = THIS_MODULE->jump_entries;
+	unsigned int i;
+
+	for (i = 0; e && i < THIS_MODULE->num_jump_entries; i++)
+		if (jump_entry_key(&e[i]) == &attack_key.key)
+			return &e[i];
+	return NULL;
+}
+
+/* "patch_preempted": a validated jump-label patch while this VP's secure
+ * call is preempted (VTL1 busy there). An hrtimer on this CPU fires during
+ * a long SC_SPIN: the hypervisor preempts VTL1 for it, and in its handler
+ * (hard interrupt context, the call still preempted) we patch our key's
+ * site to its other legal instruction and back, through Linux's own
+ * aarch64_insn_patch_text_nosync. Both writes must be validated and done
+ * by VTL1 (a nested intercept), the site end as it began, and the spin
+ * resume with its own result. */
+#define A64_NOP_INSN 0xd503201fu
+static struct hrtimer pp_timer;
+static u32 *pp_site;
+static u32 pp_other;
+static int pp_rc1, pp_rc2;
+static u64 pp_state;
+static bool pp_fired;
+
+static u64 vp_state_here(void)
+{
+	return hv(OVBS_HV_VP_STATS, read_cpuid_mpidr() & MPIDR_HWID_BITMASK, 0, 0).r1 & 0xff;
+}
+
+static enum hrtimer_restart pp_fire(struct hrtimer *t)
+{
+	u32 was = READ_ONCE(*pp_site);
+
+	pp_fired = true;
+	pp_state = vp_state_here();
+	if (pp_state != 5) /* not preempted: the call had ended, or not begun */
+		return HRTIMER_NORESTART;
+	pp_rc1 = patch_nosync(pp_site, pp_other);
+	pp_rc2 = patch_nosync(pp_site, was);
+	return HRTIMER_NORESTART;
+}
+
+static int a_patch_preempted(struct attack *a, const char *arg)
+{
+	struct jump_entry *e = attack_key_entry();
+	struct klock before, after;
+	struct call c = { 0 }, plain;
+	unsigned int attempt;
+	u32 start;
+
+	if (!e || !patch_nosync)
+		return -ENOENT;
+	pp_site = (u32 *)jump_entry_code(e);
+	start = READ_ONCE(*pp_site);
+	pp_other = start == A64_NOP_INSN ?
+		   0x14000000u | (((jump_entry_target(e) - jump_entry_code(e)) >> 2) & 0x03ffffffu) :
+		   A64_NOP_INSN;
+	plain = sc(SC_SPIN, SC_MAX_SPIN, 0, 0, 0);
+	before = klock_now();
+	hrtimer_init(&pp_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	pp_timer.function = pp_fire;
+	pp_state = 0;
+	for (attempt = 1; attempt <= 10 && pp_state != 5; attempt++) {
+		pp_fired = false;
+		pp_rc1 = pp_rc2 = -EINVAL;
+		preempt_disable(); /* the timer, the call and its resumption on one CPU */
+		hrtimer_start(&pp_timer, ns_to_ktime(50 * NSEC_PER_USEC * attempt),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+		c = sc(SC_SPIN, SC_MAX_SPIN, 0, 0, 0);
+		preempt_enable();
+		hrtimer_cancel(&pp_timer);
+	}
+	after = klock_now();
+	result_set(a, "patch_preempted: VP state in the timer %llu (%s), attempt %u\n"
+		   "patches to 0x%08x and back: %d %d; site 0x%08x -> 0x%08x (%s)\n"
+		   "spin: status 0x%llx, %s result\n"
+		   "VTL1 patches %llu -> %llu, refusals %llu -> %llu\n",
+		   pp_state, pp_state == 5 ? "preempted" : "NOT preempted", attempt - 1, pp_other,
+		   pp_rc1, pp_rc2, start, READ_ONCE(*pp_site),
+		   READ_ONCE(*pp_site) == start ? "as it began" : "CHANGED", c.st,
+		   c.st == plain.st && c.r1 == plain.r1 ? "its own" : "a WRONG", before.patches,
+		   after.patches, before.refusals, after.refusals);
+	return 0;
+}
+
 /* "cpu_on MPIDR": PSCI CPU_ON of an offline CPU straight to the
  * hypervisor, at a fresh page of ours (not locked text). PSCI answers at
  * once; the start itself happens, or not, on that CPU: AFFINITY_INFO
@@ -1125,6 +1213,7 @@ static struct attack attacks[] = {
 	{ .name = "exec_vmalloc", .run = a_exec_vmalloc, .unlocked = true },
 	{ .name = "static_key", .run = a_static_key },
 	{ .name = "site_wrong", .run = a_site_wrong },
+	{ .name = "patch_preempted", .run = a_patch_preempted },
 	{ .name = "cpu_on", .run = a_cpu_on },
 	{ .name = "kdata_sym", .run = a_kdata_sym },
 	{ .name = "el1_regs", .run = a_el1_regs },

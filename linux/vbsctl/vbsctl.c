@@ -157,6 +157,7 @@ static const char *const feature_names[] = {
 };
 static const char *const vp_states[] = {
     "off", "enabled", "booting", "idle", "in call", "preempted", "in intercept", "in interrupt",
+    "in nested intercept",
 };
 
 static int get_info(struct ovbs_ioc_info *info)

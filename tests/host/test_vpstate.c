@@ -57,17 +57,24 @@ static void test_cpu_off_only_when_idle(void **state)
 }
 
 /* A preempted call leaves PREEMPTED only by being resumed: no new call,
- * intercept, interrupt, return or CPU_OFF gets past it. */
+ * interrupt, return or CPU_OFF gets past it. An intercept enters VTL1 on
+ * top of it (IN_NESTED_INTERCEPT), whose only way out is its VtlReturn,
+ * back to the same preempted call. */
 static void test_preempted_call_only_resumes(void **state)
 {
     (void)state;
     for (unsigned e = 0; e < VP_EVENT_COUNT; e++) {
         int to = vp_next_state(VTL1_PREEMPTED, (enum vp_event)e);
-        assert_int_equal(to, e == VPE_RESUME ? VTL1_IN_CALL : -1);
+        int want = e == VPE_RESUME ? VTL1_IN_CALL :
+                   e == VPE_INTERCEPT ? VTL1_IN_NESTED_INTERCEPT : -1;
+        assert_int_equal(to, want);
+        to = vp_next_state(VTL1_IN_NESTED_INTERCEPT, (enum vp_event)e);
+        assert_int_equal(to, e == VPE_RETURN ? VTL1_PREEMPTED : -1);
     }
     assert_int_equal(vp_next_state(VTL1_IN_CALL, VPE_PREEMPT), VTL1_PREEMPTED);
     assert_int_equal(vp_next_state(VTL1_IN_INTERCEPT, VPE_PREEMPT), -1);
     assert_int_equal(vp_next_state(VTL1_IN_INTERRUPT, VPE_PREEMPT), -1);
+    assert_int_equal(vtl1_state_running_vtl(VTL1_IN_NESTED_INTERCEPT), 1);
 }
 
 /* Every state is a VP in exactly one VTL or not running; every row names

@@ -36,6 +36,20 @@ def linux_boot(commands, append="", timeout=300, icount=False, cmdline=""):
                                    timeout=timeout, wait_for=ovbs_qemu.LINUX_READY)
 
 
+def shell_section(output, cmd):
+    """The Linux shell's output for the scripted line `cmd` in a linux_boot's
+    output: up to the next echoed line, hypervisor, secure-kernel and
+    kernel log lines left out."""
+    text = output.replace("\r", "")
+    start = text.find(f"linux# {cmd}\n")
+    assert start >= 0, f"no output for {cmd!r}\n" + text[-4000:]
+    start += len(f"linux# {cmd}\n")
+    end = text.find("linux# ", start)
+    end = text.find("console: ", start) if end < 0 else end
+    return "\n".join(l for l in text[start:end].splitlines()
+                     if not l.startswith(("[hv]", "[sk]", "[ ")))
+
+
 _suite = {}
 
 

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import linux_boot
+from conftest import linux_boot, shell_section
 
 BUILD = os.environ.get("OVBS_BUILD", "build")
 DTB_PAGE = 0x40800000  # VTL0's device tree (the boot log says where; checked below)
@@ -64,15 +64,8 @@ def boot():
 
 
 def section(cmd):
-    """The output of the scripted line `cmd` (up to the next echoed line)."""
-    out = boot().output
-    start = out.find(f"linux# {cmd}\n")
-    assert start >= 0, f"no output for {cmd!r}\n" + out[-4000:]
-    start += len(f"linux# {cmd}\n")
-    end = out.find("linux# ", start)
-    end = out.find("console: ", start) if end < 0 else end
-    return "\n".join(l for l in out[start:end].splitlines()
-                     if not l.startswith(("[hv]", "[sk]", "[ ")))
+    """The shell's output for the scripted line `cmd`."""
+    return shell_section(boot().output, cmd)
 
 
 def tail(n=4000):

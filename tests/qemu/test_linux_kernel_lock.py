@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import linux_boot
+from conftest import linux_boot, shell_section
 
 BUILD = os.environ.get("OVBS_BUILD", "build")
 D = "/sys/kernel/debug/openvbs_attack"
@@ -71,6 +71,9 @@ def attack_commands():
         # Static keys after the lock: ours, and a core tracepoint's.
         attack("static_key", "on"),
         attack("static_key", "off"),
+        # A validated patch from an interrupt handler while this VP's secure
+        # call is preempted: a nested intercept.
+        attack("patch_preempted"),
         f"echo 1 > {FORK_EVENT}; sh -c true; sh -c true; echo 0 > {FORK_EVENT}; "
         f"echo \"fork events: $(grep -c sched_process_fork {TRACE}/trace)\"",
         # Kernel text, three ways, and a jump site with a foreign value.
@@ -118,15 +121,8 @@ def out():
 
 
 def section(cmd):
-    """The shell's output for the scripted line `cmd`, log lines left out."""
-    text = out()
-    start = text.find(f"linux# {cmd}\n")
-    assert start >= 0, f"no output for {cmd!r}\n" + text[-4000:]
-    start += len(f"linux# {cmd}\n")
-    end = text.find("linux# ", start)
-    end = text.find("console: ", start) if end < 0 else end
-    return "\n".join(l for l in text[start:end].splitlines()
-                     if not l.startswith(("[hv]", "[sk]", "[ ")))
+    """The shell's output for the scripted line `cmd`."""
+    return shell_section(boot().output, cmd)
 
 
 def refusals(text):
@@ -177,6 +173,19 @@ def test_static_keys_flip_after_the_lock():
         assert p.group(3) == p.group(4), s
     fork = re.search(r"fork events: (\d+)", out())
     assert fork and int(fork.group(1)) >= 2, out()[-3000:]
+
+
+def test_validated_patch_while_the_call_is_preempted():
+    """VTL1 busy on the VP (its SC_SPIN preempted by an hrtimer): the patch
+    to the site's other legal instruction and back is still validated and
+    performed, through the hypervisor's nested intercept, and the spin
+    resumes with its own result."""
+    s = section(attack("patch_preempted"))
+    assert "(preempted)" in s, s
+    assert "and back: 0 0" in s and "(as it began)" in s and "its own result" in s, s
+    p = re.search(r"VTL1 patches (\d+) -> (\d+), refusals (\d+) -> (\d+)", s)
+    assert p and int(p.group(2)) == int(p.group(1)) + 2 and p.group(3) == p.group(4), s
+    assert "intercept to VTL1 (nested: its call is preempted)" in out()
 
 
 @pytest.mark.parametrize("name", ["text_patch", "text_vmap", "site_wrong"])

@@ -18,7 +18,7 @@ SMP_TESTS = (
     "smp_vtl_return_race", "smp_unload_invoke_race", "smp_tl_busy", "smp_stress",
     "smp_cpu_off_busy", "smp_tl_fp", "smp_preempt_lock_holder", "smp_deferred_yield",
     "smp_sgi_while_active", "smp_sgi_overflow", "smp_protect_race", "smp_protect_record_race",
-    "smp_copy_out_race",
+    "smp_copy_out_race", "smp_nested_intercept_tl",
 )
 # Listed too, but each run in a boot of its own (not by `smp all`).
 OWN_BOOT_TESTS = ("smp_cpu_on_unenabled", "smp_rollback_race")

@@ -83,6 +83,19 @@ static void handle(uint64_t cmd, long len)
         dump(&d);
         reply(&d, sizeof(d), 0);
         return;
+    case REGSPY_PLANT_SPIN_DUMP: {
+        uint64_t n;
+        if (len != 16)
+            break;
+        memcpy(&v, buf, 8);
+        memcpy(&n, buf + 8, 8);
+        plant(v);
+        for (volatile uint64_t i = n; i; i = i - 1)
+            ;
+        dump(&d);
+        reply(&d, sizeof(d), 0);
+        return;
+    }
     case REGSPY_FP_WORK:
         spy_fp_work();
         reply(buf, 0, 0);
