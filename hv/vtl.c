@@ -328,29 +328,37 @@ void call_vtl_call(struct guest_regs *regs)
 #define SPSR_EL1H_DAIF  0x3c5ull          /* EL1h, D, A, I and F masked */
 #define CPACR_EL1_FPEN  (3ull << 20)      /* 0: FP/SIMD traps at EL0 and EL1 */
 
-/* VTL1 registered a nested entry and stack on this VP, in its own memory. */
-static bool nested_entry_ok(const struct vp *vp)
+/* The nested entry and stack VTL1 registered on this VP, read once from its
+ * assist page (what is checked is what is used): both in VTL1's own
+ * memory, the entry 4-byte and the stack 16-byte aligned. */
+struct nested_entry {
+    uint64_t pc, sp;
+};
+
+static bool nested_entry_of(const struct vp *vp, struct nested_entry *e)
 {
-    const struct ovbs_vp_assist *a = vp->assist;
+    const volatile struct ovbs_vp_assist *a = vp->assist;
     if (!a)
         return false;
-    uint64_t pc = a->nested_entry, sp = a->nested_sp;
-    return pc && sp && !(pc & 3) && !(sp & 15) && owner_of(&hv_owners, pc) == OWNER_VTL1 &&
-           owner_of(&hv_owners, sp - 16) == OWNER_VTL1;
+    e->pc = a->nested_entry;
+    e->sp = a->nested_sp;
+    return e->pc && e->sp && !(e->pc & 3) && !(e->sp & 15) &&
+           owner_of(&hv_owners, e->pc) == OWNER_VTL1 &&
+           owner_of(&hv_owners, e->sp - 16) == OWNER_VTL1;
 }
 
 /* Before the switch into VTL1: the call's context aside, the nested entry's
  * in its place. FP/SIMD traps to VTL1's EL1, because the registers may hold
  * the call's values (a trustlet's, or BearSSL's), which the nested entry
  * must neither read nor change. */
-static void nested_enter(struct vp *vp)
+static void nested_enter(struct vp *vp, const struct nested_entry *e)
 {
     struct vtl_ctx *v1 = &vp->vtl[VTL1];
     vp->nested.regs = v1->regs;
     vp->nested.sys = v1->sys;
-    v1->regs.elr = vp->assist->nested_entry;
+    v1->regs.elr = e->pc;
     v1->regs.spsr = SPSR_EL1H_DAIF;
-    v1->sys.sp_el1 = vp->assist->nested_sp;
+    v1->sys.sp_el1 = e->sp;
     v1->sys.cpacr &= ~CPACR_EL1_FPEN;
     vp->nested_intercepts++;
 }
@@ -479,7 +487,8 @@ static unsigned access_of(uint32_t esr, bool instr)
 bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool instr)
 {
     bool nested = vp->vtl1 == VTL1_PREEMPTED;
-    if (nested && !nested_entry_ok(vp)) {
+    struct nested_entry entry;
+    if (nested && !nested_entry_of(vp, &entry)) {
         if (hv_log_allowed(LOG_SRC_INTERCEPTS))
             hv_log("VP %u: VTL0 access to GPA 0x%lx while its call is preempted and VTL1 has no "
                    "nested entry: default action", vp->index, ipa);
@@ -505,7 +514,7 @@ bool vtl_intercept(struct vp *vp, uint32_t esr, uint64_t ipa, uint64_t far, bool
                m->access == INTERCEPT_ACCESS_READ ? "read" : "execute", ipa, m->pc,
                owner_vtl0_access(&hv_owners, ipa), nested ? " (nested: its call is preempted)" : "");
     if (nested)
-        nested_enter(vp);
+        nested_enter(vp, &entry);
     struct guest_regs *r = enter_vtl1(vp, VTL_ENTRY_INTERCEPT);
     r->x[1] = m->vp_index | ((uint64_t)m->access << 32);
     r->x[2] = m->pc;
