@@ -169,6 +169,7 @@ int sk_probe_pmuserenr(uint64_t *out);
 int sk_probe_actlr(uint64_t *out);
 int sk_probe_scxtnum_el1(uint64_t *out);
 int sk_probe_scxtnum_el0(uint64_t *out);
+int sk_probe_sgi(uint64_t *out);
 int sk_probe_load(uint64_t pa, uint64_t *out);
 extern const uint64_t sk_probe_insns[], sk_probe_count;
 
@@ -180,7 +181,7 @@ static int sc_state_probe(uint64_t apia0, uint64_t tpidr2_0, uint64_t *readable,
 {
     int (*const probes[])(uint64_t *) = {
         sk_probe_cntp_cval, sk_probe_cntp_ctl, sk_probe_pmccntr, sk_probe_pmuserenr,
-        sk_probe_actlr, sk_probe_scxtnum_el1, sk_probe_scxtnum_el0,
+        sk_probe_actlr, sk_probe_scxtnum_el1, sk_probe_scxtnum_el0, sk_probe_sgi,
     };
     const unsigned n = sizeof(probes) / sizeof(probes[0]);
     _Static_assert(sizeof(probes) / sizeof(probes[0]) + 1 == SC_STATE_PROBES, "SC_STATE_PROBES");

@@ -1,5 +1,5 @@
-/* probe.S: reads of registers the secure kernel must NOT be able to reach
- * (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1 with the value in
+/* probe.S: reads (and one write) of registers the secure kernel must NOT
+ * be able to reach (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1 with the value in
  * *out if the read worked; if the hypervisor refused it (an undefined
  * instruction, or an abort), the exception handler finds the faulting PC in
  * sk_probe_insns (probe_fixup in main.c), makes x0 0 and steps over it. */
@@ -25,6 +25,20 @@
     PROBE   sk_probe_scxtnum_el1, s3_0_c13_c0_7
     PROBE   sk_probe_scxtnum_el0, s3_3_c13_c0_7
 
+/* int sk_probe_sgi(uint64_t *out): a write, not a read: ICC_SGI1R_EL1 with
+ * an empty target list (SGI 0 to no CPU). Under HCR_EL2.IMO it traps, and
+ * the hypervisor sends SGIs for VTL0 only, so VTL1 gets an undefined
+ * instruction (hv/trap.c, sgi_write); *out stays 0 either way. */
+    .global sk_probe_sgi
+sk_probe_sgi:
+    mov     x1, x0
+    mov     x0, #1
+    mov     x2, #0
+sk_probe_sgi_insn:
+    msr     s3_0_c12_c11_5, x2
+    str     x2, [x1]
+    ret
+
 /* int sk_probe_load(uint64_t pa, uint64_t *out): a read of memory mapped
  * at pa; the abort the hypervisor injects if stage 2 stops it (EC 0x25)
  * comes back through probe_fixup like an undefined instruction. */
@@ -45,6 +59,6 @@ sk_probe_load_insn:
 sk_probe_insns:
     .quad   sk_probe_cntp_cval_insn, sk_probe_cntp_ctl_insn, sk_probe_pmccntr_insn
     .quad   sk_probe_pmuserenr_insn, sk_probe_actlr_insn, sk_probe_scxtnum_el1_insn
-    .quad   sk_probe_scxtnum_el0_insn, sk_probe_load_insn
+    .quad   sk_probe_scxtnum_el0_insn, sk_probe_sgi_insn, sk_probe_load_insn
 sk_probe_count:
-    .quad   8
+    .quad   9

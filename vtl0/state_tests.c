@@ -194,7 +194,7 @@ static uint64_t nzcv_across_call(uint64_t flags)
 
 /* State the hardware has once for both VTLs. VTL0 plants values; VTL1
  * (SC_STATE_PROBE) must be unable to read the EL1 physical timer, the PMU,
- * ACTLR_EL1 and SCXTNUM; TPIDR2_EL0 (with SME) and the pointer-auth keys
+ * ACTLR_EL1 and SCXTNUM, and to send a physical SGI; TPIDR2_EL0 (with SME) and the pointer-auth keys
  * are switched, so VTL1 sees its own and its TPIDR2 marker never reaches
  * VTL0. VTL0 itself cannot use ACTLR_EL1, SCXTNUM_EL1, SVE or SME either,
  * nor send a physical SGI. */

@@ -219,13 +219,13 @@ struct ovbs_measurement {
 #define SC_STATE_PROBE   14 /* x2 = VTL0's APIAKeyLo_EL1, x3 = VTL0's TPIDR2_EL0: VTL1
                              * tries the SC_STATE_PROBES things it must not reach
                              * (VTL0's physical timer, PMU, ACTLR_EL1, SCXTNUM_ELx,
-                             * a page of hypervisor memory): x1 bits 31:0 = mask
+                             * a physical SGI, a page of hypervisor memory): x1 bits 31:0 = mask
                              * of those it could read (0 expected), bits 63:32 =
                              * VTL1's ISR_EL1 (pending A/I/F); x2 bit 0 = VTL1's
                              * key equals x2, bit 1 = its TPIDR2_EL0 equals x3
                              * (VTL1's values never come back). VTL1 then leaves
                              * SC_SCRUB_MARKER in its own TPIDR2_EL0 */
-#define SC_STATE_PROBES  8 /* the last: a page of hypervisor memory */
+#define SC_STATE_PROBES  9 /* the last: a page of hypervisor memory */
 #define SC_DMA_CANARY    15 /* x1 = physical address of a page of VTL1 memory the
                              * secure kernel filled at boot with
                              * sc_dma_canary_byte(i), x2 = FNV-1a of its current
