@@ -821,17 +821,23 @@ static bool t_smp_tl_busy(void)
 {
     if (!need_cpus())
         return false;
-    busy_instance = smp_load_echo();
-    busy_session = tl_open_session(ECHO_ID);
-    if (!busy_instance || !busy_session)
-        return note(false, "could not load the echo trustlet");
     bool hit = false;
     static struct tl_out out;
     static uint8_t reply[16];
     out.buf = pa(reply);
     out.max = sizeof(reply);
     struct hv_result r = { 0 };
+    /* Each attempt on an instance of its own: the spinning invoke ends with
+     * the instance killed by its run budget, and on a loaded host a vCPU
+     * kept off its core past that budget before the timer could preempt
+     * the call leaves nothing to try again on. */
     for (unsigned attempt = 0; attempt < 8; attempt++) {
+        if (attempt > 0)
+            vcall(SC_TL_UNLOAD, busy_instance, 0, 0);
+        busy_instance = smp_load_echo();
+        busy_session = tl_open_session(ECHO_ID);
+        if (!busy_instance || !busy_session)
+            return note(false, "could not load the echo trustlet");
         busy_invoke = busy_unload = busy_close = busy_info = ~0ull;
         uint64_t io[7] = { OVBS_VTL_CALL, SC_TL_INVOKE, busy_session, ECHO_SPIN, 0, 0,
                            pa(&out) };
