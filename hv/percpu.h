@@ -142,7 +142,6 @@ struct vp {
         struct guest_regs regs;     /* while a nested intercept runs (vtl.c) */
         struct el1_sysregs sys;
     } nested;
-    uint64_t nested_intercepts;     /* own: statistics */
 };
 
 /* One per physical CPU, reached through TPIDR_EL2; only that CPU writes

@@ -325,7 +325,6 @@ void call_vtl_call(struct guest_regs *regs)
  * inside a critical section, assist.no_preempt), so the nested entry takes
  * any it needs. */
 
-#define SPSR_EL1H_DAIF  0x3c5ull          /* EL1h, D, A, I and F masked */
 #define CPACR_EL1_FPEN  (3ull << 20)      /* 0: FP/SIMD traps at EL0 and EL1 */
 
 /* The nested entry and stack VTL1 registered on this VP, read once from its
@@ -357,10 +356,9 @@ static void nested_enter(struct vp *vp, const struct nested_entry *e)
     vp->nested.regs = v1->regs;
     vp->nested.sys = v1->sys;
     v1->regs.elr = e->pc;
-    v1->regs.spsr = SPSR_EL1H_DAIF;
+    v1->regs.spsr = PSR_MODE_EL1h | PSR_DAIF;
     v1->sys.sp_el1 = e->sp;
     v1->sys.cpacr &= ~CPACR_EL1_FPEN;
-    vp->nested_intercepts++;
 }
 
 /* After the nested entry's VtlReturn, VTL0 switched in: the call's context

@@ -333,7 +333,6 @@ _Noreturn void sk_nested_intercept(uint64_t x0, uint64_t x1, uint64_t x2, uint64
         panic("nested entry for something other than one intercept");
     uint64_t events = cpu->events_recorded;
     cpu->in_nested = true;
-    cpu->nested_intercepts++;
     handle_intercept(cpu, &io);
     cpu->events_recorded = events;
     cpu->in_nested = false;

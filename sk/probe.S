@@ -1,8 +1,9 @@
 /* probe.S: reads (and one write) of registers the secure kernel must NOT
- * be able to reach (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1 with the value in
- * *out if the read worked; if the hypervisor refused it (an undefined
- * instruction, or an abort), the exception handler finds the faulting PC in
- * sk_probe_insns (probe_fixup in main.c), makes x0 0 and steps over it. */
+ * be able to reach (EL1 of VTL1), for SC_STATE_PROBE. Each probe returns 1
+ * with the value in *out if the access worked; if the hypervisor refused
+ * it (an undefined instruction, or an abort), the exception handler finds
+ * the faulting PC in sk_probe_insns (probe_fixup in main.c), makes x0 0
+ * and steps over it. */
 
 .macro PROBE name, reg
     .global \name

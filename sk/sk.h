@@ -123,10 +123,9 @@ struct sk_cpu {
     /* main.c: SC_STATS counts of this VP; events.c: events this VP
      * recorded (a call that recorded none is counted as refused). Per VP. */
     uint64_t intercepts_seen, interrupt_entries, events_recorded;
-    /* main.c: a nested intercept runs on this VP (its call preempted),
-     * and how many did. Per VP. */
+    /* main.c: a nested intercept runs on this VP (its call preempted).
+     * Per VP. */
     bool in_nested;
-    uint64_t nested_intercepts;
     /* kernel_lock.c: where this VP's last refused access was, and how many
      * times in a row (a retry loop gets an external abort). Per VP. */
     uint64_t kl_last_pc, kl_last_gpa, kl_repeats;

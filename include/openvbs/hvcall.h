@@ -96,10 +96,11 @@
  * (HV_STATUS_INVALID_VP_INDEX if there is no such VP), x1 = bits 7:0 the
  * VP's state (enum vtl1_state of hv/vpstate.h: 0 off, 1 enabled, 2 booting,
  * 3 idle, 4 in call, 5 preempted, 6 in intercept, 7 in interrupt, 8 in nested
- * intercept) | bits 63:32 intercepts delivered to VTL1 there (nested ones too), x2 = bits 31:0 secure calls
- * preempted there (yields included) | bits 63:32 of those, the ones VTL1
- * asked for with OVBS_VTL1_YIELD after a deferral, x3 = preemptions VTL1
- * deferred there (an interrupt for VTL0 during a critical section). */
+ * intercept) | bits 63:32 intercepts delivered to VTL1 there (nested ones
+ * too), x2 = bits 31:0 secure calls preempted there (yields included) |
+ * bits 63:32 of those, the ones VTL1 asked for with OVBS_VTL1_YIELD after
+ * a deferral, x3 = preemptions VTL1 deferred there (an interrupt for VTL0
+ * during a critical section). */
 #define OVBS_HV_VP_STATS           OVBS_FN(0x06)
 
 /* The header register: kind, the VTL that caused the event, the VP, and

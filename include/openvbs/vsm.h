@@ -219,8 +219,9 @@ struct ovbs_measurement {
 #define SC_STATE_PROBE   14 /* x2 = VTL0's APIAKeyLo_EL1, x3 = VTL0's TPIDR2_EL0: VTL1
                              * tries the SC_STATE_PROBES things it must not reach
                              * (VTL0's physical timer, PMU, ACTLR_EL1, SCXTNUM_ELx,
-                             * a physical SGI, a page of hypervisor memory): x1 bits 31:0 = mask
-                             * of those it could read (0 expected), bits 63:32 =
+                             * a physical SGI, a page of hypervisor memory): x1
+                             * bits 31:0 = mask of those it could reach (0
+                             * expected), bits 63:32 =
                              * VTL1's ISR_EL1 (pending A/I/F); x2 bit 0 = VTL1's
                              * key equals x2, bit 1 = its TPIDR2_EL0 equals x3
                              * (VTL1's values never come back). VTL1 then leaves
